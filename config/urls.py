@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "太保蓝本 绿通服务工作台"
+admin.site.site_title = "Lanben Desk"
+admin.site.index_title = "工作台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("entitlements.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

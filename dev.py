@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Set up and run Lanben Desk on a developer machine, or run its tests.
+
+    python3 dev.py up      # create .venv, migrate, load catalogue + demo data, serve with worker and beat
+    python3 dev.py test    # lint, migration check and the whole test suite (PostgreSQL + Redis)
+
+Only Python 3.11 is needed for `up`: it uses an embedded SQLite file and kombu's filesystem broker
+unless DATABASE_URL / CELERY_BROKER_URL are set.
+"""
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+DEFAULT_TEST_DB = "postgres://postgres@127.0.0.1:5432/lanben"
+DEFAULT_TEST_BROKER = "redis://127.0.0.1:6379/0"
+
+
+def say(message: str) -> None:
+    print(f"\033[1;34m==>\033[0m {message}", flush=True)
+
+
+def ensure_venv() -> None:
+    if not PY.exists():
+        say("creating .venv")
+        venv.create(VENV, with_pip=True)
+    requirements = (ROOT / "requirements.txt").read_bytes()
+    stamp = VENV / ".requirements.sha256"
+    digest = hashlib.sha256(requirements).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say("installing requirements.txt")
+    subprocess.run([PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([PY, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements.txt"], check=True)
+    stamp.write_text(digest)
+
+
+def manage(*args: str, env: dict | None = None) -> None:
+    subprocess.run([PY, ROOT / "manage.py", *args], check=True, cwd=ROOT, env=env)
+
+
+def answers(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def up() -> int:
+    ensure_venv()
+    env = dict(os.environ)
+    say(f"database: {env.get('DATABASE_URL', 'embedded SQLite (var/lanben.sqlite3)')}")
+    say(f"broker:   {env.get('CELERY_BROKER_URL', 'embedded filesystem broker (var/broker)')}")
+    (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    manage("load_catalog", env=env)
+    manage("seed_demo", env=env)
+    port = env.get("PORT", "8000")
+    celery = [PY, "-m", "celery", "-A", "config"]
+    commands = {
+        "web": [PY, ROOT / "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "--pool", "threads"],
+        "beat": [*celery, "beat", "--loglevel", "INFO"],
+    }
+    processes = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
+    say(f"Lanben Desk is at http://127.0.0.1:{port}/admin/ — logins are listed above. Ctrl-C stops everything.")
+    try:
+        while all(proc.poll() is None for proc in processes.values()):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    for proc in processes.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    for proc in processes.values():
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    failed = [name for name, proc in processes.items() if proc.returncode not in (0, -signal.SIGINT, None)]
+    return 1 if failed else 0
+
+
+def test(extra: list[str]) -> int:
+    ensure_venv()
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", DEFAULT_TEST_DB)
+    env.setdefault("CELERY_BROKER_URL", DEFAULT_TEST_BROKER)
+    for name, url, port in (("PostgreSQL", env["DATABASE_URL"], 5432), ("Redis", env["CELERY_BROKER_URL"], 6379)):
+        if not answers(url, port):
+            print(f"{name} does not answer at {url}: the tests run against a real {name}.", file=sys.stderr)
+            return 2
+    bin_dir = PY.parent
+    say("ruff check / ruff format --check")
+    subprocess.run([bin_dir / "ruff", "check", "."], check=True, cwd=ROOT)
+    subprocess.run([bin_dir / "ruff", "format", "--check", "."], check=True, cwd=ROOT)
+    say("manage.py makemigrations --check")
+    manage("makemigrations", "--check", "--dry-run", env=env)
+    say("pytest")
+    return subprocess.run([PY, "-m", "pytest", "--create-db", *extra], cwd=ROOT, env=env).returncode
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"up", "test"}:
+        print(__doc__)
+        return 2
+    if sys.argv[1] == "up":
+        return up()
+    return test(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Load the handbook's catalogue from its data file, and export it for product staff.
+
+The data file keeps the handbook's wording for each quota cell; ``parse_quota_cell`` is the only
+place that turns that wording into a count and a period.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+from django.db.models import Prefetch
+
+from entitlements.models import CriticalIllness, Edition, EditionRule, Service
+from entitlements.models.catalog import QuotaPer
+
+CATALOG_PATH = Path(__file__).resolve().parent / "data" / "catalog.yaml"
+
+_NOTE = re.compile(r"[（(][^）)]*[）)]")
+_N_PER_YEAR = re.compile(r"^(\d+)次/年$")
+_N_PER_PERIOD = re.compile(r"^(?:服务期内)?(\d+)次$")
+_UNLIMITED_YEAR = {"不限次/年", "无限次/年", "无限次", "不限次", "线上购药优惠券", "线上购药无次数限制"}
+_UNLIMITED_PERIOD = {"服务期内不限次"}
+_UNLIMITED_FIRST_YEAR = {"不限次仅首年可用", "不限次仅首年"}
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int | None
+    per: str
+
+
+def parse_quota_cell(cell: str) -> Quota:
+    """Turn a handbook table cell such as ``5次/年（仅限被保险人使用）`` into a count and period."""
+    text = _NOTE.sub("", str(cell)).replace(" ", "").strip()
+    if match := _N_PER_YEAR.match(text):
+        return Quota(int(match.group(1)), QuotaPer.YEAR)
+    if match := _N_PER_PERIOD.match(text):
+        return Quota(int(match.group(1)), QuotaPer.SERVICE_PERIOD)
+    if text in _UNLIMITED_YEAR:
+        return Quota(None, QuotaPer.YEAR)
+    if text in _UNLIMITED_PERIOD:
+        return Quota(None, QuotaPer.SERVICE_PERIOD)
+    if text in _UNLIMITED_FIRST_YEAR:
+        return Quota(None, QuotaPer.FIRST_YEAR)
+    raise CatalogError(f"unrecognised quota cell {cell!r}")
+
+
+def read_catalog(path: Path = CATALOG_PATH) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _sync(model, lookup: dict, values: dict) -> str:
+    """Create or update one row, saving only when something differs so a reload leaves no history."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        model.objects.create(**lookup, **values)
+        return "created"
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if not changed:
+        return "unchanged"
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.save(update_fields=changed)
+    return "updated"
+
+
+def _service_values(raw: dict, order: int) -> dict:
+    sla = raw.get("sla") or {}
+    amount = raw.get("max_claim_amount")
+    return {
+        "name": raw["name"],
+        "aliases": raw.get("aliases", []),
+        "kind": raw["kind"],
+        "illness_condition": raw.get("illness_condition", "none"),
+        "needs_admission_slip": bool(raw.get("needs_admission_slip", False)),
+        "needs_invoice": bool(raw.get("needs_invoice", False)),
+        "max_claim_amount": Decimal(amount) if amount else None,
+        "sla_target_working_days": sla.get("target"),
+        "sla_deadline_working_days": sla.get("deadline"),
+        "sla_text": sla.get("text", ""),
+        "description": raw.get("description", ""),
+        "sort_order": order,
+    }
+
+
+def _edition_values(raw: dict, order: int) -> dict:
+    return {
+        "series": str(raw["series"]),
+        "plan": raw["plan"],
+        "tier": raw.get("tier"),
+        "period_rule": raw["period_rule"],
+        "period_text": raw.get("period_text", ""),
+        "eligibility_text": raw.get("eligibility_text", ""),
+        "max_family_members": raw.get("max_family_members", 0),
+        "family_max_years": raw.get("family_max_years"),
+        "sort_order": order,
+    }
+
+
+def _rule_values(raw: dict) -> dict:
+    insured = parse_quota_cell(raw["insured"])
+    family = parse_quota_cell(raw["family"]) if raw.get("family") else None
+    family_per = ""
+    if family is not None:
+        # A first-year-only service stays first-year-only for the family members who share it.
+        family_per = QuotaPer.FIRST_YEAR if insured.per == QuotaPer.FIRST_YEAR else family.per
+    years = raw.get("years") or [1, None]
+    return {
+        "policy_year_to": years[1],
+        "insured_limit": insured.limit,
+        "insured_per": insured.per,
+        "family_allowed": family is not None,
+        "family_limit": family.limit if family else None,
+        "family_per": family_per,
+        "named_expert": raw.get("named_expert", "none"),
+        "qualified_in_year": raw.get("qualified_in_year"),
+        "handbook_text": str(raw["insured"]) + (f"；直系亲属：{raw['family']}" if raw.get("family") else ""),
+    }
+
+
+@transaction.atomic
+def catalog_load(*, path: Path = CATALOG_PATH) -> dict[str, int]:
+    """Load the data file into the database. Idempotent: a second load changes nothing."""
+    data = read_catalog(path)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
+    for order, raw in enumerate(data["services"], start=1):
+        counts[_sync(Service, {"code": raw["code"]}, _service_values(raw, order))] += 1
+    for order, raw in enumerate(data["critical_illnesses"], start=1):
+        values = {"name": raw["name"], "severity": raw.get("severity", "重度"), "sort_order": order}
+        counts[_sync(CriticalIllness, {"code": raw["code"]}, values)] += 1
+    services = {service.name: service for service in Service.objects.all()}
+    for order, raw in enumerate(data["editions"], start=1):
+        counts[_sync(Edition, {"code": raw["code"]}, _edition_values(raw, order))] += 1
+        edition = Edition.objects.get(code=raw["code"])
+        kept = []
+        for rule in raw["rules"]:
+            if rule["service"] not in services:
+                raise CatalogError(f"edition {raw['code']}: unknown service {rule['service']!r}")
+            service = services[rule["service"]]
+            year_from = (rule.get("years") or [1, None])[0]
+            lookup = {"edition": edition, "service": service, "policy_year_from": year_from}
+            counts[_sync(EditionRule, lookup, _rule_values(rule))] += 1
+            kept.append((service.pk, year_from))
+        for stale in edition.rules.all():
+            if (stale.service_id, stale.policy_year_from) not in kept:
+                stale.delete()
+                counts["removed"] += 1
+    return counts
+
+
+def _sla(service: Service) -> dict | None:
+    if service.sla_target_working_days is None and service.sla_deadline_working_days is None:
+        return None
+    return {
+        "target_working_days": service.sla_target_working_days,
+        "deadline_working_days": service.sla_deadline_working_days,
+    }
+
+
+def _service_json(service: Service) -> dict:
+    return {
+        "code": service.code,
+        "name": service.name,
+        "aliases": service.aliases,
+        "kind": service.kind,
+        "needs_medical_review": service.needs_medical_review,
+        "illness_condition": service.illness_condition,
+        "needs_admission_slip": service.needs_admission_slip,
+        "needs_invoice": service.needs_invoice,
+        "max_claim_amount": str(service.max_claim_amount) if service.max_claim_amount is not None else None,
+        "sla": _sla(service),
+        "description": service.description,
+    }
+
+
+def _rule_json(rule: EditionRule) -> dict:
+    family = {"limit": rule.family_limit, "per": rule.family_per} if rule.family_allowed else None
+    return {
+        "service": rule.service.name,
+        "policy_years": [rule.policy_year_from, rule.policy_year_to],
+        "insured": {"limit": rule.insured_limit, "per": rule.insured_per},
+        "family": family,
+        "named_expert": rule.named_expert,
+        "qualified_in_year": rule.qualified_in_year,
+        "handbook_text": rule.handbook_text,
+    }
+
+
+def _edition_json(edition: Edition) -> dict:
+    return {
+        "code": edition.code,
+        "series": edition.series,
+        "plan": edition.plan,
+        "tier": edition.tier,
+        "name": str(edition),
+        "max_family_members": edition.max_family_members,
+        "family_max_years": edition.family_max_years,
+        "period_rule": edition.period_rule,
+        "period_text": edition.period_text,
+        "eligibility_text": edition.eligibility_text,
+        "rules": [_rule_json(rule) for rule in edition.rules.all()],
+    }
+
+
+def catalog_export() -> dict:
+    """The catalogue as product staff check it against the handbook (see README)."""
+    rules = EditionRule.objects.select_related("service").order_by("policy_year_from", "service__sort_order")
+    editions = Edition.objects.prefetch_related(Prefetch("rules", queryset=rules))
+    return {
+        "services": [_service_json(service) for service in Service.objects.all()],
+        "editions": [_edition_json(edition) for edition in editions],
+        "critical_illnesses": [
+            {"code": ci.code, "name": ci.name, "active": ci.active} for ci in CriticalIllness.objects.all()
+        ],
+    }

@@ -1,0 +1,3 @@
+from entitlements.models.catalog import CriticalIllness, Edition, EditionRule, Service
+
+__all__ = ["CriticalIllness", "Edition", "EditionRule", "Service"]
