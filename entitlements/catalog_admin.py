@@ -1,0 +1,1 @@
+"""Admin pages for the handbook catalogue. Filled in with the catalogue admin work."""
