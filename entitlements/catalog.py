@@ -58,18 +58,18 @@ def read_catalog(path: Path = CATALOG_PATH) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def _sync(model, lookup: dict, values: dict) -> str:
+def _sync(model, lookup: dict, values: dict, using: str) -> str:
     """Create or update one row, saving only when something differs so a reload leaves no history."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model.objects.using(using).filter(**lookup).first()
     if obj is None:
-        model.objects.create(**lookup, **values)
+        model.objects.using(using).create(**lookup, **values)
         return "created"
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if not changed:
         return "unchanged"
     for name in changed:
         setattr(obj, name, values[name])
-    obj.save(update_fields=changed)
+    obj.save(update_fields=changed, using=using)
     return "updated"
 
 
@@ -127,20 +127,23 @@ def _rule_values(raw: dict) -> dict:
     }
 
 
-@transaction.atomic
-def catalog_load(*, path: Path = CATALOG_PATH) -> dict[str, int]:
+def catalog_load(*, path: Path = CATALOG_PATH, using: str = "default") -> dict[str, int]:
     """Load the data file into the database. Idempotent: a second load changes nothing."""
-    data = read_catalog(path)
+    with transaction.atomic(using=using):
+        return _load(read_catalog(path), using)
+
+
+def _load(data: dict, using: str) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
     for order, raw in enumerate(data["services"], start=1):
-        counts[_sync(Service, {"code": raw["code"]}, _service_values(raw, order))] += 1
+        counts[_sync(Service, {"code": raw["code"]}, _service_values(raw, order), using)] += 1
     for order, raw in enumerate(data["critical_illnesses"], start=1):
         values = {"name": raw["name"], "severity": raw.get("severity", "重度"), "sort_order": order}
-        counts[_sync(CriticalIllness, {"code": raw["code"]}, values)] += 1
-    services = {service.name: service for service in Service.objects.all()}
+        counts[_sync(CriticalIllness, {"code": raw["code"]}, values, using)] += 1
+    services = {service.name: service for service in Service.objects.using(using)}
     for order, raw in enumerate(data["editions"], start=1):
-        counts[_sync(Edition, {"code": raw["code"]}, _edition_values(raw, order))] += 1
-        edition = Edition.objects.get(code=raw["code"])
+        counts[_sync(Edition, {"code": raw["code"]}, _edition_values(raw, order), using)] += 1
+        edition = Edition.objects.using(using).get(code=raw["code"])
         kept = []
         for rule in raw["rules"]:
             if rule["service"] not in services:
@@ -148,7 +151,7 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> dict[str, int]:
             service = services[rule["service"]]
             year_from = (rule.get("years") or [1, None])[0]
             lookup = {"edition": edition, "service": service, "policy_year_from": year_from}
-            counts[_sync(EditionRule, lookup, _rule_values(rule))] += 1
+            counts[_sync(EditionRule, lookup, _rule_values(rule), using)] += 1
             kept.append((service.pk, year_from))
         for stale in edition.rules.all():
             if (stale.service_id, stale.policy_year_from) not in kept:

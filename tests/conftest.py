@@ -1,25 +1,27 @@
-"""Shared fixtures. App-specific fixtures live in tests/<app>/conftest.py."""
+"""Shared fixtures. App-specific fixtures live in tests/<app>/conftest.py.
+
+The handbook catalogue is in every test database: `migrate` (and the flush after each transactional
+test) loads it through the entitlements app's post_migrate handler.
+"""
 
 import pytest
 from rest_framework.test import APIClient
 
 
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
 @pytest.fixture(autouse=True)
-def catalog(request):
-    """The handbook catalogue for every database test, loaded whenever the table is empty
-    (transactional tests flush the database after themselves)."""
+def _catalog_present(request):
+    """Safety net for a test database reused from before the catalogue was loaded on migrate."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
         return
-    transactional = marker.kwargs.get("transaction", False)
-    request.getfixturevalue("transactional_db" if transactional else "db")
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
     from entitlements.catalog import catalog_load
     from entitlements.models import Service
 
     if not Service.objects.exists():
         catalog_load()
-
-
-@pytest.fixture
-def api_client() -> APIClient:
-    return APIClient()
