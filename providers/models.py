@@ -1,4 +1,12 @@
+"""Third-party providers (第三方服务商), where they work, who speaks for them, and their API trail.
+
+The handbook names three providers and says the insurer may change providers at any time (第二章
+第4条), so coverage and routing are configuration maintained in the admin, not code.
+"""
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 
@@ -20,3 +28,172 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProviderContact(models.Model):
+    """A person at the provider the coordinators call or e-mail (调度对接人)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="contacts", verbose_name="服务商")
+    name = models.CharField("姓名", max_length=32)
+    role = models.CharField("岗位", max_length=32, blank=True)
+    phone = models.CharField("电话", max_length=32, blank=True)
+    email = models.EmailField("邮箱", blank=True)
+    receives_reminders = models.BooleanField("接收催办邮件", default=True)
+
+    class Meta:
+        verbose_name = "服务商联系人"
+        verbose_name_plural = "服务商联系人"
+        ordering = ["provider", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.name}"
+
+
+class ProviderCoverage(models.Model):
+    """Where a provider can deliver which services.
+
+    Blank province means nationwide, blank city means the whole province. ``all_services`` spares
+    listing every green-channel service for a provider that offers them all.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="coverages", verbose_name="服务商")
+    all_services = models.BooleanField("全部绿通服务", default=False)
+    services = models.ManyToManyField(
+        "entitlements.Service", blank=True, related_name="provider_coverages", verbose_name="服务项目"
+    )
+    province = models.CharField("省份", max_length=32, blank=True, help_text="留空为全国")
+    city = models.CharField("城市", max_length=32, blank=True, help_text="留空为全省")
+    active = models.BooleanField("启用", default=True)
+    note = models.CharField("备注", max_length=255, blank=True)
+    history = HistoricalRecords(m2m_fields=[services])
+
+    class Meta:
+        verbose_name = "服务覆盖范围"
+        verbose_name_plural = "服务覆盖范围"
+        ordering = ["provider", "province", "city"]
+        indexes = [models.Index(fields=["province", "city"], name="provcov_place_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(city="") | ~Q(province=""), name="provcov_city_needs_province"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.place_label}"
+
+    @property
+    def place_label(self) -> str:
+        if not self.province:
+            return "全国"
+        return f"{self.province}{self.city}" if self.city else f"{self.province}（全省）"
+
+    @property
+    def specificity(self) -> int:
+        """2 for a city, 1 for a whole province, 0 for nationwide: the most specific match wins."""
+        return 2 if self.city else (1 if self.province else 0)
+
+
+class RoutingRule(models.Model):
+    """A coordinator's preference among covering providers: lower priority numbers are tried first.
+
+    Blank service/province/city match anything, so a rule may say "chenxi first for every
+    service in 北京" or "cpic-health-mgmt first for 重疾三甲病房手术安排 everywhere".
+    """
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="routing_rules", verbose_name="服务商"
+    )
+    service = models.ForeignKey(
+        "entitlements.Service",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        verbose_name="服务项目",
+        help_text="留空为全部服务",
+    )
+    province = models.CharField("省份", max_length=32, blank=True, help_text="留空为全国")
+    city = models.CharField("城市", max_length=32, blank=True, help_text="留空为全省")
+    priority = models.PositiveSmallIntegerField("优先级", default=100, help_text="数字越小越优先")
+    active = models.BooleanField("启用", default=True)
+    note = models.CharField("备注", max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "派单规则"
+        verbose_name_plural = "派单规则"
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        service = self.service.name if self.service_id else "全部服务"
+        place = f"{self.province}{self.city}" or "全国"
+        return f"{service} · {place} → {self.provider}（{self.priority}）"
+
+
+class ProviderMember(models.Model):
+    """A user who acts for a provider through the provider API (one token per user)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_member", verbose_name="用户"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="members", verbose_name="服务商")
+    active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "服务商接口用户"
+        verbose_name_plural = "服务商接口用户"
+        ordering = ["provider", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.user}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a provider's write, replayed when the same ``Idempotency-Key`` comes back.
+
+    The row is inserted before the write runs (unique on user + key), so two concurrent retries
+    cannot both perform the transition: the second waits on the row lock and then replays.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="用户")
+    key = models.CharField("幂等键", max_length=128)
+    method = models.CharField("方法", max_length=8)
+    path = models.CharField("路径", max_length=255)
+    body_hash = models.CharField("请求体摘要", max_length=64)
+    status_code = models.PositiveSmallIntegerField("响应状态", null=True, blank=True)
+    response_body = models.JSONField("响应内容", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "幂等记录"
+        verbose_name_plural = "幂等记录"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.method} {self.path} [{self.key}]"
+
+
+class ProviderApiLog(models.Model):
+    """Every write a provider makes through the API, with its outcome (kept even when it failed)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="用户"
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.SET_NULL, null=True, related_name="api_logs", verbose_name="服务商"
+    )
+    method = models.CharField("方法", max_length=8)
+    path = models.CharField("路径", max_length=255)
+    case_number = models.CharField("案件编号", max_length=32, blank=True, db_index=True)
+    action = models.CharField("操作", max_length=32, blank=True)
+    status_code = models.PositiveSmallIntegerField("响应状态")
+    idempotency_key = models.CharField("幂等键", max_length=128, blank=True)
+    replayed = models.BooleanField("重放", default=False)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "服务商接口日志"
+        verbose_name_plural = "服务商接口日志"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.provider} {self.action} {self.case_number} → {self.status_code}"

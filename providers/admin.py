@@ -1,0 +1,104 @@
+from django.contrib import admin, messages
+from simple_history.admin import SimpleHistoryAdmin
+
+from providers import services
+from providers.models import (
+    IdempotencyRecord,
+    Provider,
+    ProviderApiLog,
+    ProviderContact,
+    ProviderCoverage,
+    ProviderMember,
+    RoutingRule,
+)
+
+
+class ProviderContactInline(admin.TabularInline):
+    model = ProviderContact
+    extra = 0
+
+
+class ProviderCoverageInline(admin.TabularInline):
+    model = ProviderCoverage
+    extra = 0
+    filter_horizontal = ["services"]
+
+
+class ProviderMemberInline(admin.TabularInline):
+    model = ProviderMember
+    extra = 0
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Provider)
+class ProviderAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "contact_name", "contact_phone", "contact_email", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]
+    inlines = [ProviderContactInline, ProviderCoverageInline, ProviderMemberInline]
+
+
+@admin.register(ProviderCoverage)
+class ProviderCoverageAdmin(SimpleHistoryAdmin):
+    list_display = ["provider", "place_label", "all_services", "active", "note"]
+    list_filter = ["provider", "active", "all_services", "province"]
+    search_fields = ["province", "city", "note"]
+    filter_horizontal = ["services"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["provider", "service", "province", "city", "priority", "active"]
+    list_filter = ["provider", "active"]
+    list_select_related = ["provider", "service"]
+    autocomplete_fields = []
+
+
+@admin.register(ProviderMember)
+class ProviderMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "provider", "active", "created_at"]
+    list_filter = ["provider", "active"]
+    list_select_related = ["user", "provider"]
+    raw_id_fields = ["user"]
+    actions = ["reset_token", "deactivate"]
+
+    @admin.action(description="重置 API 令牌（旧令牌立即失效）")
+    def reset_token(self, request, queryset):
+        for member in queryset:
+            token = services.provider_member_token_reset(member=member)
+            # Shown once to the administrator, who passes it to the provider out of band.
+            self.message_user(request, f"{member}: 新令牌 {token.key}", messages.WARNING)
+
+    @admin.action(description="停用并吊销令牌")
+    def deactivate(self, request, queryset):
+        for member in queryset:
+            services.provider_member_deactivate(member=member)
+        self.message_user(request, f"已停用 {queryset.count()} 个接口用户")
+
+
+@admin.register(ProviderApiLog)
+class ProviderApiLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "provider", "user", "method", "action", "case_number", "status_code", "replayed"]
+    list_filter = ["provider", "action", "status_code", "replayed"]
+    search_fields = ["case_number", "idempotency_key"]
+    list_select_related = ["provider", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "method", "path", "key", "status_code"]
+    search_fields = ["key", "path"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
