@@ -1,0 +1,67 @@
+"""Settings come from the environment and fall back to the embedded defaults of a developer machine."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'name': str(settings.DATABASES['default']['NAME']), 'broker': settings.CELERY_BROKER_URL, "
+    "'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, 'tz': settings.TIME_ZONE, "
+    "'use_tz': settings.USE_TZ, 'lang': settings.LANGUAGE_CODE, 'langs': [c for c, _ in settings.LANGUAGES], "
+    "'secure_cookie': settings.SESSION_COOKIE_SECURE}))"
+)
+VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
+
+
+def probe(tmp_path: Path, **overrides: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if key not in VARIABLES}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LANBEN_VAR_DIR": str(tmp_path), **overrides})
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_without_variables_the_portal_uses_embedded_sqlite_and_filesystem_broker(tmp_path):
+    settings = probe(tmp_path)
+    assert settings["engine"] == "django.db.backends.sqlite3"
+    assert settings["name"] == str(tmp_path / "lanben.sqlite3")
+    assert settings["broker"] == "filesystem://"
+    assert settings["debug"] is True
+
+
+def test_database_and_broker_urls_are_honoured(tmp_path):
+    settings = probe(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/somewhere",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+    )
+    assert settings["engine"] == "django.db.backends.postgresql"
+    assert settings["name"] == "somewhere"
+    assert settings["broker"] == "redis://127.0.0.1:6379/3"
+
+
+def test_production_flags_come_from_the_environment(tmp_path):
+    settings = probe(tmp_path, DEBUG="false", SECRET_KEY="x" * 60, ALLOWED_HOSTS="desk.example.cn,10.0.0.5")
+    assert settings["debug"] is False
+    assert settings["hosts"] == ["desk.example.cn", "10.0.0.5"]
+    assert settings["secure_cookie"] is True
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(subprocess.CalledProcessError) as excinfo:
+        probe(tmp_path, DEBUG="false")
+    assert "SECRET_KEY must be set" in excinfo.value.stderr
+
+
+def test_shanghai_time_and_simplified_chinese_with_english_available(tmp_path):
+    settings = probe(tmp_path)
+    assert settings["tz"] == "Asia/Shanghai"
+    assert settings["use_tz"] is True
+    assert settings["lang"] == "zh-hans"
+    assert settings["langs"] == ["zh-hans", "en"]
