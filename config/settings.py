@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "simple_history",
+    "workdays",
     "entitlements",
     "cases",
     "providers",

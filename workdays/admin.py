@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from simple_history.admin import SimpleHistoryAdmin
+
+from workdays.models import CalendarDay, CalendarYear, DayKind
+from workdays.selectors import coverage_summary, next_year_missing_warning
+from workdays.services import calendar_sync
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 3
+    fields = ["date", "kind", "name"]
+    ordering = ["date"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "covered", "source", "holiday_count", "makeup_count", "notes", "updated_at"]
+    list_filter = ["covered", "source"]
+    search_fields = ["year", "notes"]
+    inlines = [CalendarDayInline]
+    actions = ["sync_from_library"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                holiday_total=Count("days", filter=Q(days__kind=DayKind.HOLIDAY)),
+                makeup_total=Count("days", filter=Q(days__kind=DayKind.WORKDAY)),
+            )
+        )
+
+    @admin.display(description="放假日", ordering="holiday_total")
+    def holiday_count(self, obj: CalendarYear) -> int:
+        return obj.holiday_total
+
+    @admin.display(description="调休上班日", ordering="makeup_total")
+    def makeup_count(self, obj: CalendarYear) -> int:
+        return obj.makeup_total
+
+    def changelist_view(self, request, extra_context=None):
+        warning = next_year_missing_warning()
+        if warning and request.method == "GET":
+            messages.warning(request, warning)
+        extra_context = {**(extra_context or {}), "coverage": coverage_summary(), "coverage_warning": warning}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.action(description="从 chinesecalendar 库同步（不覆盖手工录入的年度）")
+    def sync_from_library(self, request, queryset):
+        result = calendar_sync()
+        self.message_user(
+            request,
+            f"新增 {len(result.added)} 个年度，更新 {len(result.refreshed)} 个，"
+            f"保留手工录入 {len(result.kept_manual)} 个。",
+        )
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "kind", "name", "calendar_year"]
+    list_filter = ["kind", "calendar_year__year"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    list_select_related = ["calendar_year"]

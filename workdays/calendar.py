@@ -1,0 +1,179 @@
+"""Working-day arithmetic on the PRC calendar (法定节假日 and 调休).
+
+The calendar rows are turned once into a sorted array of the ordinals of every working day in the
+covered years; each operation is then a bisect, fast enough for bulk SLA recomputation. The index
+is shared by the whole process and rebuilt when the calendar's revision token in the database
+changes; the token is read at most once every ``WORKDAYS_INDEX_TTL_SECONDS`` (default 5) seconds,
+and edits made in this process invalidate it at once.
+
+A computation that touches a year the calendar does not cover raises ``CalendarNotCovered``:
+deadlines must never be guessed from weekends alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+
+__all__ = [
+    "CalendarNotCovered",
+    "add_workdays",
+    "calendar_invalidate",
+    "covered_years",
+    "is_workday",
+    "sub_workdays",
+    "workdays_between",
+]
+
+
+class CalendarNotCovered(Exception):
+    """The computation needs a year whose holiday schedule has not been entered."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"工作日历未覆盖 {year} 年：请在后台“工作日历”中录入 {year} 年的法定节假日与调休安排并勾选“已覆盖”。"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    token: str | None
+    ordinals: list[int]  # sorted ordinals of every working day of the covered years
+    workday_set: frozenset[int]
+    covered: frozenset[int]
+
+    def check_years(self, first: int, last: int) -> None:
+        """Raise for the first uncovered year in [first, last]."""
+        if first == last and first in self.covered:
+            return  # the common case, kept to one set lookup for bulk use
+        for year in range(first, last + 1):
+            if year not in self.covered:
+                raise CalendarNotCovered(year)
+
+    def first_gap_after(self, year: int) -> int:
+        while year in self.covered:
+            year += 1
+        return year
+
+    def last_gap_before(self, year: int) -> int:
+        while year in self.covered:
+            year -= 1
+        return year
+
+
+_lock = threading.Lock()
+_index: _Index | None = None
+_checked_at = 0.0
+
+
+def _ttl() -> float:
+    return float(getattr(settings, "WORKDAYS_INDEX_TTL_SECONDS", 5))
+
+
+def calendar_invalidate() -> None:
+    """Forget the process's index; the next computation rebuilds it from the database."""
+    global _index
+    _index = None
+
+
+def _current_token() -> str | None:
+    from workdays.models import CalendarRevision
+
+    token = CalendarRevision.objects.filter(pk=1).values_list("token", flat=True).first()
+    return str(token) if token else None
+
+
+def _build(token: str | None) -> _Index:
+    from workdays.models import CalendarDay, CalendarYear, DayKind
+
+    years = sorted(CalendarYear.objects.filter(covered=True).values_list("year", flat=True))
+    days = CalendarDay.objects.filter(calendar_year__covered=True).values_list("date", "kind")
+    holidays = {d.toordinal() for d, kind in days if kind == DayKind.HOLIDAY}
+    makeup = {d.toordinal() for d, kind in days if kind == DayKind.WORKDAY}
+    ordinals: list[int] = []
+    for year in years:
+        first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+        for o in range(first, last + 1):
+            # date.fromordinal(o).weekday() == (o + 6) % 7
+            if o in makeup or ((o + 6) % 7 < 5 and o not in holidays):
+                ordinals.append(o)
+    return _Index(
+        token=token,
+        ordinals=ordinals,
+        workday_set=frozenset(ordinals),
+        covered=frozenset(years),
+    )
+
+
+def _get_index() -> _Index:
+    global _index, _checked_at
+    index, now = _index, time.monotonic()
+    if index is not None and now - _checked_at < _ttl():
+        return index
+    with _lock:
+        token = _current_token()
+        if _index is None or _index.token != token:
+            _index = _build(token)
+        _checked_at = now
+        return _index
+
+
+def covered_years() -> list[int]:
+    """The years the calendar can compute with, ascending."""
+    return sorted(_get_index().covered)
+
+
+def is_workday(day: date) -> bool:
+    index = _get_index()
+    index.check_years(day.year, day.year)
+    return day.toordinal() in index.workday_set
+
+
+def add_workdays(start: date, n: int) -> date:
+    """The n-th working day strictly after ``start`` (``start`` itself when n is 0)."""
+    if n < 0:
+        raise ValueError(f"n 必须是非负整数，收到 {n}；向前推算请用 sub_workdays")
+    if n == 0:
+        return start
+    index = _get_index()
+    ordinals = index.ordinals
+    position = bisect_right(ordinals, start.toordinal()) + n - 1
+    if position >= len(ordinals):
+        raise CalendarNotCovered(index.first_gap_after(start.year))
+    result = date.fromordinal(ordinals[position])
+    index.check_years(start.year, result.year)
+    return result
+
+
+def sub_workdays(start: date, n: int) -> date:
+    """The n-th working day strictly before ``start`` (``start`` itself when n is 0)."""
+    if n < 0:
+        raise ValueError(f"n 必须是非负整数，收到 {n}；向后推算请用 add_workdays")
+    if n == 0:
+        return start
+    index = _get_index()
+    ordinals = index.ordinals
+    position = bisect_left(ordinals, start.toordinal()) - n
+    if position < 0:
+        raise CalendarNotCovered(index.last_gap_before(start.year))
+    result = date.fromordinal(ordinals[position])
+    index.check_years(result.year, start.year)
+    return result
+
+
+def workdays_between(a: date, b: date) -> int:
+    """The number of working days in (a, b]; negative when b is before a."""
+    if b < a:
+        return -workdays_between(b, a)
+    if a == b:
+        return 0
+    index = _get_index()
+    index.check_years((a + timedelta(days=1)).year, b.year)
+    ordinals = index.ordinals
+    return bisect_right(ordinals, b.toordinal()) - bisect_right(ordinals, a.toordinal())

@@ -1,0 +1,19 @@
+from django.core.checks import Tags, Warning, register
+from django.db import DatabaseError
+
+
+@register(Tags.database)
+def next_year_calendar_check(app_configs=None, databases=None, **kwargs):
+    """Runs with `migrate` and `check --database default`: warns from 1 October while next year's
+    holiday schedule is missing."""
+    if not databases:
+        return []
+    from workdays.selectors import next_year_missing_warning
+
+    try:
+        message = next_year_missing_warning()
+    except DatabaseError:
+        return []  # not migrated yet
+    if message is None:
+        return []
+    return [Warning(message, hint="后台：工作日历 › 日历年度 › 新增", id="workdays.W001")]

@@ -1,0 +1,90 @@
+"""The PRC working-day calendar as data.
+
+Only the exceptions are stored: a Monday-to-Friday date is a working day unless it is a listed
+holiday, and a Saturday or Sunday is a rest day unless it is a listed make-up working day (调休).
+The State Council publishes each year's schedule in the autumn before, so a year is usable only
+once its row is marked covered.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class YearSource(models.TextChoices):
+    LIBRARY = "library", "chinesecalendar 库"
+    MANUAL = "manual", "手工录入"
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", "法定节假日（休）"
+    WORKDAY = "workday", "调休上班日"
+
+
+class CalendarYear(models.Model):
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    source = models.CharField("来源", max_length=16, choices=YearSource.choices, default=YearSource.MANUAL)
+    covered = models.BooleanField(
+        "已覆盖",
+        default=False,
+        help_text="勾选表示该年的节假日与调休安排已完整录入，可用于工作日计算；未勾选的年份参与计算时会报错。",
+    )
+    notes = models.TextField("备注", blank=True, help_text="例如国务院办公厅通知的文号与发布日期")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "日历年度"
+        verbose_name_plural = "日历年度"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年"
+
+
+class CalendarDay(models.Model):
+    calendar_year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name="年度")
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=16, choices=DayKind.choices)
+    name = models.CharField("名称", max_length=64, blank=True, help_text="例如：春节、国庆节")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "节假日 / 调休日"
+        verbose_name_plural = "节假日 / 调休日"
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=DayKind.values), name="workdays_day_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}".strip()
+
+    def clean(self) -> None:
+        errors = {}
+        if self.date and self.calendar_year_id and self.date.year != self.calendar_year.year:
+            errors["date"] = f"日期 {self.date.isoformat()} 不在 {self.calendar_year.year} 年内。"
+        # A make-up working day only means something on a weekend; a weekday is already worked.
+        if self.date and self.kind == DayKind.WORKDAY and self.date.weekday() < 5:
+            errors["kind"] = f"{self.date.isoformat()} 是工作日（周一至周五），无需登记为调休上班日。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class CalendarRevision(models.Model):
+    """One row whose token changes with every edit of the calendar, so that each process can tell
+    cheaply whether its precomputed index is stale. A random token rather than a counter: a rolled
+    back edit restores the old token, and the old index is then correct again."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    token = models.UUIDField(default=uuid.uuid4)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "日历版本"
+        verbose_name_plural = "日历版本"
+
+    def __str__(self) -> str:
+        return str(self.token)

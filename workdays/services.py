@@ -1,0 +1,102 @@
+"""Writes to the working-day calendar: the library sync and the revision bump."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+import chinese_calendar
+from chinese_calendar.constants import Holiday
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from workdays.calendar import calendar_invalidate
+from workdays.models import CalendarDay, CalendarRevision, CalendarYear, DayKind, YearSource
+
+_CHINESE_NAMES = {holiday.value: holiday.chinese for holiday in Holiday}
+
+
+@dataclass
+class SyncResult:
+    added: list[int] = field(default_factory=list)
+    refreshed: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    kept_manual: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.refreshed)
+
+
+def library_years() -> range:
+    """The years the installed chinesecalendar package publishes."""
+    years = [d.year for d in chinese_calendar.holidays]
+    return range(min(years), max(years) + 1)
+
+
+def library_days(year: int) -> dict[date, tuple[str, str]]:
+    """The library's exceptions for one year: date → (kind, Chinese name)."""
+    days: dict[date, tuple[str, str]] = {}
+    for day, name in chinese_calendar.holidays.items():
+        if day.year == year:
+            days[day] = (DayKind.HOLIDAY, _CHINESE_NAMES.get(name, name))
+    for day, name in chinese_calendar.workdays.items():
+        if day.year == year:
+            days[day] = (DayKind.WORKDAY, f"{_CHINESE_NAMES.get(name, name)}调休")
+    return days
+
+
+def calendar_revision_bump() -> None:
+    """Mark the calendar changed for every process; this one forgets its index at once and again
+    after commit (an index rebuilt inside the transaction may have seen rows later rolled back)."""
+    CalendarRevision.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4()})
+    calendar_invalidate()
+    transaction.on_commit(calendar_invalidate)
+
+
+@transaction.atomic
+def calendar_sync(*, only_missing: bool = False) -> SyncResult:
+    """Load every year the chinesecalendar package covers. Missing years are added; years that came
+    from the library are brought up to date unless ``only_missing``; years entered by hand
+    (source “manual”) are never overwritten. Running it twice changes nothing."""
+    result = SyncResult()
+    existing = {y.year: y for y in CalendarYear.objects.select_for_update()}
+    for year in library_years():
+        row = existing.get(year)
+        if row is None:
+            _year_create(year)
+            result.added.append(year)
+        elif row.source == YearSource.MANUAL:
+            result.kept_manual.append(year)
+        elif only_missing or not _year_refresh(row):
+            result.unchanged.append(year)
+        else:
+            result.refreshed.append(year)
+    if result.changed:
+        calendar_revision_bump()
+    return result
+
+
+def _year_create(year: int) -> None:
+    row = CalendarYear.objects.create(year=year, source=YearSource.LIBRARY, covered=True, notes="chinesecalendar")
+    _days_create(row, library_days(year))
+
+
+def _year_refresh(row: CalendarYear) -> bool:
+    wanted = library_days(row.year)
+    stored = {d.date: (d.kind, d.name) for d in row.days.all()}
+    if stored == wanted and row.covered:
+        return False
+    row.days.exclude(date__in=list(wanted)).delete()
+    row.days.filter(date__in=[d for d in wanted if d in stored and stored[d] != wanted[d]]).delete()
+    _days_create(row, {d: v for d, v in wanted.items() if stored.get(d) != v})
+    if not row.covered:
+        row.covered = True
+        row.save(update_fields=["covered", "updated_at"])
+    return True
+
+
+def _days_create(row: CalendarYear, days: dict[date, tuple[str, str]]) -> None:
+    objs = [CalendarDay(calendar_year=row, date=d, kind=kind, name=name) for d, (kind, name) in sorted(days.items())]
+    bulk_create_with_history(objs, CalendarDay, batch_size=500)

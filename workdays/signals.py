@@ -1,0 +1,27 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from workdays.models import CalendarDay, CalendarYear
+
+
+@receiver(post_save, sender=CalendarYear)
+@receiver(post_delete, sender=CalendarYear)
+@receiver(post_save, sender=CalendarDay)
+@receiver(post_delete, sender=CalendarDay)
+def calendar_changed(sender, **kwargs) -> None:
+    # Admin edits reach every process through the revision token.
+    from workdays.services import calendar_revision_bump
+
+    calendar_revision_bump()
+
+
+def seed_calendar_after_migrate(sender, using="default", **kwargs) -> None:
+    """Load the library's years into a new (or just flushed) database; existing rows are kept."""
+    from django.db import connections
+
+    from workdays.services import calendar_sync
+
+    # After `migrate workdays zero` the tables are gone; there is nothing to seed.
+    if CalendarYear._meta.db_table not in connections[using].introspection.table_names():
+        return
+    calendar_sync(only_missing=True)
