@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "entitlements",
     "cases",
     "providers",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.views.unread_count",
             ],
         },
     },
@@ -175,8 +177,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY = False
+
+# The beat schedule created on first migrate; afterwards it is edited in the admin (定时任务).
+LANBEN_PERIODIC_TASKS = {
+    "发件箱补发": {
+        "task": "notifications.tasks.relay_outbox",
+        "every_seconds": 60,
+        "description": "补发代理未能及时送达的通知（如 Redis 中断期间提交的案件）",
+    },
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lanben-desk@localhost")

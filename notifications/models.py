@@ -1,0 +1,76 @@
+"""The transactional outbox and the notifications it delivers.
+
+A service that must tell somebody something writes an ``OutboxMessage`` in the same database
+transaction as the change itself, so the message exists if and only if the change committed — even
+when the broker is down at that moment. Workers deliver messages; a periodic relay picks up anything a
+lost enqueue or a dead worker left behind. Delivery claims a message with a conditional update, and the
+in-app ``Notification`` rows it creates are unique per message and recipient, so nothing is delivered
+twice.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    topic = models.CharField("主题", max_length=64)
+    payload = models.JSONField("内容", default=dict)
+    dedupe_key = models.CharField("去重键", max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    claimed_until = models.DateTimeField("处理租约至", null=True, blank=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+
+    class Meta:
+        verbose_name = "待发消息"
+        verbose_name_plural = "待发消息（发件箱）"
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(delivered_at__isnull=True), name="outbox_pending_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"
+
+
+class Notification(models.Model):
+    """One message to one recipient: shown in the portal (when the recipient is a user) and e-mailed."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    email = models.EmailField("收件邮箱", blank=True)
+    kind = models.CharField("类型", max_length=64)
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    case_number = models.CharField("案件号", max_length=32, blank=True, db_index=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "recipient", "email"],
+                name="notification_once_per_recipient",
+                nulls_distinct=False,
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True) & ~models.Q(email=""),
+                name="notification_email_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

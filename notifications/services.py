@@ -1,0 +1,178 @@
+"""Writing to the outbox, and delivering what it holds exactly once."""
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications.models import Notification, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+# Messages younger than this are left to the enqueue that follows their commit.
+RELAY_GRACE = timedelta(seconds=10)
+Handler = Callable[[OutboxMessage], list[Notification]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def outbox_handler(topic: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        HANDLERS[topic] = func
+        return func
+
+    return register
+
+
+def outbox_enqueue(*, topic: str, payload: dict, dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Record a message in the caller's transaction and ask a worker for it once that commits.
+
+    With a ``dedupe_key`` a second message with the same key is dropped (returns None), which is how
+    reminders stay once per case × kind × deadline however many sweeps run.
+    """
+    if dedupe_key is not None:
+        try:
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(topic=topic, payload=payload, dedupe_key=dedupe_key)
+        except IntegrityError:
+            return None
+    else:
+        message = OutboxMessage.objects.create(topic=topic, payload=payload)
+    transaction.on_commit(lambda: outbox_kick(message_id=message.pk))
+    return message
+
+
+def outbox_kick(*, message_id: int) -> None:
+    """Hand a committed message to the broker; when the broker is down the relay delivers it later."""
+    from notifications.tasks import deliver_outbox_message
+
+    try:
+        deliver_outbox_message.apply_async(args=[message_id], retry=False)
+    except Exception:  # the broker is unreachable: the message is safe in the database
+        log.warning("broker unavailable; outbox message %s left for the relay", message_id, exc_info=True)
+
+
+def notify(
+    *,
+    kind: str,
+    subject: str,
+    body: str = "",
+    case_number: str = "",
+    link: str = "",
+    users: Iterable = (),
+    emails: Iterable[str] = (),
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Tell users (in the portal and by e-mail) and outside addresses (by e-mail) about something."""
+    payload = {
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+        "case_number": case_number,
+        "link": link,
+        "user_ids": sorted({user.pk for user in users if user is not None}),
+        "emails": sorted({email for email in emails if email}),
+    }
+    return outbox_enqueue(topic="notify", payload=payload, dedupe_key=dedupe_key)
+
+
+@outbox_handler("notify")
+def _deliver_notify(message: OutboxMessage) -> list[Notification]:
+    data = message.payload
+    common = {
+        "message": message,
+        "kind": data.get("kind", ""),
+        "subject": data.get("subject", ""),
+        "body": data.get("body", ""),
+        "case_number": data.get("case_number", ""),
+        "link": data.get("link", ""),
+    }
+    users = get_user_model().objects.filter(pk__in=data.get("user_ids", []), is_active=True)
+    rows = [Notification(recipient=user, email=user.email or "", **common) for user in users]
+    rows += [Notification(recipient=None, email=email, **common) for email in data.get("emails", [])]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    now = timezone.now()
+    claimed = (
+        OutboxMessage.objects.filter(pk=message_id, delivered_at__isnull=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+    return OutboxMessage.objects.get(pk=message_id) if claimed else None
+
+
+def outbox_deliver(*, message_id: int) -> bool:
+    """Deliver one message unless it is delivered already or another worker holds its lease."""
+    message = _claim(message_id)
+    if message is None:
+        return False
+    handler = HANDLERS.get(message.topic)
+    try:
+        if handler is None:
+            raise LookupError(f"no handler for outbox topic {message.topic!r}")
+        with transaction.atomic():
+            handler(message)
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                delivered_at=timezone.now(), claimed_until=None, last_error=""
+            )
+    except Exception as exc:
+        OutboxMessage.objects.filter(pk=message.pk).update(last_error=repr(exc)[:2000], claimed_until=None)
+        raise
+    notification_send_emails(message_id=message.pk)
+    return True
+
+
+def notification_send_emails(*, message_id: int | None = None, older_than: timedelta | None = None) -> int:
+    """E-mail notifications not yet e-mailed. Rows are locked while sending so two workers never both
+    send one; a worker dying between sending and committing means it is sent again (at least once)."""
+    sent = 0
+    with transaction.atomic():
+        pending = Notification.objects.select_for_update(skip_locked=True).filter(emailed_at__isnull=True)
+        pending = pending.exclude(email="")
+        if message_id is not None:
+            pending = pending.filter(message_id=message_id)
+        if older_than is not None:
+            pending = pending.filter(created_at__lt=timezone.now() - older_than)
+        for notification in pending[:500]:
+            send_mail(
+                subject=f"[太保蓝本绿通] {notification.subject}",
+                message=notification.body or notification.subject,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[notification.email],
+            )
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at"])
+            sent += 1
+    return sent
+
+
+def outbox_relay(*, batch: int = 1000) -> dict[str, int]:
+    """Deliver what was committed but never handed to a worker (broker down, worker killed)."""
+    cutoff = timezone.now() - RELAY_GRACE
+    pending = OutboxMessage.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff)
+    pending = pending.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
+    delivered = failed = 0
+    for message_id in pending.order_by("created_at").values_list("pk", flat=True)[:batch]:
+        try:
+            delivered += int(outbox_deliver(message_id=message_id))
+        except Exception:
+            failed += 1
+            log.exception("outbox message %s failed", message_id)
+    emailed = notification_send_emails(older_than=RELAY_GRACE)
+    return {"delivered": delivered, "failed": failed, "emailed": emailed}
+
+
+def notification_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
