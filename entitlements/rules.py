@@ -1,0 +1,123 @@
+"""Which rule of the catalogue applies to a beneficiary's request on a day, and why not.
+
+The single place that reads the handbook's cells against a person's enrollment; both the
+read side (``selectors.entitlement_check``) and the ledger (``services.quota_hold``) call it, so
+what the inquiry page promises is exactly what a submission gets.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from entitlements.errors import EntitlementError
+from entitlements.models import Edition, EditionRule, Enrollment, FamilyDesignation, Person, Service
+from entitlements.models.catalog import QuotaPer
+
+SELF = "self"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The quota that applies: ``limit`` None is unlimited; the period is the bucket's key."""
+
+    rule: EditionRule
+    relation: str
+    limit: int | None
+    per: str
+    period_start: date
+    period_end: date
+
+
+def beneficiary_relation(*, enrollment: Enrollment, beneficiary: Person, on: date) -> str:
+    """ "self" for the insured, else the relation of the member's designation active on ``on``."""
+    if beneficiary.pk == enrollment.insured_id:
+        return SELF
+    designations = [d for d in enrollment.designations.all() if d.member_id == beneficiary.pk]
+    if not designations:
+        raise EntitlementError(
+            "not_beneficiary", f"{beneficiary.name}不是该权益的被保险人或指定直系亲属", "beneficiary"
+        )
+    active = [d for d in designations if d.is_active(on)]
+    if active:
+        return active[0].relation
+    raise EntitlementError("designation_expired", _expired_message(beneficiary, designations, on), "beneficiary")
+
+
+def _expired_message(beneficiary: Person, designations: list[FamilyDesignation], on: date) -> str:
+    if all(d.designated_on > on for d in designations):
+        first = min(d.designated_on for d in designations)
+        return f"{beneficiary.name}的直系亲属指定自{first.isoformat()}起生效，{on.isoformat()}尚未生效"
+    last = max(d.last_day for d in designations)
+    return f"{beneficiary.name}的直系亲属指定已于{last.isoformat()}到期或终止"
+
+
+def _check_period(enrollment: Enrollment, on: date) -> None:
+    if not enrollment.is_active(on):
+        raise EntitlementError(
+            "outside_period",
+            f"{on.isoformat()}不在服务期内（{enrollment.service_start.isoformat()}至{enrollment.service_end.isoformat()}）",
+            "enrollment",
+        )
+
+
+def _rules_for(edition: Edition, service: Service) -> list[EditionRule]:
+    return [rule for rule in edition.rules.all() if rule.service_id == service.pk]
+
+
+def pick_rule(*, enrollment: Enrollment, service: Service, on: date) -> EditionRule:
+    """The edition's rule for the service in the policy year of ``on`` (无忧管家 has two phases)."""
+    rules = _rules_for(enrollment.edition, service)
+    if not rules:
+        raise EntitlementError("not_in_edition", f"{enrollment.edition}不含「{service.name}」服务", "service")
+    year = enrollment.policy_year_number(on)
+    for rule in rules:
+        if rule.covers_policy_year(year):
+            return rule
+    spans = "、".join(f"第{r.policy_year_from}至{r.policy_year_to or '交费期末'}" for r in rules)
+    raise EntitlementError(
+        "phase_not_covered", f"「{service.name}」仅在{spans}保单年度提供，{on.isoformat()}属第{year}保单年度", "service"
+    )
+
+
+def _check_qualified_year(enrollment: Enrollment, rule: EditionRule) -> None:
+    if rule.qualified_in_year and enrollment.qualified_on.year != rule.qualified_in_year:
+        raise EntitlementError(
+            "not_qualified_year", f"「{rule.service.name}」仅限{rule.qualified_in_year}年新达标客户", "service"
+        )
+
+
+def _quota_cell(rule: EditionRule, relation: str) -> tuple[int | None, str]:
+    if relation == SELF:
+        return rule.insured_limit, rule.insured_per
+    if not rule.family_allowed:
+        raise EntitlementError(
+            "family_barred", f"「{rule.service.name}」仅限被保险人使用，直系亲属不可使用", "beneficiary"
+        )
+    return rule.family_limit, rule.family_per or rule.insured_per
+
+
+def _quota_period(enrollment: Enrollment, per: str, service: Service, on: date) -> tuple[date, date]:
+    if per == QuotaPer.SERVICE_PERIOD:
+        return enrollment.service_start, enrollment.service_end
+    if per == QuotaPer.FIRST_YEAR and enrollment.policy_year_number(on) != 1:
+        first = enrollment.service_year(enrollment.service_start)
+        raise EntitlementError(
+            "first_year_only",
+            f"「{service.name}」仅首个服务年度可用（{first[0].isoformat()}至{first[1].isoformat()}）",
+            "service",
+        )
+    return enrollment.service_year(on)
+
+
+def resolve(*, enrollment: Enrollment, beneficiary: Person, service: Service, on: date) -> Resolved:
+    """The quota a request by ``beneficiary`` for ``service`` on ``on`` draws on.
+
+    Raises EntitlementError with the first reason, in the order staff explain them: who, when,
+    what the edition holds, then what family members may use.
+    """
+    relation = beneficiary_relation(enrollment=enrollment, beneficiary=beneficiary, on=on)
+    _check_period(enrollment, on)
+    rule = pick_rule(enrollment=enrollment, service=service, on=on)
+    _check_qualified_year(enrollment, rule)
+    limit, per = _quota_cell(rule, relation)
+    start, end = _quota_period(enrollment, per, service, on)
+    return Resolved(rule, relation, limit, per, start, end)

@@ -1,0 +1,120 @@
+"""The quota ledger's writes.
+
+Held + used may never exceed the limit, under any concurrency (DOMAIN.md, quota accounting). Every
+write locks the bucket row first (SELECT … FOR UPDATE), then the hold; the bucket's CHECK
+constraint backs the lock up in the database itself.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from entitlements.errors import EntitlementError, QuotaStateError
+from entitlements.models import Enrollment, Person, QuotaBucket, QuotaHold, QuotaHoldStatus, Service
+from entitlements.rules import Resolved, resolve
+
+
+def _bucket_locked(enrollment: Enrollment, beneficiary: Person, service: Service, resolved: Resolved) -> QuotaBucket:
+    key = {
+        "enrollment": enrollment,
+        "beneficiary": beneficiary,
+        "service": service,
+        "period_start": resolved.period_start,
+    }
+    # INSERT … ON CONFLICT DO NOTHING: two first requests of a year race to create the bucket;
+    # the loser waits for the winner's row and then both queue on its lock.
+    QuotaBucket.objects.bulk_create(
+        [QuotaBucket(**key, period_end=resolved.period_end, limit=resolved.limit)], ignore_conflicts=True
+    )
+    return QuotaBucket.objects.select_for_update().get(**key)
+
+
+def _exhausted(service: Service, resolved: Resolved, bucket: QuotaBucket) -> EntitlementError:
+    held = f"，其中{bucket.held}次正在办理" if bucket.held else ""
+    return EntitlementError(
+        "exhausted",
+        f"「{service.name}」在{resolved.period_start.isoformat()}至{resolved.period_end.isoformat()}"
+        f"的{resolved.limit}次额度已用完{held}",
+        "service",
+    )
+
+
+@transaction.atomic
+def quota_hold(
+    *, enrollment: Enrollment, beneficiary: Person, service: Service, on: date, reference: str = ""
+) -> QuotaHold:
+    """Hold one unit of ``beneficiary``'s quota for a request submitted for day ``on``.
+
+    Raises EntitlementError (exhausted, outside_period, not_in_edition, family_barred, …).
+    """
+    resolved = resolve(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on)
+    bucket = _bucket_locked(enrollment, beneficiary, service, resolved)
+    if resolved.limit is not None and bucket.held + bucket.used >= resolved.limit:
+        raise _exhausted(service, resolved, bucket)
+    bucket.limit = resolved.limit
+    bucket.held += 1
+    bucket.save(update_fields=["limit", "held", "updated_at"])
+    return QuotaHold.objects.create(
+        bucket=bucket,
+        enrollment=enrollment,
+        beneficiary=beneficiary,
+        service=service,
+        period_start=bucket.period_start,
+        period_end=bucket.period_end,
+        reference=reference,
+        requested_on=on,
+    )
+
+
+def _locked(hold: QuotaHold) -> tuple[QuotaBucket, QuotaHold]:
+    bucket = QuotaBucket.objects.select_for_update().get(pk=hold.bucket_id)
+    return bucket, QuotaHold.objects.select_for_update().get(pk=hold.pk)
+
+
+def _refresh(target: QuotaHold, source: QuotaHold) -> QuotaHold:
+    target.status, target.used_at, target.released_at = source.status, source.used_at, source.released_at
+    target.release_reason = source.release_reason
+    return source
+
+
+@transaction.atomic
+def quota_use(*, hold: QuotaHold) -> QuotaHold:
+    """held → used: the service was arranged or the reimbursement paid. Using a used hold again is
+    a no-op, so a retried arrangement never counts twice."""
+    bucket, locked = _locked(hold)
+    if locked.status == QuotaHoldStatus.USED:
+        return _refresh(hold, locked)
+    if locked.status != QuotaHoldStatus.HELD:
+        raise QuotaStateError(f"额度占用 {locked.pk} 已释放，不能再计为已使用")
+    bucket.held -= 1
+    bucket.used += 1
+    bucket.save(update_fields=["held", "used", "updated_at"])
+    locked.status, locked.used_at = QuotaHoldStatus.USED, timezone.now()
+    locked.save(update_fields=["status", "used_at", "updated_at"])
+    return _refresh(hold, locked)
+
+
+@transaction.atomic
+def quota_release(*, hold: QuotaHold, reason: str = "") -> QuotaHold:
+    """held → released: the request was rejected, withdrawn or cancelled before arrangement.
+    Releasing twice is a no-op; a used unit is never given back."""
+    bucket, locked = _locked(hold)
+    if locked.status == QuotaHoldStatus.RELEASED:
+        return _refresh(hold, locked)
+    if locked.status != QuotaHoldStatus.HELD:
+        raise QuotaStateError(f"额度占用 {locked.pk} 已使用，不能释放")
+    bucket.held -= 1
+    bucket.save(update_fields=["held", "updated_at"])
+    locked.status, locked.released_at, locked.release_reason = QuotaHoldStatus.RELEASED, timezone.now(), reason
+    locked.save(update_fields=["status", "released_at", "release_reason", "updated_at"])
+    return _refresh(hold, locked)
+
+
+@transaction.atomic
+def quota_record_usage(
+    *, enrollment: Enrollment, beneficiary: Person, service: Service, on: date, reference: str = ""
+) -> QuotaHold:
+    """Usage-only services (健康咨询, 视频医生, coupons…): hold and use in one step."""
+    hold = quota_hold(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on, reference=reference)
+    return quota_use(hold=hold)
