@@ -121,7 +121,8 @@ STORAGES = {
 # Medical documents live outside the web root and are never served by URL pattern: only the
 # case document view, which checks the user's right to that case, streams them.
 MEDIA_ROOT = Path(env_str("LANBEN_MEDIA_ROOT", str(VAR_DIR / "private-media")))
-MEDIA_URL = None
+# No URL pattern serves this prefix; it is set only because Django's test live server expects one.
+MEDIA_URL = "/_private-media-not-served/"
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
