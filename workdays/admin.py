@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
 from workdays.models import CalendarDay, CalendarYear, DayKind
@@ -7,8 +8,18 @@ from workdays.selectors import coverage_summary, next_year_missing_warning
 from workdays.services import calendar_sync
 
 
+class CalendarDayFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # The year being added is not saved yet; give each day its year so that clean() can check
+        # the date belongs to it.
+        form.instance.calendar_year = self.instance
+        return form
+
+
 class CalendarDayInline(admin.TabularInline):
     model = CalendarDay
+    formset = CalendarDayFormSet
     extra = 3
     fields = ["date", "kind", "name"]
     ordering = ["date"]

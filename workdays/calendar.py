@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import connection
 
 __all__ = [
     "CalendarNotCovered",
@@ -69,7 +70,11 @@ class _Index:
 
 _lock = threading.Lock()
 _index: _Index | None = None
-_checked_at = 0.0
+_expires_at = 0.0  # monotonic time until which the index is trusted without a token read
+# Set by an edit in this process and kept until the token has been read outside any transaction:
+# until then the edit may still be rolled back, so the token is compared on every call instead of
+# trusting the TTL.
+_watching = False
 
 
 def _ttl() -> float:
@@ -77,9 +82,19 @@ def _ttl() -> float:
 
 
 def calendar_invalidate() -> None:
-    """Forget the process's index; the next computation rebuilds it from the database."""
-    global _index
+    """Forget the process's index and any pending edit; the next computation rebuilds it from the
+    database (also run once an edit has been committed)."""
+    global _index, _watching
     _index = None
+    _watching = False
+
+
+def calendar_watch() -> None:
+    """Called on every edit: forget the index and re-read the token on each call until the edit's
+    transaction is over, whichever way it ends."""
+    global _watching
+    calendar_invalidate()
+    _watching = True
 
 
 def _current_token() -> str | None:
@@ -112,15 +127,17 @@ def _build(token: str | None) -> _Index:
 
 
 def _get_index() -> _Index:
-    global _index, _checked_at
-    index, now = _index, time.monotonic()
-    if index is not None and now - _checked_at < _ttl():
+    global _index, _expires_at, _watching
+    index = _index
+    if index is not None and not _watching and time.monotonic() < _expires_at:
         return index
     with _lock:
         token = _current_token()
         if _index is None or _index.token != token:
             _index = _build(token)
-        _checked_at = now
+        _expires_at = time.monotonic() + _ttl()
+        if _watching and not connection.in_atomic_block:
+            _watching = False
         return _index
 
 

@@ -64,8 +64,12 @@ class CalendarDay(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.date and self.calendar_year_id and self.date.year != self.calendar_year.year:
-            errors["date"] = f"日期 {self.date.isoformat()} 不在 {self.calendar_year.year} 年内。"
+        try:
+            year = self.calendar_year.year
+        except CalendarYear.DoesNotExist:
+            year = None
+        if self.date and year and self.date.year != year:
+            errors["date"] = f"日期 {self.date.isoformat()} 不在 {year} 年内。"
         # A make-up working day only means something on a weekend; a weekday is already worked.
         if self.date and self.kind == DayKind.WORKDAY and self.date.weekday() < 5:
             errors["kind"] = f"{self.date.isoformat()} 是工作日（周一至周五），无需登记为调休上班日。"

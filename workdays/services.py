@@ -11,7 +11,7 @@ from chinese_calendar.constants import Holiday
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from workdays.calendar import calendar_invalidate
+from workdays.calendar import calendar_invalidate, calendar_watch
 from workdays.models import CalendarDay, CalendarRevision, CalendarYear, DayKind, YearSource
 
 _CHINESE_NAMES = {holiday.value: holiday.chinese for holiday in Holiday}
@@ -51,7 +51,7 @@ def calendar_revision_bump() -> None:
     """Mark the calendar changed for every process; this one forgets its index at once and again
     after commit (an index rebuilt inside the transaction may have seen rows later rolled back)."""
     CalendarRevision.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4()})
-    calendar_invalidate()
+    calendar_watch()
     transaction.on_commit(calendar_invalidate)
 
 
