@@ -35,16 +35,16 @@ def library_years() -> range:
     return range(min(years), max(years) + 1)
 
 
+def _library_all_days() -> dict[date, tuple[str, str]]:
+    days = {day: (DayKind.HOLIDAY, _CHINESE_NAMES.get(name, name)) for day, name in chinese_calendar.holidays.items()}
+    for day, name in chinese_calendar.workdays.items():
+        days[day] = (DayKind.WORKDAY, f"{_CHINESE_NAMES.get(name, name)}调休")
+    return days
+
+
 def library_days(year: int) -> dict[date, tuple[str, str]]:
     """The library's exceptions for one year: date → (kind, Chinese name)."""
-    days: dict[date, tuple[str, str]] = {}
-    for day, name in chinese_calendar.holidays.items():
-        if day.year == year:
-            days[day] = (DayKind.HOLIDAY, _CHINESE_NAMES.get(name, name))
-    for day, name in chinese_calendar.workdays.items():
-        if day.year == year:
-            days[day] = (DayKind.WORKDAY, f"{_CHINESE_NAMES.get(name, name)}调休")
-    return days
+    return {day: value for day, value in _library_all_days().items() if day.year == year}
 
 
 def calendar_revision_bump() -> None:
@@ -62,12 +62,12 @@ def calendar_sync(*, only_missing: bool = False) -> SyncResult:
     (source “manual”) are never overwritten. Running it twice changes nothing."""
     result = SyncResult()
     existing = {y.year: y for y in CalendarYear.objects.select_for_update()}
-    for year in library_years():
-        row = existing.get(year)
-        if row is None:
-            _year_create(year)
-            result.added.append(year)
-        elif row.source == YearSource.MANUAL:
+    result.added = [year for year in library_years() if year not in existing]
+    _years_create(result.added)
+    for year, row in sorted(existing.items()):
+        if year not in library_years():
+            continue
+        if row.source == YearSource.MANUAL:
             result.kept_manual.append(year)
         elif only_missing or not _year_refresh(row):
             result.unchanged.append(year)
@@ -78,9 +78,18 @@ def calendar_sync(*, only_missing: bool = False) -> SyncResult:
     return result
 
 
-def _year_create(year: int) -> None:
-    row = CalendarYear.objects.create(year=year, source=YearSource.LIBRARY, covered=True, notes="chinesecalendar")
-    _days_create(row, library_days(year))
+def _years_create(years: list[int]) -> None:
+    # In bulk: a flushed test database is re-seeded after every transactional test.
+    if not years:
+        return
+    rows = [CalendarYear(year=y, source=YearSource.LIBRARY, covered=True, notes="chinesecalendar") for y in years]
+    by_year = {row.year: row for row in bulk_create_with_history(rows, CalendarYear)}
+    days = [
+        CalendarDay(calendar_year=by_year[day.year], date=day, kind=kind, name=name)
+        for day, (kind, name) in sorted(_library_all_days().items())
+        if day.year in by_year
+    ]
+    bulk_create_with_history(days, CalendarDay, batch_size=1000)
 
 
 def _year_refresh(row: CalendarYear) -> bool:

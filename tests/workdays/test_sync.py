@@ -98,3 +98,11 @@ def test_command_refuses_a_malformed_date():
 def test_command_sync_reports_nothing_to_do(capsys):
     call_command("workdays", "sync")
     assert "added -; refreshed -" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flushed_database_gets_its_calendar_back():
+    call_command("flush", interactive=False, verbosity=0)
+    calendar_invalidate()
+    assert CalendarYear.objects.filter(covered=True).count() == len(library_years())
+    assert add_workdays(date(2025, 12, 31), 1) == date(2026, 1, 4)
