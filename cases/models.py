@@ -1,0 +1,605 @@
+"""Green-channel cases (绿通案件): the request, its workflow, its history, documents and dispatches.
+
+The workflow is a django-fsm-2 state machine on ``Case.state`` (protected: only a transition
+changes it). Transition methods only set fields in memory; every use-case that moves a case —
+locking, quota ledger, history, SLA, notifications — lives in ``cases.services``. The state
+diagram is generated from this module: see ``docs/case-states.md``.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+
+class CaseState(models.TextChoices):
+    NEW = "new", "新建"
+    SUBMITTED = "submitted", "已提交"
+    IN_REVIEW = "in_review", "医学审核中"
+    RETURNED = "returned", "退回补充材料"
+    APPROVED = "approved", "待派单"
+    DISPATCHED = "dispatched", "已派单"
+    ACCEPTED = "accepted", "服务商已接单"
+    WAITING_CUSTOMER = "waiting_customer", "待客户反馈"
+    ARRANGED = "arranged", "已安排"
+    COMPLETED = "completed", "服务完成"
+    CLOSED = "closed", "已结案"
+    REJECTED = "rejected", "审核不通过"
+    WITHDRAWN = "withdrawn", "客户撤回"
+    CANCELLED = "cancelled", "已取消"
+    CLAIM_APPROVED = "claim_approved", "已核定金额"
+    PAID = "paid", "已支付"
+
+
+S = CaseState
+# A customer may still withdraw (and staff cancel) until the service has been arranged: after
+# that the quota unit is used and the case can only be completed and closed.
+OPEN_BEFORE_ARRANGEMENT = [
+    S.SUBMITTED,
+    S.IN_REVIEW,
+    S.RETURNED,
+    S.APPROVED,
+    S.DISPATCHED,
+    S.ACCEPTED,
+    S.WAITING_CUSTOMER,
+    S.CLAIM_APPROVED,
+]
+PROVIDER_STATES = [S.DISPATCHED, S.ACCEPTED]
+FINAL_STATES = [S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED]
+
+
+class Channel(models.TextChoices):
+    WECHAT = "wechat", "微信公众号"
+    HOTLINE = "hotline", "95500热线"
+    BACKOFFICE = "backoffice", "后台录入"
+
+
+class ApplicantRelation(models.TextChoices):
+    SELF = "self", "本人"
+    SPOUSE = "spouse", "配偶"
+    PARENT = "parent", "父母"
+    CHILD = "child", "子女"
+    GUARDIAN = "guardian", "监护人"
+
+
+class HospitalLevel(models.IntegerChoices):
+    LEVEL_1 = 1, "一级"
+    LEVEL_2 = 2, "二级"
+    LEVEL_3 = 3, "三级"
+
+
+class HospitalOwnership(models.TextChoices):
+    PUBLIC = "public", "公立"
+    PRIVATE = "private", "民营"
+
+
+class RejectReason(models.TextChoices):
+    HOSPITAL_LEVEL = "hospital_level", "诊断医院非二级及以上公立医院"
+    NOT_SPECIALIST = "not_specialist", "非专科医生诊断"
+    DISEASE_NOT_LISTED = "disease_not_listed", "疾病不在重症疾病范围列表内"
+    DOCUMENTS_INVALID = "documents_invalid", "材料不真实或无法辨认"
+    NOT_ENTITLED = "not_entitled", "不符合服务权益"
+    INVOICE_INVALID = "invoice_invalid", "发票不符合报销范围"
+    DUPLICATE = "duplicate", "重复申请"
+    OTHER = "other", "其他"
+
+
+DOCTOR_TITLES_FOR_EXPERT_SERVICES = ("副主任医师", "主任医师")
+
+
+def _perm(*codenames: str):
+    """A transition permission met by any one of ``codenames`` (e.g. coordinator or provider)."""
+
+    def check(instance, user) -> bool:
+        return bool(user and user.is_active and any(user.has_perm(f"cases.{code}") for code in codenames))
+
+    check.codenames = codenames
+    return check
+
+
+def _condition(field: str, message: str, *, structural: bool = False):
+    """Mark a transition condition with the field and the message a refused caller is shown.
+
+    A structural condition (the case's kind) hides the action altogether; the others are checked
+    when the action is taken, so the person sees why it was refused."""
+
+    def mark(func):
+        func.field = field
+        func.message = message
+        func.structural = structural
+        return func
+
+    return mark
+
+
+@_condition("checklist", "审核清单未全部勾选")
+def checklist_ticked(case: "Case") -> bool:
+    return case.checklist_complete
+
+
+@_condition("quota_hold", "该案件占用的权益额度已释放，不能继续")
+def quota_hold_active(case: "Case") -> bool:
+    return case.quota_hold_id is None or case.quota_hold.status == "held"
+
+
+@_condition("approved_amount", "核定金额须大于 0 且不超过单次报销上限")
+def approved_amount_within_cap(case: "Case") -> bool:
+    cap = case.service.max_claim_amount
+    amount = case.approved_amount
+    return amount is not None and amount > 0 and (cap is None or amount <= cap)
+
+
+@_condition("documents", "缺少发票")
+def invoice_attached(case: "Case") -> bool:
+    return case.claimed_amount is not None and case.documents.filter(kind=DocumentKind.INVOICE).exists()
+
+
+@_condition("arranged_doctor_title", "专家类服务须安排副主任医师或主任医师")
+def doctor_title_fits_service(case: "Case") -> bool:
+    if "专家" not in case.service.name:
+        return True
+    return case.arranged_doctor_title in DOCTOR_TITLES_FOR_EXPERT_SERVICES
+
+
+@_condition("state", "非120补贴案件", structural=True)
+def reimbursement_case(case: "Case") -> bool:
+    return case.is_reimbursement
+
+
+@_condition("state", "120补贴案件不走派单流程", structural=True)
+def green_channel_case(case: "Case") -> bool:
+    return not case.is_reimbursement
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number issued in a year; its row is locked while the next one is taken."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    last = models.PositiveIntegerField("已用编号", default=0)
+
+    class Meta:
+        verbose_name = "案件编号计数"
+        verbose_name_plural = "案件编号计数"
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Case(FSMModelMixin, models.Model):
+    number = models.CharField("案件编号", max_length=20, unique=True)
+    channel = models.CharField("渠道", max_length=16, choices=Channel.choices)
+    state = FSMField("状态", max_length=20, choices=CaseState.choices, default=S.NEW, protected=True)
+
+    enrollment = models.ForeignKey(
+        "entitlements.Enrollment", on_delete=models.PROTECT, related_name="cases", verbose_name="权益"
+    )
+    beneficiary = models.ForeignKey(
+        "entitlements.Person", on_delete=models.PROTECT, related_name="cases", verbose_name="服务对象"
+    )
+    # The beneficiary's ID-number tail, indexed, so reviewers can search "…1234" without a scan.
+    id_tail = models.CharField("证件号后四位", max_length=4, db_index=True, blank=True)
+    service = models.ForeignKey(
+        "entitlements.Service", on_delete=models.PROTECT, related_name="cases", verbose_name="服务项目"
+    )
+    quota_hold = models.OneToOneField(
+        "entitlements.QuotaHold",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case",
+        verbose_name="额度占用",
+    )
+
+    applicant_name = models.CharField("申请人", max_length=64)
+    applicant_relation = models.CharField(
+        "申请人与服务对象关系", max_length=16, choices=ApplicantRelation.choices, default=ApplicantRelation.SELF
+    )
+    applicant_phone = models.CharField("申请人电话", max_length=32, blank=True)
+
+    province = models.CharField("省份", max_length=32, blank=True)
+    city = models.CharField("城市", max_length=32)
+    preferred_hospital = models.CharField("意向医院", max_length=128, blank=True)
+    hospital_is_top50 = models.BooleanField("全国前50三甲医院", default=False)
+    preferred_department = models.CharField("意向科室", max_length=64, blank=True)
+    preferred_date_from = models.DateField("期望日期自", null=True, blank=True)
+    preferred_date_to = models.DateField("期望日期至", null=True, blank=True)
+    named_expert = models.CharField("指定专家", max_length=64, blank=True)
+
+    diagnosis = models.CharField("诊断", max_length=255, blank=True)
+    critical_illness = models.ForeignKey(
+        "entitlements.CriticalIllness",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name="重症疾病",
+    )
+    suspected = models.BooleanField("疑似", default=False)
+    diagnosing_hospital = models.CharField("诊断医院", max_length=128, blank=True)
+    diagnosing_hospital_level = models.PositiveSmallIntegerField(
+        "诊断医院等级", choices=HospitalLevel.choices, null=True, blank=True
+    )
+    diagnosing_hospital_ownership = models.CharField(
+        "诊断医院性质", max_length=16, choices=HospitalOwnership.choices, blank=True
+    )
+
+    claimed_amount = models.DecimalField(
+        "申请金额（元）",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    approved_amount = models.DecimalField("核定金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name="当前服务商",
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="held_cases",
+        verbose_name="当前处理人",
+    )
+    reject_reason = models.CharField("不通过原因", max_length=32, choices=RejectReason.choices, blank=True)
+
+    check_hospital_level = models.BooleanField("二级及以上公立医院", default=False)
+    check_specialist_diagnosis = models.BooleanField("专科医生诊断", default=False)
+    check_disease_listed = models.BooleanField("疾病在重症范围内（或疑似）", default=False)
+    check_documents_complete = models.BooleanField("材料齐全", default=False)
+
+    arranged_hospital = models.CharField("安排医院", max_length=128, blank=True)
+    arranged_department = models.CharField("安排科室", max_length=64, blank=True)
+    arranged_doctor = models.CharField("安排医生", max_length=64, blank=True)
+    arranged_doctor_title = models.CharField("医生职称", max_length=32, blank=True)
+    arranged_at = models.DateTimeField("就诊/入院时间", null=True, blank=True)
+    arranged_address = models.CharField("就诊地址", max_length=255, blank=True)
+
+    review_due = models.DateField("审核应完成日", null=True, blank=True, db_index=True)
+    review_paused_on = models.DateField("审核暂停日", null=True, blank=True)
+    review_paused_days = models.PositiveSmallIntegerField("审核暂停工作日", default=0)
+    sla_started_on = models.DateField("时效起算日", null=True, blank=True)
+    sla_paused_on = models.DateField("时效暂停日", null=True, blank=True)
+    sla_paused_days = models.PositiveSmallIntegerField("时效暂停工作日", default=0)
+    sla_target_due = models.DateField("目标完成日", null=True, blank=True, db_index=True)
+    sla_deadline_due = models.DateField("最迟完成日", null=True, blank=True, db_index=True)
+    sla_stopped_at = models.DateTimeField("时效停止时间", null=True, blank=True)
+    # The provider state a case returns to when the customer replies (dispatched or accepted).
+    resume_state = models.CharField("客户反馈后回到", max_length=20, blank=True)
+
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "绿通案件"
+        verbose_name_plural = "绿通案件"
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="case_queue_idx"),
+            models.Index(fields=["state", "provider", "sla_deadline_due"], name="case_board_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approved_amount__isnull=True) | models.Q(approved_amount__gt=0),
+                name="case_approved_amount_positive",
+            ),
+        ]
+        permissions = [
+            ("submit_case", "提交申请"),
+            ("withdraw_case", "撤回申请"),
+            ("review_case", "医学审核"),
+            ("dispatch_case", "派单"),
+            ("arrange_case", "记录安排结果"),
+            ("close_case", "结案"),
+            ("pay_claim", "120补贴核定与支付"),
+            ("provider_act", "服务商操作"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or "（新案件）"
+
+    # --- facts the workflow asks about -------------------------------------------------
+
+    @property
+    def is_reimbursement(self) -> bool:
+        return self.service.kind == "reimbursement"
+
+    @property
+    def needs_review(self) -> bool:
+        return self.is_reimbursement or self.service.needs_medical_review
+
+    @property
+    def checklist_complete(self) -> bool:
+        return all(
+            [
+                self.check_hospital_level,
+                self.check_specialist_diagnosis,
+                self.check_disease_listed,
+                self.check_documents_complete,
+            ]
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in FINAL_STATES
+
+    @property
+    def holder_display(self) -> str:
+        """Who holds the case now, in words every role understands."""
+        if self.holder_id:
+            return self.holder.get_full_name() or self.holder.get_username()
+        if self.state in (S.DISPATCHED, S.ACCEPTED) and self.provider_id:
+            return f"服务商：{self.provider}"
+        return _QUEUE_HOLDERS.get(self.state, "—")
+
+    # --- transitions: they only set fields; services do the rest -------------------------
+
+    @transition(field=state, source=S.NEW, target=S.SUBMITTED, permission=_perm("submit_case"))
+    def submit(self, *, on_date) -> None:
+        self.submitted_at = timezone.now()
+        self.review_paused_days = 0
+
+    @transition(
+        field=state, source=S.SUBMITTED, target=S.APPROVED, permission=_perm("submit_case"), custom={"system": True}
+    )
+    def skip_review(self, *, on_date) -> None:
+        """Services without 服务条件 need no medical review: accepted on submission."""
+        self.sla_started_on = on_date
+
+    @transition(field=state, source=S.SUBMITTED, target=S.IN_REVIEW, permission=_perm("review_case"))
+    def start_review(self, *, reviewer) -> None:
+        self.holder = reviewer
+
+    @transition(
+        field=state,
+        source=S.IN_REVIEW,
+        target=S.APPROVED,
+        permission=_perm("review_case"),
+        conditions=[green_channel_case, checklist_ticked, quota_hold_active],
+    )
+    def approve(self, *, on_date) -> None:
+        self.holder = None
+        self.sla_started_on = on_date
+
+    @transition(field=state, source=S.IN_REVIEW, target=S.REJECTED, permission=_perm("review_case"))
+    def reject(self, *, reason: str) -> None:
+        self.reject_reason = reason
+        self.holder = None
+
+    @transition(field=state, source=S.IN_REVIEW, target=S.RETURNED, permission=_perm("review_case"))
+    def return_to_applicant(self, *, on_date) -> None:
+        self.review_paused_on = on_date
+
+    @transition(field=state, source=S.RETURNED, target=S.IN_REVIEW, permission=_perm("submit_case"))
+    def resubmit(self, *, paused_days: int) -> None:
+        self.review_paused_days += paused_days
+        self.review_paused_on = None
+
+    @transition(field=state, source=OPEN_BEFORE_ARRANGEMENT, target=S.WITHDRAWN, permission=_perm("withdraw_case"))
+    def withdraw(self) -> None:
+        self.holder = None
+
+    @transition(field=state, source=OPEN_BEFORE_ARRANGEMENT, target=S.CANCELLED, permission=_perm("close_case"))
+    def cancel(self) -> None:
+        self.holder = None
+
+    @transition(
+        field=state,
+        source=S.APPROVED,
+        target=S.DISPATCHED,
+        permission=_perm("dispatch_case"),
+        conditions=[green_channel_case],
+    )
+    def dispatch(self, *, provider) -> None:
+        self.provider = provider
+        self.holder = None
+
+    @transition(field=state, source=PROVIDER_STATES, target=S.DISPATCHED, permission=_perm("dispatch_case"))
+    def redispatch(self, *, provider) -> None:
+        self.provider = provider
+
+    @transition(field=state, source=S.DISPATCHED, target=S.ACCEPTED, permission=_perm("provider_act"))
+    def provider_accept(self) -> None:
+        pass
+
+    @transition(field=state, source=PROVIDER_STATES, target=S.APPROVED, permission=_perm("provider_act"))
+    def provider_decline(self) -> None:
+        self.provider = None
+
+    @transition(
+        field=state,
+        source=PROVIDER_STATES,
+        target=S.WAITING_CUSTOMER,
+        permission=_perm("provider_act", "dispatch_case", "arrange_case"),
+    )
+    def await_customer(self, *, on_date) -> None:
+        self.resume_state = self.state
+        self.sla_paused_on = on_date
+
+    @transition(
+        field=state,
+        source=S.WAITING_CUSTOMER,
+        # Back to whichever provider state the case was waiting in.
+        target=RETURN_VALUE(*PROVIDER_STATES),
+        permission=_perm("provider_act", "dispatch_case", "arrange_case"),
+    )
+    def customer_replied(self, *, paused_days: int) -> str:
+        self.sla_paused_days += paused_days
+        self.sla_paused_on = None
+        resume, self.resume_state = self.resume_state or S.DISPATCHED, ""
+        return resume
+
+    @transition(
+        field=state,
+        source=PROVIDER_STATES,
+        target=S.ARRANGED,
+        permission=_perm("provider_act", "arrange_case"),
+        conditions=[doctor_title_fits_service],
+    )
+    def arrange(self, **arrangement) -> None:
+        for name, value in arrangement.items():
+            setattr(self, name, value)
+        self.sla_stopped_at = timezone.now()
+
+    @transition(field=state, source=S.ARRANGED, target=S.COMPLETED, permission=_perm("provider_act", "arrange_case"))
+    def complete(self) -> None:
+        pass
+
+    @transition(field=state, source=[S.ARRANGED, S.COMPLETED, S.PAID], target=S.CLOSED, permission=_perm("close_case"))
+    def close(self) -> None:
+        self.holder = None
+
+    @transition(
+        field=state,
+        source=S.IN_REVIEW,
+        target=S.CLAIM_APPROVED,
+        permission=_perm("pay_claim"),
+        conditions=[reimbursement_case, invoice_attached, approved_amount_within_cap],
+    )
+    def claim_approve(self) -> None:
+        self.holder = None
+
+    @transition(field=state, source=S.CLAIM_APPROVED, target=S.PAID, permission=_perm("pay_claim"))
+    def pay(self) -> None:
+        self.sla_stopped_at = timezone.now()
+
+
+_QUEUE_HOLDERS = {
+    S.SUBMITTED: "医学审核队列",
+    S.IN_REVIEW: "医学审核",
+    S.RETURNED: "申请人（补充材料）",
+    S.APPROVED: "调度协调（待派单）",
+    S.WAITING_CUSTOMER: "客户（待反馈）",
+    S.ARRANGED: "调度协调（待结案）",
+    S.COMPLETED: "调度协调（待结案）",
+    S.CLAIM_APPROVED: "120补贴支付",
+    S.PAID: "调度协调（待结案）",
+}
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline: a transition, a note, a document or a warning."""
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", "状态变更"
+        NOTE = "note", "备注"
+        DOCUMENT = "document", "上传材料"
+        WARNING = "warning", "提醒"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="案件")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.TRANSITION)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    transition = models.CharField("操作", max_length=32, blank=True)
+    from_state = models.CharField("原状态", max_length=20, choices=CaseState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=20, choices=CaseState.choices, blank=True)
+    note = models.TextField("说明", blank=True)
+    extra = models.JSONField("附加信息", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "案件记录"
+        verbose_name_plural = "案件记录"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_kind_display()} {self.transition}"
+
+
+class DocumentKind(models.TextChoices):
+    MEDICAL_RECORD = "medical_record", "病历资料"
+    ADMISSION_SLIP = "admission_slip", "住院单"
+    INVOICE = "invoice", "发票"
+    OTHER = "other", "其他"
+
+
+def _document_path(instance: "Document", filename: str) -> str:
+    # The customer's file name never reaches the disk: it may carry a name or an ID number.
+    now = timezone.localtime()
+    return f"cases/{now:%Y/%m}/{instance.sha256}-{now:%H%M%S%f}"
+
+
+class Document(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name="案件")
+    kind = models.CharField("类型", max_length=20, choices=DocumentKind.choices)
+    file = models.FileField("文件", upload_to=_document_path, max_length=255)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField("文件格式", max_length=32)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "案件材料"
+        verbose_name_plural = "案件材料"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+
+class Dispatch(models.Model):
+    """Every dispatch of a case to a provider; a re-dispatch deactivates the previous one."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="dispatches", verbose_name="案件")
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="dispatches", verbose_name="服务商"
+    )
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="派单人",
+    )
+    note = models.TextField("派单说明", blank=True)
+    at = models.DateTimeField("派单时间", default=timezone.now)
+    accepted_at = models.DateTimeField("接单时间", null=True, blank=True)
+    declined_at = models.DateTimeField("拒单时间", null=True, blank=True)
+    decline_reason = models.CharField("拒单原因", max_length=255, blank=True)
+    active = models.BooleanField("当前有效", default=True)
+
+    class Meta:
+        verbose_name = "派单记录"
+        verbose_name_plural = "派单记录"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["provider", "active"], name="dispatch_provider_active_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(active=True), name="dispatch_one_active_per_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.provider}"

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "simple_history",
+    "django_fsm",
     "workdays",
     "entitlements",
     "cases",
@@ -124,6 +125,12 @@ MEDIA_ROOT = Path(env_str("LANBEN_MEDIA_ROOT", str(VAR_DIR / "private-media")))
 # No URL pattern serves this prefix; it is set only because Django's test live server expects one.
 MEDIA_URL = "/_private-media-not-served/"
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Case clocks, in working days. The handbook publishes no time limit for some services (陪诊, 二诊,
+# MDT, rehab, home nursing): they get this configurable default. Review turnaround is internal.
+SLA_DEFAULT_TARGET = env_int("SLA_DEFAULT_TARGET", 10)
+SLA_DEFAULT_DEADLINE = env_int("SLA_DEFAULT_DEADLINE", 15)
+REVIEW_TARGET_WORKING_DAYS = env_int("REVIEW_TARGET_WORKING_DAYS", 2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,0 +1,108 @@
+"""Reads of the cases app: who may see a case, the review queue, the timeline, the actions offered."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
+
+from cases.models import Case, CaseEvent, CaseState
+
+# Staff holding any of these see every case; a provider's user sees only the cases dispatched to
+# its provider (the handbook: providers see the requests the insurer hands them, nothing else).
+STAFF_PERMISSIONS = (
+    "view_case",
+    "submit_case",
+    "withdraw_case",
+    "review_case",
+    "dispatch_case",
+    "arrange_case",
+    "close_case",
+    "pay_claim",
+)
+
+
+def user_is_case_staff(*, user) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return any(user.has_perm(f"cases.{code}") for code in STAFF_PERMISSIONS)
+
+
+def _provider_of(user):
+    member = getattr(user, "provider_member", None)
+    return member.provider if member is not None and member.active else None
+
+
+def cases_visible_to(*, user) -> QuerySet[Case]:
+    if user_is_case_staff(user=user):
+        return Case.objects.all()
+    provider = _provider_of(user) if user and user.is_authenticated else None
+    if provider is None or not user.has_perm("cases.provider_act"):
+        return Case.objects.none()
+    return Case.objects.filter(dispatches__provider=provider).distinct()
+
+
+def case_visible_to(*, user, case: Case) -> bool:
+    return cases_visible_to(user=user).filter(pk=case.pk).exists()
+
+
+def review_queue() -> QuerySet[Case]:
+    """Cases waiting for or under medical (or invoice) review, oldest first."""
+    return (
+        Case.objects.filter(state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED])
+        .select_related("service", "enrollment__edition", "enrollment__policy", "beneficiary", "holder")
+        .order_by("created_at", "id")
+    )
+
+
+def case_timeline(*, case: Case) -> list[CaseEvent]:
+    return list(case.events.select_related("actor").order_by("at", "id"))
+
+
+# The decisions a person takes from the case page, in the order the buttons appear; the system's
+# own step (skip_review) and submission are never offered as buttons.
+OFFERED_ACTIONS = (
+    "start_review",
+    "approve",
+    "claim_approve",
+    "return_to_applicant",
+    "reject",
+    "resubmit",
+    "dispatch",
+    "redispatch",
+    "provider_accept",
+    "provider_decline",
+    "await_customer",
+    "customer_replied",
+    "arrange",
+    "complete",
+    "pay",
+    "close",
+    "withdraw",
+    "cancel",
+)
+
+
+def case_available_actions(*, case: Case, user) -> list[str]:
+    """Transitions the case's state allows and the user may perform (conditions are checked when
+    the action is taken, so an incomplete checklist still shows the button and explains itself)."""
+    names = []
+    for name in OFFERED_ACTIONS:
+        meta = getattr(Case, name)._django_fsm
+        if not (meta.has_transition(case.state) and meta.has_transition_perm(case, case.state, user)):
+            continue
+        structural = [c for c in meta.get_transition(case.state).conditions if getattr(c, "structural", False)]
+        if all(condition(case) for condition in structural):
+            names.append(name)
+    return names
+
+
+def users_with_permission(*, codename: str) -> QuerySet:
+    """Active users holding a cases permission directly or through a group (superusers excluded)."""
+    perm = Permission.objects.filter(content_type__app_label="cases", codename=codename).first()
+    if perm is None:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(user_permissions=perm) | Q(groups__permissions=perm))
+        .distinct()
+    )

@@ -1,0 +1,62 @@
+"""Every write of the cases app. Import from here: ``from cases.services import review_approve``.
+
+Each action: ``@transaction.atomic`` → lock the case row and re-check its state (CaseConflict) →
+the transition's permission (CasePermissionDenied) and conditions (CaseValidationError) → the
+transition → save → history row → quota ledger → notification enqueued after commit.
+"""
+
+from cases.services.claims import claim_approve, claim_pay
+from cases.services.dispatch import (
+    case_arrange,
+    case_await_customer,
+    case_close,
+    case_complete,
+    case_customer_replied,
+    case_dispatch,
+    case_redispatch,
+    provider_accept,
+    provider_decline,
+)
+from cases.services.documents import DocumentUpload, document_attach
+from cases.services.intake import (
+    case_add_note,
+    case_cancel,
+    case_resubmit,
+    case_submit,
+    case_withdraw,
+    usage_record,
+)
+from cases.services.review import (
+    case_start_review,
+    review_approve,
+    review_checklist_save,
+    review_reject,
+    review_return,
+)
+
+__all__ = [
+    "DocumentUpload",
+    "case_add_note",
+    "case_arrange",
+    "case_await_customer",
+    "case_cancel",
+    "case_close",
+    "case_complete",
+    "case_customer_replied",
+    "case_dispatch",
+    "case_redispatch",
+    "case_resubmit",
+    "case_start_review",
+    "case_submit",
+    "case_withdraw",
+    "claim_approve",
+    "claim_pay",
+    "document_attach",
+    "provider_accept",
+    "provider_decline",
+    "review_approve",
+    "review_checklist_save",
+    "review_reject",
+    "review_return",
+    "usage_record",
+]

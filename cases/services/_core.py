@@ -1,0 +1,156 @@
+"""The one path every case action takes: lock, re-check, permission, conditions, transition,
+save, history, notification after commit."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from cases import sla
+from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
+from cases.models import Case, CaseEvent, CaseState
+
+User = AbstractBaseUser
+
+ACTION_LABELS = {
+    "submit": "提交申请",
+    "skip_review": "无需医学审核",
+    "start_review": "开始审核",
+    "approve": "审核通过",
+    "reject": "审核不通过",
+    "return_to_applicant": "退回补充材料",
+    "resubmit": "补充材料后重新提交",
+    "withdraw": "客户撤回",
+    "cancel": "取消",
+    "dispatch": "派单",
+    "redispatch": "改派",
+    "provider_accept": "服务商接单",
+    "provider_decline": "服务商拒单",
+    "await_customer": "等待客户反馈",
+    "customer_replied": "客户已反馈",
+    "arrange": "记录安排结果",
+    "complete": "服务完成",
+    "close": "结案",
+    "claim_approve": "核定补贴金额",
+    "pay": "支付补贴",
+}
+
+
+def state_label(state: str) -> str:
+    return CaseState(state).label if state in CaseState.values else state
+
+
+def case_lock(*, case: Case, expected_state: str | None = None) -> Case:
+    """Lock the case row and check nobody moved it since the caller read it.
+
+    Two reviewers who both saw "医学审核中" serialize on this lock; the second finds the state
+    changed and gets a CaseConflict naming the state the first one left it in.
+    """
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    expected = expected_state or case.state
+    if locked.state != expected:
+        raise CaseConflict(current_state=locked.state, current_label=state_label(locked.state))
+    return locked
+
+
+def _transition_of(case: Case, name: str):
+    meta = getattr(Case, name)._django_fsm
+    return meta.get_transition(case.state) if meta.has_transition(case.state) else None
+
+
+def transition_check(*, case: Case, actor: User, name: str) -> None:
+    """Refuse, with a reason a person can act on, a transition the case or the actor does not allow."""
+    transition_allowed(case=case, actor=actor, name=name)
+    conditions_check(case=case, name=name)
+
+
+def transition_allowed(*, case: Case, actor: User, name: str) -> None:
+    transition = _transition_of(case, name)
+    if transition is None:
+        raise CaseConflict(
+            f"案件当前状态为「{state_label(case.state)}」，不能执行「{ACTION_LABELS.get(name, name)}」",
+            current_state=case.state,
+            current_label=state_label(case.state),
+        )
+    if actor is None or not transition.has_perm(case, actor):
+        raise CasePermissionDenied(f"您没有「{ACTION_LABELS.get(name, name)}」的权限")
+
+
+def conditions_check(*, case: Case, name: str) -> None:
+    transition = _transition_of(case, name)
+    errors: dict[str, list[str]] = {}
+    for condition in transition.conditions:
+        if not condition(case):
+            errors.setdefault(getattr(condition, "field", "state"), []).append(getattr(condition, "message", ""))
+    if errors:
+        raise CaseValidationError(errors, code="condition_unmet")
+
+
+def event_record(
+    *,
+    case: Case,
+    actor: User | None,
+    kind: str = CaseEvent.Kind.TRANSITION,
+    transition: str = "",
+    from_state: str = "",
+    note: str = "",
+    extra: dict | None = None,
+    notify: bool = False,
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        kind=kind,
+        transition=transition,
+        from_state=from_state,
+        to_state=case.state if kind == CaseEvent.Kind.TRANSITION else "",
+        note=note,
+        extra=extra or {},
+    )
+    if notify:
+        _enqueue_notification(event.pk)
+    return event
+
+
+def _enqueue_notification(event_id: int) -> None:
+    from cases.tasks import notify_case_event
+
+    # Only after commit: a rolled-back action must not e-mail anyone, and the worker must find the row.
+    transaction.on_commit(lambda: notify_case_event.delay(event_id))
+
+
+def warnings_record(*, case: Case, result: sla.ClockResult) -> None:
+    for message in result.warnings:
+        event_record(case=case, actor=None, kind=CaseEvent.Kind.WARNING, note=message)
+
+
+def transition_run(
+    *,
+    case: Case,
+    actor: User,
+    name: str,
+    expected_state: str | None = None,
+    prepare: Callable[[Case], None] | None = None,
+    arguments: dict[str, Any] | Callable[[Case], dict[str, Any]] | None = None,
+    note: str = "",
+    extra: dict | None = None,
+    clocks: Callable[[Case], sla.ClockResult] | None = None,
+) -> tuple[Case, CaseEvent]:
+    """Run one transition on a locked case; the caller is already inside ``transaction.atomic``."""
+    locked = case_lock(case=case, expected_state=expected_state)
+    transition_allowed(case=locked, actor=actor, name=name)
+    if prepare is not None:
+        prepare(locked)
+    conditions_check(case=locked, name=name)
+    from_state = locked.state
+    if callable(arguments):
+        arguments = arguments(locked)
+    getattr(locked, name)(**(arguments or {}))
+    result = clocks(locked) if clocks else sla.ClockResult()
+    locked.save()
+    event = event_record(
+        case=locked, actor=actor, transition=name, from_state=from_state, note=note, extra=extra, notify=True
+    )
+    warnings_record(case=locked, result=result)
+    return locked, event

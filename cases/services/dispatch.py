@@ -1,0 +1,202 @@
+"""After approval: dispatch to a provider (and re-dispatch: the insurer may change providers at any
+time), the provider's answers, waiting for the customer, the arrangement, completion and closing."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases import sla
+from cases.errors import CaseValidationError
+from cases.models import Case, Dispatch
+from cases.services._core import User, transition_run
+from entitlements.services import quota_use
+from providers.models import Provider
+
+
+def _active_provider(provider: Provider | None) -> Provider:
+    if provider is None:
+        raise CaseValidationError({"provider": ["请选择服务商"]})
+    if not provider.active:
+        raise CaseValidationError({"provider": [f"{provider}已停止合作，不能派单"]})
+    return provider
+
+
+def _active_dispatch(case: Case) -> Dispatch | None:
+    return case.dispatches.select_for_update().filter(active=True).first()
+
+
+@transaction.atomic
+def case_dispatch(
+    *, case: Case, actor: User, provider: Provider, note: str = "", expected_state: str | None = None
+) -> Case:
+    """Hand an approved case to a provider; every dispatch is kept as a Dispatch row."""
+    provider = _active_provider(provider)
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="dispatch",
+        expected_state=expected_state,
+        arguments={"provider": provider},
+        note=note,
+        extra={"provider": provider.code},
+    )
+    Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    return case
+
+
+@transaction.atomic
+def case_redispatch(
+    *, case: Case, actor: User, provider: Provider, note: str, expected_state: str | None = None
+) -> Case:
+    """Move a dispatched case to another provider; the previous dispatch stays on record, inactive."""
+    provider = _active_provider(provider)
+    if provider.pk == case.provider_id:
+        raise CaseValidationError({"provider": ["改派须选择另一家服务商"]})
+    if not note.strip():
+        raise CaseValidationError({"note": ["改派须说明原因"]})
+    previous = case.provider
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="redispatch",
+        expected_state=expected_state,
+        arguments={"provider": provider},
+        note=note,
+        extra={"provider": provider.code, "previous_provider": previous.code if previous else ""},
+    )
+    Dispatch.objects.filter(case=case, active=True).update(active=False)
+    Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    return case
+
+
+@transaction.atomic
+def provider_accept(*, case: Case, actor: User, note: str = "", expected_state: str | None = None) -> Case:
+    """The provider takes the case on."""
+    case, _ = transition_run(case=case, actor=actor, name="provider_accept", expected_state=expected_state, note=note)
+    Dispatch.objects.filter(case=case, active=True).update(accepted_at=timezone.now())
+    return case
+
+
+@transaction.atomic
+def provider_decline(*, case: Case, actor: User, reason: str, expected_state: str | None = None) -> Case:
+    """The provider cannot serve the case: it goes back to the dispatch queue with the reason."""
+    if not reason.strip():
+        raise CaseValidationError({"reason": ["请填写拒单原因"]})
+    previous = case.provider
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="provider_decline",
+        expected_state=expected_state,
+        note=reason,
+        extra={"provider": previous.code if previous else ""},
+    )
+    Dispatch.objects.filter(case=case, active=True).update(
+        active=False, declined_at=timezone.now(), decline_reason=reason.strip()[:255]
+    )
+    return case
+
+
+@transaction.atomic
+def case_await_customer(*, case: Case, actor: User, note: str, expected_state: str | None = None) -> Case:
+    """Waiting for the customer (a date to confirm, a document to bring): the SLA clock pauses."""
+    if not note.strip():
+        raise CaseValidationError({"note": ["请说明需要客户反馈的内容"]})
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="await_customer",
+        expected_state=expected_state,
+        arguments={"on_date": sla.local_today()},
+        note=note,
+    )
+    return case
+
+
+@transaction.atomic
+def case_customer_replied(*, case: Case, actor: User, note: str = "", expected_state: str | None = None) -> Case:
+    """The customer answered: the case returns to its provider state and the due dates move out
+    by the working days spent waiting."""
+    today = sla.local_today()
+    result = sla.ClockResult()
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="customer_replied",
+        expected_state=expected_state,
+        arguments=lambda locked: {"paused_days": sla.paused_workdays(locked.sla_paused_on, today, result) or 0},
+        note=note,
+        clocks=lambda locked: sla.sla_recompute(locked, result),
+    )
+    return case
+
+
+def _arrangement_errors(*, hospital: str, arranged_at: datetime | None) -> dict:
+    errors = {}
+    if not hospital.strip():
+        errors["arranged_hospital"] = ["请填写安排的医院"]
+    if arranged_at is None:
+        errors["arranged_at"] = ["请填写就诊/入院时间"]
+    elif timezone.is_naive(arranged_at):
+        errors["arranged_at"] = ["时间须带时区"]
+    return errors
+
+
+@transaction.atomic
+def case_arrange(
+    *,
+    case: Case,
+    actor: User,
+    hospital: str,
+    arranged_at: datetime,
+    department: str = "",
+    doctor: str = "",
+    doctor_title: str = "",
+    address: str = "",
+    note: str = "",
+    expected_state: str | None = None,
+) -> Case:
+    """The provider reports the arrangement: the quota unit becomes used and the SLA clock stops."""
+    errors = _arrangement_errors(hospital=hospital, arranged_at=arranged_at)
+    if errors:
+        raise CaseValidationError(errors)
+    arrangement = {
+        "arranged_hospital": hospital.strip(),
+        "arranged_department": department.strip(),
+        "arranged_doctor": doctor.strip(),
+        "arranged_doctor_title": doctor_title.strip(),
+        "arranged_at": arranged_at,
+        "arranged_address": address.strip(),
+    }
+
+    def prepare(locked: Case) -> None:
+        for name, value in arrangement.items():
+            setattr(locked, name, value)
+
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="arrange",
+        expected_state=expected_state,
+        prepare=prepare,
+        note=note,
+        extra={"arranged_at": arranged_at.isoformat(), "hospital": hospital.strip()},
+    )
+    if case.quota_hold_id:
+        quota_use(hold=case.quota_hold)
+    return case
+
+
+@transaction.atomic
+def case_complete(*, case: Case, actor: User, note: str = "", expected_state: str | None = None) -> Case:
+    """The customer was seen (or admitted, operated on) as arranged."""
+    case, _ = transition_run(case=case, actor=actor, name="complete", expected_state=expected_state, note=note)
+    return case
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor: User, note: str = "", expected_state: str | None = None) -> Case:
+    """Close an arranged, completed or paid case."""
+    case, _ = transition_run(case=case, actor=actor, name="close", expected_state=expected_state, note=note)
+    return case

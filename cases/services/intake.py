@@ -1,0 +1,315 @@
+"""Intake: a request becomes a case (WeChat API and the hotline form share this path), and the
+customer-side moves afterwards: more information supplied, withdrawal, staff cancellation, notes."""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from cases import sla
+from cases.errors import CasePermissionDenied, CaseValidationError
+from cases.models import ApplicantRelation, Case, CaseEvent, CaseState, DocumentKind
+from cases.selectors import case_visible_to
+from cases.services._core import User, event_record, transition_check, transition_run, warnings_record
+from cases.services.documents import CheckedDocument, DocumentUpload, document_check, document_store
+from cases.services.numbers import case_number_next
+from entitlements.errors import EntitlementError
+from entitlements.models import Enrollment, Person, Service
+from entitlements.models.catalog import IllnessCondition, NamedExpert, ServiceKind
+from entitlements.rules import pick_rule
+from entitlements.selectors import enrollment_pick, enrollments_for, entitlement_check
+from entitlements.services import quota_hold, quota_record_usage, quota_release
+
+INTAKE_FIELDS = frozenset(
+    {
+        "applicant_name",
+        "applicant_relation",
+        "applicant_phone",
+        "province",
+        "city",
+        "preferred_hospital",
+        "hospital_is_top50",
+        "preferred_department",
+        "preferred_date_from",
+        "preferred_date_to",
+        "named_expert",
+        "diagnosis",
+        "critical_illness",
+        "suspected",
+        "diagnosing_hospital",
+        "diagnosing_hospital_level",
+        "diagnosing_hospital_ownership",
+        "claimed_amount",
+    }
+)
+REQUIRED = "此项为必填项"
+
+
+def _request_errors(*, service: Service, beneficiary: Person, details: dict, kinds: set[str]) -> dict:
+    """Field errors of a request, all at once, before anything is written."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if service.kind == ServiceKind.USAGE:
+        add("service", f"「{service.name}」为使用登记类服务，无需提交案件")
+    guardian = details.get("applicant_relation", ApplicantRelation.SELF) != ApplicantRelation.SELF
+    if guardian and not details.get("applicant_name"):
+        add("applicant_name", "代为申请时须填写申请人姓名")
+    if not details.get("city"):
+        add("city", REQUIRED)
+    start, end = details.get("preferred_date_from"), details.get("preferred_date_to")
+    if start and end and start > end:
+        add("preferred_date_to", "期望日期止不能早于期望日期起")
+    if details.get("hospital_is_top50") and not details.get("preferred_hospital"):
+        add("preferred_hospital", "标记为全国前50三甲医院时须填写医院名称")
+    _illness_errors(service, details, kinds, add)
+    if service.needs_admission_slip and DocumentKind.ADMISSION_SLIP not in kinds:
+        add("documents", "该服务须上传住院单")
+    if service.needs_invoice or service.kind == ServiceKind.REIMBURSEMENT:
+        _claim_errors(details, kinds, add)
+    return errors
+
+
+def _illness_errors(service: Service, details: dict, kinds: set[str], add) -> None:
+    if service.illness_condition == IllnessCondition.NONE:
+        return
+    if not details.get("diagnosis"):
+        add("diagnosis", "该服务须填写诊断")
+    if not details.get("critical_illness") and not details.get("suspected"):
+        add("critical_illness", "请选择重症疾病，或注明为疑似重疾")
+    if DocumentKind.MEDICAL_RECORD not in kinds:
+        add("documents", "该服务须上传病历资料")
+    if service.illness_condition != IllnessCondition.REVIEWED:
+        return
+    for field in ("diagnosing_hospital", "diagnosing_hospital_level", "diagnosing_hospital_ownership"):
+        if not details.get(field):
+            add(field, "医学审核类服务须填写诊断医院信息")
+
+
+def _claim_errors(details: dict, kinds: set[str], add) -> None:
+    amount = details.get("claimed_amount")
+    if amount is None:
+        add("claimed_amount", "120急救补贴须填写申请金额")
+    elif Decimal(amount) <= 0:
+        add("claimed_amount", "申请金额须大于 0")
+    if DocumentKind.INVOICE not in kinds:
+        add("documents", "120急救补贴须上传发票")
+
+
+def _checked_documents(documents: Sequence[DocumentUpload]) -> list[CheckedDocument]:
+    errors: list[str] = []
+    checked = []
+    for upload in documents:
+        try:
+            checked.append(document_check(upload=upload))
+        except CaseValidationError as exc:
+            errors.extend(exc.errors["documents"])
+    if errors:
+        raise CaseValidationError({"documents": errors})
+    return checked
+
+
+def _refusal(exc: EntitlementError) -> CaseValidationError:
+    return CaseValidationError({exc.field or "service": [exc.message]}, code=exc.code)
+
+
+def _enrollment_for(*, beneficiary: Person, service: Service, on: date) -> Enrollment:
+    """The enrollment the system picks: the first with quota left, else the reason none fits."""
+    picked = enrollment_pick(beneficiary=beneficiary, service=service, on=on)
+    if picked is not None:
+        return picked
+    candidates = enrollments_for(beneficiary=beneficiary, on=on)
+    if not candidates:
+        raise CaseValidationError({"beneficiary": [f"{beneficiary.name}在{on.isoformat()}没有有效的服务权益"]},
+                                  code="not_entitled")  # fmt: skip
+    first = entitlement_check(enrollment=candidates[0], beneficiary=beneficiary, service=service, on=on)
+    raise CaseValidationError({"service": [first.reason or "没有可用的服务权益"]}, code=first.reason_code or "")
+
+
+def _named_expert_check(*, enrollment: Enrollment, service: Service, on: date, details: dict) -> None:
+    if not details.get("named_expert"):
+        return
+    try:
+        rule = pick_rule(enrollment=enrollment, service=service, on=on)
+    except EntitlementError as exc:
+        raise _refusal(exc) from exc
+    if rule.named_expert == NamedExpert.NONE:
+        raise CaseValidationError({"named_expert": ["该权益不可指定专家（仅无忧管家可指定）"]})
+
+
+def _hold(case: Case, on: date):
+    try:
+        return quota_hold(
+            enrollment=case.enrollment, beneficiary=case.beneficiary, service=case.service, on=on, reference=case.number
+        )
+    except EntitlementError as exc:
+        raise _refusal(exc) from exc
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    actor: User,
+    channel: str,
+    beneficiary: Person,
+    service: Service,
+    enrollment: Enrollment | None = None,
+    documents: Sequence[DocumentUpload] = (),
+    note: str = "",
+    on: date | None = None,
+    **details: Any,
+) -> Case:
+    """Record a request as a case, hold one unit of quota and attach its documents.
+
+    Services without 服务条件 are accepted at once (``skip_review``, shown as 无需医学审核 in the
+    history) and their SLA clock starts; the others wait in the review queue. Any refusal raises
+    before anything is kept: CaseValidationError with messages per field, CasePermissionDenied.
+    """
+    unknown = set(details) - INTAKE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown case fields: {sorted(unknown)}")
+    if not (actor and actor.has_perm("cases.submit_case")):
+        raise CasePermissionDenied("您没有提交申请的权限")
+    on = on or sla.local_today()
+    checked = _checked_documents(documents)
+    errors = _request_errors(
+        service=service, beneficiary=beneficiary, details=details, kinds={c.upload.kind for c in checked}
+    )
+    if errors:
+        raise CaseValidationError(errors)
+    if enrollment is None:
+        enrollment = _enrollment_for(beneficiary=beneficiary, service=service, on=on)
+    _named_expert_check(enrollment=enrollment, service=service, on=on, details=details)
+    if not details.get("applicant_name"):
+        details["applicant_name"] = beneficiary.name
+    case = Case(
+        number=case_number_next(),
+        channel=channel,
+        enrollment=enrollment,
+        beneficiary=beneficiary,
+        id_tail=beneficiary.id_number[-4:],
+        service=service,
+        **details,
+    )
+    transition_check(case=case, actor=actor, name="submit")
+    case.submit(on_date=on)
+    case.quota_hold = _hold(case, on)
+    result = sla.review_recompute(case)
+    case.save()
+    event_record(case=case, actor=actor, transition="submit", from_state=CaseState.NEW, note=note, notify=True)
+    warnings_record(case=case, result=result)
+    for document in checked:
+        document_store(case=case, actor=actor, checked=document)
+    if not case.needs_review:
+        case = _skip_review(case=case, actor=actor, on=on)
+    return case
+
+
+def _skip_review(*, case: Case, actor: User, on: date) -> Case:
+    def clocks(locked: Case) -> sla.ClockResult:
+        locked.review_due = None
+        return sla.sla_recompute(locked)
+
+    case, _ = transition_run(
+        case=case, actor=actor, name="skip_review", arguments={"on_date": on}, note="无需医学审核", clocks=clocks
+    )
+    return case
+
+
+@transaction.atomic
+def case_resubmit(
+    *,
+    case: Case,
+    actor: User,
+    note: str = "",
+    documents: Sequence[DocumentUpload] = (),
+    expected_state: str | None = None,
+) -> Case:
+    """The applicant supplied what the reviewer asked for: back to review, the review clock resumes."""
+    checked = _checked_documents(documents)
+    today = sla.local_today()
+    result = sla.ClockResult()
+
+    def arguments(locked: Case) -> dict:
+        return {"paused_days": sla.paused_workdays(locked.review_paused_on, today, result) or 0}
+
+    def clocks(locked: Case) -> sla.ClockResult:
+        return sla.review_recompute(locked, result)
+
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="resubmit",
+        expected_state=expected_state,
+        arguments=arguments,
+        note=note,
+        clocks=clocks,
+    )
+    for document in checked:
+        document_store(case=case, actor=actor, checked=document)
+    return case
+
+
+def _release_hold(case: Case, reason: str) -> None:
+    if case.quota_hold_id:
+        quota_release(hold=case.quota_hold, reason=f"{case.number} {reason}")
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, actor: User, note: str = "", expected_state: str | None = None) -> Case:
+    """The customer withdraws before the service is arranged: the quota unit is given back."""
+    case, _ = transition_run(case=case, actor=actor, name="withdraw", expected_state=expected_state, note=note)
+    _release_hold(case, "客户撤回")
+    return case
+
+
+@transaction.atomic
+def case_cancel(*, case: Case, actor: User, note: str, expected_state: str | None = None) -> Case:
+    """Staff cancel a case before arrangement (duplicate, customer unreachable…): quota given back."""
+    if not note.strip():
+        raise CaseValidationError({"note": ["取消案件须说明原因"]})
+    case, _ = transition_run(case=case, actor=actor, name="cancel", expected_state=expected_state, note=note)
+    _release_hold(case, "取消")
+    return case
+
+
+@transaction.atomic
+def case_add_note(*, case: Case, actor: User, note: str) -> CaseEvent:
+    """A note on the timeline, visible to everyone who may see the case."""
+    if not note.strip():
+        raise CaseValidationError({"note": ["备注不能为空"]})
+    if not case_visible_to(user=actor, case=case):
+        raise CasePermissionDenied("您无权查看该案件")
+    return event_record(case=case, actor=actor, kind=CaseEvent.Kind.NOTE, note=note.strip())
+
+
+@transaction.atomic
+def usage_record(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    beneficiary: Person,
+    service: Service,
+    on: date | None = None,
+    reference: str = "",
+):
+    """Usage-only services (健康咨询, 视频医生, coupons…) make no case: each use is recorded
+    against the quota at once."""
+    if not (actor and actor.has_perm("cases.submit_case")):
+        raise CasePermissionDenied("您没有登记服务使用的权限")
+    if service.kind != ServiceKind.USAGE:
+        raise CaseValidationError({"service": [f"「{service.name}」须提交案件办理，不能直接登记使用"]})
+    try:
+        return quota_record_usage(
+            enrollment=enrollment,
+            beneficiary=beneficiary,
+            service=service,
+            on=on or sla.local_today(),
+            reference=reference,
+        )
+    except EntitlementError as exc:
+        raise _refusal(exc) from exc

@@ -1,0 +1,106 @@
+"""Medical review (医学审核): take a case, approve, reject with a reason code, or return it to the
+applicant for more information. The same functions serve the admin's buttons and the API."""
+
+from django.db import transaction
+
+from cases import sla
+from cases.errors import CaseValidationError
+from cases.models import Case, RejectReason
+from cases.services._core import User, case_lock, transition_check, transition_run
+from entitlements.services import quota_release
+
+CHECKLIST_FIELDS = (
+    "check_hospital_level",
+    "check_specialist_diagnosis",
+    "check_disease_listed",
+    "check_documents_complete",
+)
+
+
+def _apply_checklist(case: Case, checklist: dict[str, bool] | None) -> None:
+    for name, value in (checklist or {}).items():
+        if name not in CHECKLIST_FIELDS:
+            raise CaseValidationError({"checklist": [f"未知的审核项「{name}」"]})
+        setattr(case, name, bool(value))
+
+
+@transaction.atomic
+def case_start_review(*, case: Case, actor: User, expected_state: str | None = None) -> Case:
+    """A reviewer takes the case from the queue and becomes its holder."""
+    case, _ = transition_run(
+        case=case, actor=actor, name="start_review", expected_state=expected_state, arguments={"reviewer": actor}
+    )
+    return case
+
+
+@transaction.atomic
+def review_checklist_save(
+    *, case: Case, actor: User, checklist: dict[str, bool], expected_state: str | None = None
+) -> Case:
+    """Save the reviewer's ticks without deciding yet (only while the case is under review)."""
+    locked = case_lock(case=case, expected_state=expected_state)
+    transition_check(case=locked, actor=actor, name="return_to_applicant")
+    _apply_checklist(locked, checklist)
+    locked.save(update_fields=[*CHECKLIST_FIELDS, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def review_approve(
+    *,
+    case: Case,
+    actor: User,
+    checklist: dict[str, bool] | None = None,
+    note: str = "",
+    expected_state: str | None = None,
+) -> Case:
+    """Approve: every checklist item ticked, the quota hold still live; the SLA clock starts today."""
+    today = sla.local_today()
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="approve",
+        expected_state=expected_state,
+        prepare=lambda locked: _apply_checklist(locked, checklist),
+        arguments={"on_date": today},
+        note=note or "审核通过",
+        clocks=sla.sla_recompute,
+    )
+    return case
+
+
+@transaction.atomic
+def review_reject(*, case: Case, actor: User, reason: str, note: str = "", expected_state: str | None = None) -> Case:
+    """Reject with a reason code from the list; the held quota unit is given back."""
+    if reason not in RejectReason.values:
+        raise CaseValidationError({"reject_reason": ["请选择不通过原因"]})
+    if reason == RejectReason.OTHER and not note.strip():
+        raise CaseValidationError({"note": ["原因为“其他”时须填写说明"]})
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="reject",
+        expected_state=expected_state,
+        arguments={"reason": reason},
+        note=note or RejectReason(reason).label,
+        extra={"reject_reason": reason},
+    )
+    if case.quota_hold_id:
+        quota_release(hold=case.quota_hold, reason=f"{case.number} 审核不通过：{RejectReason(reason).label}")
+    return case
+
+
+@transaction.atomic
+def review_return(*, case: Case, actor: User, message: str, expected_state: str | None = None) -> Case:
+    """Return to the applicant with a message saying what is missing; the review clock pauses."""
+    if not message.strip():
+        raise CaseValidationError({"message": ["请填写需要申请人补充的内容"]})
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="return_to_applicant",
+        expected_state=expected_state,
+        arguments={"on_date": sla.local_today()},
+        note=message.strip(),
+    )
+    return case
