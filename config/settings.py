@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cases",
     "providers",
     "notifications",
+    "sla",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,11 @@ LANBEN_PERIODIC_TASKS = {
         "task": "notifications.tasks.relay_outbox",
         "every_seconds": 60,
         "description": "补发代理未能及时送达的通知（如 Redis 中断期间提交的案件）",
+    },
+    "时效巡检": {
+        "task": "sla.tasks.sweep_sla",
+        "every_seconds": 300,
+        "description": "对一个工作日内到期或已超时的案件发送提醒（每案件×类型×到期日仅一次）",
     },
 }
 

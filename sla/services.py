@@ -1,0 +1,208 @@
+"""The SLA sweep (时效巡检) and the upkeep of the working-day rank table.
+
+The sweep is one function a Celery beat task and a management command both call. It works in
+bulk: whatever the number of cases it runs a fixed handful of queries — two to find the cases,
+one for the recipients, and a few to write reminders and their outbox messages.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cases.models import Case, CaseState
+from notifications.models import OutboxMessage
+from notifications.services import outbox_kick
+from providers.models import ProviderContact
+from sla.models import Reminder, ReminderKind, WorkdayRank, WorkdayRankState
+from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, workdays_between
+
+log = logging.getLogger(__name__)
+
+S = CaseState
+# The service-level clock runs in these states; while the case waits for the customer it is paused
+# and its due dates are recomputed on resume, so a paused case is neither due nor late.
+SLA_RUNNING = [S.APPROVED, S.DISPATCHED, S.ACCEPTED]
+REVIEW_RUNNING = [S.SUBMITTED, S.IN_REVIEW]
+PROVIDER_STATES = {S.DISPATCHED, S.ACCEPTED}
+
+KIND_TEXT = {
+    ReminderKind.DUE_SOON: ("即将到期", "最迟完成日"),
+    ReminderKind.BREACHED: ("已超时", "最迟完成日"),
+    ReminderKind.REVIEW_DUE_SOON: ("医学审核即将到期", "审核应完成日"),
+    ReminderKind.REVIEW_BREACHED: ("医学审核已超时", "审核应完成日"),
+}
+
+
+def coordinator_group() -> str:
+    return getattr(settings, "SLA_COORDINATOR_GROUP", "调度协调")
+
+
+def reviewer_group() -> str:
+    return getattr(settings, "SLA_REVIEWER_GROUP", "医学审核")
+
+
+def _kind(deadline: date, today: date, *, review: bool) -> str:
+    if deadline < today:
+        return ReminderKind.REVIEW_BREACHED if review else ReminderKind.BREACHED
+    return ReminderKind.REVIEW_DUE_SOON if review else ReminderKind.DUE_SOON
+
+
+def _candidates(today: date, horizon: date | None) -> list[dict]:
+    """Open cases due by ``horizon`` (or already late when the horizon is unknown): two queries."""
+    limit = horizon or today - timedelta(days=1)
+    fields = ("id", "number", "state", "holder_id", "provider_id", "provider__contact_email", "service__name")
+    sla_rows = Case.objects.filter(
+        state__in=SLA_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit
+    ).values(*fields, due=F("sla_deadline_due"))
+    review_rows = Case.objects.filter(state__in=REVIEW_RUNNING, review_due__lte=limit).values(
+        *fields, due=F("review_due")
+    )
+    rows = [{**row, "review": False} for row in sla_rows]
+    rows += [{**row, "review": True} for row in review_rows]
+    for row in rows:
+        row["kind"] = _kind(row["due"], today, review=row["review"])
+    return rows
+
+
+def _reminders_insert(rows: list[dict], batch: uuid.UUID) -> list[Reminder]:
+    """Insert the reminders not sent yet; return those this sweep inserted.
+
+    ON CONFLICT DO NOTHING on the unique constraint decides the race: a second sweep inserting the
+    same case × kind × deadline waits for the first one's transaction and then inserts nothing.
+    """
+    now = timezone.now()
+    Reminder.objects.bulk_create(
+        [Reminder(case_id=r["id"], kind=r["kind"], deadline=r["due"], batch=batch, created_at=now) for r in rows],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return list(Reminder.objects.filter(batch=batch))
+
+
+def _recipients(rows: list[dict]) -> tuple[dict[str, list[int]], dict[int, list[str]]]:
+    """Active members of the fallback groups, and the provider contacts who take reminders."""
+    members: dict[str, list[int]] = defaultdict(list)
+    groups = {coordinator_group(), reviewer_group()}
+    for name, user_id in (
+        get_user_model().objects.filter(groups__name__in=groups, is_active=True).values_list("groups__name", "id")
+    ):
+        members[name].append(user_id)
+    provider_ids = {r["provider_id"] for r in rows if r["provider_id"] and r["state"] in PROVIDER_STATES}
+    contacts: dict[int, list[str]] = defaultdict(list)
+    if provider_ids:
+        for provider_id, email in (
+            ProviderContact.objects.filter(provider_id__in=provider_ids, receives_reminders=True)
+            .exclude(email="")
+            .values_list("provider_id", "email")
+        ):
+            contacts[provider_id].append(email)
+    return members, contacts
+
+
+def _payload(row: dict, members: dict[str, list[int]], contacts: dict[int, list[str]]) -> dict:
+    """The outbox ``notify`` payload (same shape as ``notifications.services.notify`` writes)."""
+    label, due_label = KIND_TEXT[row["kind"]]
+    if row["holder_id"]:
+        user_ids = [row["holder_id"]]
+    else:
+        user_ids = members.get(reviewer_group() if row["review"] else coordinator_group(), [])
+    emails: list[str] = []
+    if row["state"] in PROVIDER_STATES and row["provider_id"]:
+        emails = [row["provider__contact_email"], *contacts.get(row["provider_id"], [])]
+    return {
+        "kind": f"sla_{row['kind']}",
+        "subject": f"时效提醒：案件 {row['number']} {label}",
+        "body": f"{row['service__name']}，{due_label} {row['due']:%Y-%m-%d}。",
+        "case_number": row["number"],
+        "link": f"/admin/cases/case/{row['id']}/change/",
+        "user_ids": sorted(set(user_ids)),
+        "emails": sorted({e for e in emails if e}),
+    }
+
+
+def reminder_dedupe_key(*, case_id: int, kind: str, deadline: date) -> str:
+    return f"reminder:{case_id}:{kind}:{deadline.isoformat()}"
+
+
+def _messages_write(reminders: list[Reminder], rows: list[dict]) -> int:
+    """One outbox message per reminder won, linked back to it; each handed to a worker on commit."""
+    if not reminders:
+        return 0
+    by_key = {(r["id"], r["kind"], r["due"]): r for r in rows}
+    members, contacts = _recipients(rows)
+    keys = {}
+    messages = []
+    for reminder in reminders:
+        key = reminder_dedupe_key(case_id=reminder.case_id, kind=reminder.kind, deadline=reminder.deadline)
+        keys[key] = reminder
+        row = by_key[(reminder.case_id, reminder.kind, reminder.deadline)]
+        messages.append(OutboxMessage(topic="notify", payload=_payload(row, members, contacts), dedupe_key=key))
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
+    for key, message_id in OutboxMessage.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", "id"):
+        keys[key].message_id = message_id
+        transaction.on_commit(partial(outbox_kick, message_id=message_id))
+    Reminder.objects.bulk_update(reminders, ["message"], batch_size=1000)
+    return len(messages)
+
+
+@transaction.atomic
+def sla_sweep(*, today: date | None = None) -> dict:
+    """Remind about every open case due within one working day or past its deadline, once per
+    case × kind × deadline. Returns counts by kind; when the calendar does not cover the year the
+    "due soon" boundary needs, only breaches are reminded and ``calendar_missing`` names the year."""
+    today = today or timezone.localdate()
+    result: dict = {"today": today.isoformat(), "calendar_missing": None, "reminded": 0}
+    try:
+        horizon = add_workdays(today, 1)
+    except CalendarNotCovered as exc:
+        horizon = None
+        result["calendar_missing"] = exc.year
+        log.warning("SLA sweep on %s: calendar does not cover %s; due-soon reminders skipped", today, exc.year)
+    rows = _candidates(today, horizon)
+    reminders = _reminders_insert(rows, uuid.uuid4())
+    result["reminded"] = _messages_write(reminders, rows)
+    for kind in ReminderKind.values:
+        result[kind] = sum(1 for r in reminders if r.kind == kind)
+    result["horizon"] = horizon.isoformat() if horizon else None
+    return result
+
+
+def _rank_rows() -> list[WorkdayRank]:
+    rows: list[WorkdayRank] = []
+    run_start = previous = None
+    for year in covered_years():
+        if previous is None or year != previous + 1:
+            run_start = year
+        previous = year
+        anchor = date(run_start - 1, 12, 31)
+        day, last = date(year, 1, 1), date(year, 12, 31)
+        while day <= last:
+            rows.append(WorkdayRank(day=day, rank=workdays_between(anchor, day), run_start=run_start))
+            day += timedelta(days=1)
+    return rows
+
+
+def workday_ranks_sync(*, force: bool = False) -> bool:
+    """Rebuild the rank table when the working-day calendar changed since it was built.
+
+    The state row is locked, so two report requests after an edit rebuild it once."""
+    from workdays.models import CalendarRevision
+
+    token = str(CalendarRevision.objects.filter(pk=1).values_list("token", flat=True).first() or "")
+    with transaction.atomic():
+        state, _ = WorkdayRankState.objects.select_for_update().get_or_create(pk=1)
+        if state.built_at is not None and state.token == token and not force:
+            return False
+        WorkdayRank.objects.all().delete()
+        WorkdayRank.objects.bulk_create(_rank_rows(), batch_size=2000)
+        state.token, state.built_at = token, timezone.now()
+        state.save()
+    return True
