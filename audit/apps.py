@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = "审计与权限"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from audit import receivers, roles
+
+        # Connected for every app: whichever app migrates last, the roles end up complete.
+        post_migrate.connect(roles.roles_sync_after_migrate, sender=self, dispatch_uid="audit_roles_sync")
+        receivers.connect()

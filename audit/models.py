@@ -1,0 +1,82 @@
+"""The audit trail: append-only rows of who did what, when and from where.
+
+Rows are written only by ``audit.services.audit_record``. The model refuses to save a row twice or
+to delete one, the queryset refuses bulk update/delete, and on PostgreSQL a trigger refuses
+UPDATE and DELETE from any client, the application's raw SQL included.
+"""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class AuditImmutableError(Exception):
+    """An audit row may be written once and never changed or removed."""
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"审计记录只能追加，不能{operation}。")
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKOUT = "lockout", "登录锁定"
+    LOGOUT = "logout", "退出"
+    TRANSITION = "transition", "状态流转"
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    REVEAL = "reveal", "查看完整个人信息"
+    EXPORT = "export", "导出"
+    API_CALL = "api_call", "服务商接口调用"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutableError("修改")
+
+    def delete(self):
+        raise AuditImmutableError("删除")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    # No foreign key: the trail must outlive the user, and deleting a user must not touch it.
+    actor_id = models.BigIntegerField("操作人 ID", null=True, blank=True)
+    actor_username = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=64, choices=AuditAction.choices)
+    object_type = models.CharField("对象类型", max_length=100, blank=True)
+    object_id = models.CharField("对象 ID", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    summary = models.TextField("摘要", blank=True)
+    ip = models.GenericIPAddressField("来源 IP", null=True, blank=True)
+    user_agent = models.CharField("客户端", max_length=300, blank=True)
+    extra = models.JSONField("附加信息", default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor_id", "at"], name="audit_actor_at_idx"),
+        ]
+        permissions = [
+            ("reveal_personal_data", "查看完整身份证号与手机号"),
+            ("export_personal_data", "导出未脱敏的个人信息"),
+        ]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.at)
+        return f"{when:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditImmutableError("修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutableError("删除")
