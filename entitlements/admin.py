@@ -1,1 +1,188 @@
 from entitlements import catalog_admin  # noqa: F401  (registers the catalogue's admin pages)
+
+# isort: split
+
+import io
+import logging
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from entitlements.importers import enrollments_import, family_import
+from entitlements.models import (
+    Enrollment,
+    FamilyDesignation,
+    Person,
+    Policy,
+    QualifyingProduct,
+    QuotaBucket,
+    QuotaHold,
+)
+from entitlements.selectors import entitlement_inquiry, person_find
+
+logger = logging.getLogger("lanben.privacy")
+
+
+class InquiryForm(forms.Form):
+    query = forms.CharField(label="身份证号 / 手机号 / 保单号", max_length=32)
+    on = forms.DateField(label="查询日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ImportForm(forms.Form):
+    KINDS = [("enrollments", "服务权益（import_enrollments 格式）"), ("family", "指定直系亲属（import_family 格式）")]
+    kind = forms.ChoiceField(label="文件类型", choices=KINDS)
+    file = forms.FileField(label="CSV 文件（UTF-8，含表头）")
+
+
+class DesignationInline(admin.TabularInline):
+    model = FamilyDesignation
+    extra = 0
+    fields = ["member", "relation", "designated_on", "valid_until", "ended_on"]
+    readonly_fields = ["member", "relation", "designated_on", "valid_until"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # Designations are checked against the tier's cap: they come through the import page.
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "gender", "birth_date", "masked_id", "masked_phone", "social_insurance"]
+    search_fields = ["=id_number", "=phone", "name", "=policies__policy_no"]
+    list_filter = ["gender", "social_insurance"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="身份证号")
+    def masked_id(self, obj: Person) -> str:
+        return obj.id_number_masked
+
+    @admin.display(description="手机号")
+    def masked_phone(self, obj: Person) -> str:
+        return obj.phone_masked
+
+    def get_urls(self):
+        extra = [
+            path("inquiry/", self.admin_site.admin_view(self.inquiry_view), name="entitlements_inquiry"),
+            path("import/", self.admin_site.admin_view(self.import_view), name="entitlements_import"),
+        ]
+        return extra + super().get_urls()
+
+    def inquiry_view(self, request):
+        """权益查询 for intake agents: find a person, show what each beneficiary may still use."""
+        form = InquiryForm(request.GET or None)
+        context = {**self.admin_site.each_context(request), "title": "权益查询", "form": form, "opts": self.model._meta}
+        if form.is_valid():
+            on = form.cleaned_data["on"] or timezone.localdate()
+            person = person_find(query=form.cleaned_data["query"])
+            context.update({"person": person, "on": on, "searched": True})
+            if person is not None:
+                logger.info("entitlement inquiry user=%s person=%s via=admin", request.user.pk, person.pk)
+                context["inquiry"] = entitlement_inquiry(person=person, on=on)
+        return TemplateResponse(request, "entitlements/inquiry.html", context)
+
+    def import_view(self, request):
+        """The core-system feeds, uploaded by hand: the same importer as the commands."""
+        if not request.user.has_perm("entitlements.add_enrollment"):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "导入保单权益",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        if request.method == "POST" and form.is_valid():
+            importer = enrollments_import if form.cleaned_data["kind"] == "enrollments" else family_import
+            text = io.TextIOWrapper(form.cleaned_data["file"].file, encoding="utf-8-sig", newline="")
+            try:
+                report = importer(stream=text)
+            except UnicodeDecodeError:
+                form.add_error("file", "文件不是 UTF-8 编码")
+            else:
+                context["report"] = report
+                level = messages.SUCCESS if report.ok else messages.WARNING
+                self.message_user(request, report.summary(), level)
+        return TemplateResponse(request, "entitlements/import.html", context)
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "policy_no",
+        "product_name",
+        "category",
+        "insured",
+        "effective_date",
+        "payment_term_years",
+        "status",
+    ]
+    list_filter = ["category", "payment_mode", "status"]
+    search_fields = ["=policy_no", "product_name", "=insured__id_number"]
+    list_select_related = ["insured"]
+    raw_id_fields = ["insured"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["insured", "edition", "policy", "qualified_on", "service_start", "service_end", "upgraded"]
+    list_filter = ["edition__series", "edition"]
+    search_fields = ["=insured__id_number", "=policy__policy_no", "insured__name"]
+    list_select_related = ["insured", "edition", "policy"]
+    raw_id_fields = ["insured", "policy"]
+    readonly_fields = ["service_start", "service_end", "created_at", "updated_at"]
+    inlines = [DesignationInline]
+
+
+@admin.register(FamilyDesignation)
+class FamilyDesignationAdmin(admin.ModelAdmin):
+    list_display = ["member", "relation", "enrollment", "designated_on", "valid_until", "ended_on"]
+    list_filter = ["relation"]
+    search_fields = ["=member__id_number", "=enrollment__insured__id_number"]
+    list_select_related = ["member", "enrollment__edition", "enrollment__policy"]
+    readonly_fields = ["enrollment", "member", "relation", "designated_on", "valid_until"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(QualifyingProduct)
+class QualifyingProductAdmin(SimpleHistoryAdmin):
+    list_display = ["product_name", "category", "min_annual_premium", "min_sum_insured", "active"]
+    list_filter = ["category", "active", "editions__series"]
+    search_fields = ["product_name"]
+    filter_horizontal = ["editions"]
+
+
+class LedgerReadOnly(admin.ModelAdmin):
+    """The ledger moves only through the quota services (hold, use, release): never by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(QuotaBucket)
+class QuotaBucketAdmin(LedgerReadOnly):
+    list_display = ["beneficiary", "service", "enrollment", "period_start", "period_end", "limit", "held", "used"]
+    list_filter = ["service"]
+    search_fields = ["=beneficiary__id_number"]
+    list_select_related = ["beneficiary", "service", "enrollment__edition", "enrollment__policy"]
+
+
+@admin.register(QuotaHold)
+class QuotaHoldAdmin(LedgerReadOnly):
+    list_display = ["reference", "beneficiary", "service", "status", "requested_on", "created_at", "used_at"]
+    list_filter = ["status", "service"]
+    search_fields = ["=reference", "=beneficiary__id_number"]
+    list_select_related = ["beneficiary", "service"]

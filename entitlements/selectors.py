@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, Q
-from stdnum.cn import ric
 
 from entitlements.errors import EntitlementError
 from entitlements.models import (
@@ -18,7 +17,7 @@ from entitlements.models import (
     Service,
 )
 from entitlements.models.catalog import QuotaPer
-from entitlements.models.people import normalize_id_number
+from entitlements.models.people import is_valid_id_number, normalize_id_number
 from entitlements.rules import SELF, resolve
 
 
@@ -130,7 +129,7 @@ def person_find(*, query: str) -> Person | None:
     query = (query or "").strip()
     if not query:
         return None
-    if ric.is_valid(query):
+    if is_valid_id_number(query):
         return Person.objects.filter(id_number=normalize_id_number(query)).first()
     person = Person.objects.filter(phone=query).order_by("id").first()
     if person is not None:

@@ -11,7 +11,7 @@ def make_id_number(birth_date: datetime.date, serial: int, gender: str = "M") ->
     """A valid PRC resident ID (Shanghai Huangpu area code) for the given birth date and gender."""
     sequence = serial % 500 * 2 + (1 if gender == "M" else 0)
     body = f"310101{birth_date:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -73,6 +73,7 @@ class FamilyDesignationFactory(factory.django.DjangoModelFactory):
 class QualifyingProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = QualifyingProduct
+        skip_postgeneration_save = True
 
     product_name = factory.Sequence(lambda n: f"达标重疾险{n}号")
     category = "critical_illness"

@@ -1,0 +1,48 @@
+import logging
+from datetime import date
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from entitlements.models import Person
+from entitlements.models.people import normalize_id_number
+from entitlements.selectors import entitlement_inquiry
+
+logger = logging.getLogger("lanben.privacy")
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@extend_schema(
+    summary="权益查询: a person's enrollments, periods, beneficiaries and remaining quota",
+    parameters=[
+        OpenApiParameter("id_number", OpenApiTypes.STR, required=True, description="身份证号（完整）"),
+        OpenApiParameter("on", OpenApiTypes.DATE, description="查询日期，默认今天（Asia/Shanghai）"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
+@api_view(["GET"])
+def entitlements_view(request: Request) -> Response:
+    id_number = (request.query_params.get("id_number") or "").strip()
+    if not id_number:
+        return Response({"id_number": ["必填"]}, status=status.HTTP_400_BAD_REQUEST)
+    on = _day(request.query_params.get("on"))
+    if on is None:
+        return Response({"on": ["日期无效，应为 YYYY-MM-DD"]}, status=status.HTTP_400_BAD_REQUEST)
+    person = Person.objects.filter(id_number=normalize_id_number(id_number)).first()
+    if person is None:
+        return Response({"detail": "未找到该身份证号的客户"}, status=status.HTTP_404_NOT_FOUND)
+    # Personal data viewed: keep who looked at whom (DOMAIN.md, privacy).
+    logger.info("entitlement inquiry user=%s person=%s via=api", request.user.pk, person.pk)
+    return Response(entitlement_inquiry(person=person, on=on))
