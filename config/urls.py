@@ -9,6 +9,8 @@ admin.site.index_title = "工作台"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("entitlements.api.urls")),
+    path("api/v1/", include("cases.api.urls")),
+    path("cases/", include("cases.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("notifications/", include("notifications.urls")),

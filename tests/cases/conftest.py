@@ -63,3 +63,79 @@ def enrollment_2023_pro():
 @pytest.fixture
 def medical_record():
     return DocumentUpload(kind=DocumentKind.MEDICAL_RECORD, content=pdf_bytes(), name="病历.pdf")
+
+
+CHECKLIST_ALL = {
+    "check_hospital_level": True,
+    "check_specialist_diagnosis": True,
+    "check_disease_listed": True,
+    "check_documents_complete": True,
+}
+REVIEWED_REQUEST = {
+    "city": "上海",
+    "province": "上海",
+    "diagnosis": "肺恶性肿瘤",
+    "suspected": True,
+    "diagnosing_hospital": "上海市第一人民医院",
+    "diagnosing_hospital_level": 3,
+    "diagnosing_hospital_ownership": "public",
+}
+
+
+@pytest.fixture
+def enroll():
+    """An enrollment in edition ``code`` through a policy effective 2024-03-01 (in service today)."""
+    from entitlements.models import Edition
+
+    def make(code: str = "2023-pro", **policy):
+        policy.setdefault("effective_date", datetime.date(2024, 3, 1))
+        policy = PolicyFactory(**policy)
+        return EnrollmentFactory(policy=policy, edition=Edition.objects.get(code=code))
+
+    return make
+
+
+@pytest.fixture
+def submit(intake, medical_record):
+    """Submit a request through the service, as the WeChat API and the hotline form do."""
+    from cases.services import case_submit
+    from tests.factories.cases import service
+
+    def make(base, code: str = "ci-top3a-expert-appointment", /, *, actor=None, documents=None, **details):
+        request = {**REVIEWED_REQUEST, **details}
+        return case_submit(
+            actor=actor or intake,
+            channel="wechat",
+            beneficiary=request.pop("beneficiary", base.insured),
+            service=service(code),
+            enrollment=request.pop("enrollment", base),
+            documents=[medical_record] if documents is None else documents,
+            **request,
+        )
+
+    return make
+
+
+@pytest.fixture
+def approved_case(submit, enrollment_2023_pro, reviewer):
+    from cases.services import case_start_review, review_approve
+
+    case = submit(enrollment_2023_pro)
+    case = case_start_review(case=case, actor=reviewer)
+    return review_approve(case=case, actor=reviewer, checklist=CHECKLIST_ALL)
+
+
+@pytest.fixture
+def provider():
+    from providers.models import Provider
+
+    return Provider.objects.order_by("id").first() or Provider.objects.create(code="p1", name="测试服务商")
+
+
+@pytest.fixture
+def provider_user(provider):
+    from providers.models import ProviderMember
+
+    user = role_user("provider", "provider-agent")
+    ProviderMember.objects.create(user=user, provider=provider)
+    return user

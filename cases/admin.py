@@ -1,0 +1,291 @@
+"""The review queue and the case page in the admin.
+
+The changelist is the reviewers' queue; the change page shows the request, the entitlement, the
+documents and the checklist, with decision buttons generated from the transitions the case and
+the user allow. Every button posts to ``case_action`` which calls the service — never a state
+field, never django-fsm-2's stock transition buttons.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from cases import services
+from cases.api.views import request_field_errors
+from cases.errors import CaseConflict, CaseError, CaseValidationError
+from cases.forms import ACTIONS, DocumentForm, HotlineIntakeForm, NoteForm
+from cases.models import Case, CaseState
+from cases.selectors import case_available_actions, case_visible_to, user_is_case_staff
+from cases.views import case_page_context
+from workdays.calendar import CalendarNotCovered, sub_workdays, workdays_between
+
+REVIEW_QUEUE = [CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED]
+
+
+class QueueStateFilter(admin.SimpleListFilter):
+    """Opens on the review queue; every state (or all of them) one click away."""
+
+    title = "状态"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("all", "全部"), *CaseState.choices[1:]]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "待审核队列",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset.filter(state__in=REVIEW_QUEUE)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(state=self.value())
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """Waiting time since submission, in working days (工作日)."""
+
+    title = "已等待（工作日）"
+    parameter_name = "waiting"
+    BANDS = {"0-1": (0, 1), "2": (2, 2), "3-5": (3, 5), "6+": (6, None)}
+
+    def lookups(self, request, model_admin):
+        return [("0-1", "1天及以内"), ("2", "2天"), ("3-5", "3–5天"), ("6+", "6天及以上")]
+
+    def _start_of_day_after(self, day):
+        return timezone.make_aware(timezone.datetime.combine(day + timedelta(days=1), timezone.datetime.min.time()))
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.BANDS:
+            return queryset
+        low, high = self.BANDS[self.value()]
+        today = timezone.localdate()
+        try:
+            # Submitted on or before the low-th working day back has waited at least ``low`` days.
+            queryset = queryset.filter(submitted_at__lt=self._start_of_day_after(sub_workdays(today, low)))
+            if high is not None:
+                queryset = queryset.filter(submitted_at__gte=self._start_of_day_after(sub_workdays(today, high + 1)))
+        except CalendarNotCovered:
+            messages.warning(request, "工作日历未覆盖所需年份，无法按等待工作日筛选")
+        return queryset
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "service",
+        "edition",
+        "state_badge",
+        "channel",
+        "beneficiary_masked",
+        "waiting_workdays",
+        "review_due",
+        "holder_name",
+        "submitted_at",
+    ]
+    list_display_links = ["number"]
+    list_filter = [QueueStateFilter, "service", "enrollment__edition", "channel", WaitingFilter]
+    # Exact matches on indexed columns: the case number, the policy number, the ID-number tail.
+    search_fields = ["=number", "=enrollment__policy__policy_no", "=id_tail"]
+    search_help_text = "按案件编号、保单号或身份证后四位搜索"
+    list_select_related = ["service", "enrollment__edition", "beneficiary", "holder"]
+    ordering = ["created_at", "id"]
+    show_full_result_count = False
+    list_per_page = 50
+
+    # --- permissions: seeing is for case staff, changing only through the services ---------
+
+    def has_module_permission(self, request) -> bool:
+        return user_is_case_staff(user=request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return user_is_case_staff(user=request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.has_perm("cases.submit_case")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    # --- columns ---------------------------------------------------------------------------
+
+    @admin.display(description="版本档次", ordering="enrollment__edition__sort_order")
+    def edition(self, case: Case) -> str:
+        return str(case.enrollment.edition)
+
+    @admin.display(description="状态", ordering="state")
+    def state_badge(self, case: Case) -> str:
+        return case.get_state_display()
+
+    @admin.display(description="服务对象")
+    def beneficiary_masked(self, case: Case) -> str:
+        return f"{case.beneficiary.name[:1]}** …{case.id_tail}"
+
+    @admin.display(description="已等待（工作日）")
+    def waiting_workdays(self, case: Case) -> str:
+        if case.submitted_at is None:
+            return "—"
+        try:
+            return str(workdays_between(timezone.localtime(case.submitted_at).date(), timezone.localdate()))
+        except CalendarNotCovered:
+            return "日历未覆盖"
+
+    @admin.display(description="当前处理人")
+    def holder_name(self, case: Case) -> str:
+        return case.holder_display
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/action/<str:action>/", wrap(self.action_view), name="cases_case_action"),
+            path("<int:object_id>/note/", wrap(self.note_view), name="cases_case_note"),
+            path("<int:object_id>/document/", wrap(self.document_view), name="cases_case_document"),
+            *super().get_urls(),
+        ]
+
+    def _case_or_404(self, request, object_id) -> Case:
+        case = get_object_or_404(Case.objects.select_related("service", "enrollment__edition"), pk=object_id)
+        if not case_visible_to(user=request.user, case=case):
+            raise PermissionDenied
+        return case
+
+    def _back(self, case: Case) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
+        case = self._case_or_404(request, object_id)
+        names = case_available_actions(case=case, user=request.user)
+        actions = [
+            {
+                "name": name,
+                "action": ACTIONS[name],
+                "form": ACTIONS[name].form(initial=self._initial(case, name), prefix=name),
+                "url": reverse("admin:cases_case_action", args=[case.pk, name]),
+            }
+            for name in names
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            **case_page_context(case=case, user=request.user),
+            "opts": self.model._meta,
+            "title": f"{case.number} · {case.service}",
+            "actions": actions,
+            "note_form": NoteForm(prefix="note"),
+            "document_form": DocumentForm(prefix="doc"),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/cases/case/review.html", context)
+
+    def _initial(self, case: Case, name: str) -> dict:
+        initial = {"expected_state": case.state}
+        if name == "approve":
+            initial.update(
+                check_hospital_level=case.check_hospital_level,
+                check_specialist_diagnosis=case.check_specialist_diagnosis,
+                check_disease_listed=case.check_disease_listed,
+                check_documents_complete=case.check_documents_complete,
+            )
+        if name == "claim_approve" and case.claimed_amount is not None:
+            initial["amount"] = min(case.claimed_amount, case.service.max_claim_amount or case.claimed_amount)
+        return initial
+
+    def action_view(self, request: HttpRequest, object_id, action: str) -> HttpResponse:
+        case = self._case_or_404(request, object_id)
+        if request.method != "POST" or action not in ACTIONS:
+            return self._back(case)
+        spec = ACTIONS[action]
+        form = spec.form(request.POST, request.FILES, prefix=action)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                messages.error(
+                    request, f"{form.fields[field].label if field in form.fields else ''}：{'；'.join(errors)}"
+                )
+            return self._back(case)
+        try:
+            form.run(case=case, actor=request.user, service=spec.service)
+        except CaseError as exc:
+            self._refused(request, exc)
+            return self._back(case)
+        messages.success(request, spec.done)
+        return self._back(case)
+
+    def _refused(self, request, exc: CaseError) -> None:
+        if isinstance(exc, CaseConflict):
+            messages.error(request, f"操作未执行：{exc.message}。请查看最新状态。")
+        elif isinstance(exc, CaseValidationError):
+            for messages_ in exc.errors.values():
+                messages.error(request, "；".join(messages_))
+        else:
+            messages.error(request, exc.message)
+
+    def note_view(self, request: HttpRequest, object_id) -> HttpResponse:
+        case = self._case_or_404(request, object_id)
+        form = NoteForm(request.POST or None, prefix="note")
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.case_add_note(case=case, actor=request.user, note=form.cleaned_data["note"])
+                messages.success(request, "已添加备注")
+            except CaseError as exc:
+                self._refused(request, exc)
+        return self._back(case)
+
+    def document_view(self, request: HttpRequest, object_id) -> HttpResponse:
+        case = self._case_or_404(request, object_id)
+        form = DocumentForm(request.POST or None, request.FILES or None, prefix="doc")
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.document_attach(case=case, actor=request.user, upload=form.upload())
+                messages.success(request, "已上传材料")
+            except CaseError as exc:
+                self._refused(request, exc)
+        elif request.method == "POST":
+            messages.error(request, "请选择材料类型和文件")
+        return self._back(case)
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
+        """The hotline's intake form: same serializer and service as the WeChat API."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = HotlineIntakeForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case = services.case_submit(
+                    actor=request.user, channel=form.cleaned_data["channel"], **form.submit_arguments()
+                )
+            except CaseValidationError as exc:
+                for field, errors in request_field_errors(exc).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except CaseError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"已提交：{case.number}（{case.get_state_display()}）")
+                return self._back(case)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "热线录入申请",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/intake.html", context)

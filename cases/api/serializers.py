@@ -1,0 +1,135 @@
+"""The intake request, shared by the WeChat API and the hotline's admin form: one set of rules."""
+
+import base64
+import binascii
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from cases.models import ApplicantRelation, Case, DocumentKind, HospitalLevel, HospitalOwnership
+from cases.services import DocumentUpload
+from entitlements.models import CriticalIllness, Enrollment, Person, Service
+from entitlements.models.catalog import ServiceKind
+from entitlements.models.people import normalize_id_number, validate_id_number
+
+
+class DocumentSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, help_text="材料类型")
+    name = serializers.CharField(max_length=255, help_text="原文件名，如 病历.pdf")
+    content_base64 = serializers.CharField(help_text="文件内容，Base64 编码；仅接受 PDF、JPEG、PNG（按内容识别）")
+
+    def validate_content_base64(self, value: str) -> bytes:
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise serializers.ValidationError("不是有效的 Base64 编码") from exc
+
+
+class CaseIntakeSerializer(serializers.Serializer):
+    beneficiary_id_number = serializers.CharField(max_length=18, help_text="服务对象（被保险人或指定直系亲属）身份证号")
+    service = serializers.SlugRelatedField(
+        slug_field="code", queryset=Service.objects.exclude(kind=ServiceKind.USAGE), help_text="服务项目代码"
+    )
+    enrollment = serializers.PrimaryKeyRelatedField(
+        queryset=Enrollment.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="使用的权益；留空由系统选择有余量的权益",
+    )
+    applicant_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    applicant_relation = serializers.ChoiceField(choices=ApplicantRelation.choices, default=ApplicantRelation.SELF)
+    applicant_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    province = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=32)
+    preferred_hospital = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    hospital_is_top50 = serializers.BooleanField(default=False, help_text="意向医院为全国排名前50三甲医院")
+    preferred_department = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    preferred_date_from = serializers.DateField(required=False, allow_null=True)
+    preferred_date_to = serializers.DateField(required=False, allow_null=True)
+    named_expert = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="仅无忧管家可指定")
+    diagnosis = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    critical_illness = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=CriticalIllness.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        help_text="重症疾病代码（重症疾病范围列表）",
+    )
+    suspected = serializers.BooleanField(default=False, help_text="疑似重疾")
+    diagnosing_hospital = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    diagnosing_hospital_level = serializers.ChoiceField(choices=HospitalLevel.choices, required=False, allow_null=True)
+    diagnosing_hospital_ownership = serializers.ChoiceField(
+        choices=HospitalOwnership.choices, required=False, allow_blank=True
+    )
+    claimed_amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True
+    )
+    documents = DocumentSerializer(many=True, required=False, default=list)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate_beneficiary_id_number(self, value: str) -> Person:
+        value = normalize_id_number(value)
+        try:
+            validate_id_number(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError("身份证号格式或校验位不正确") from exc
+        person = Person.objects.filter(id_number=value).first()
+        if person is None:
+            raise serializers.ValidationError("未找到该证件号对应的客户")
+        return person
+
+    def validate(self, attrs: dict) -> dict:
+        enrollment = attrs.get("enrollment")
+        person = attrs["beneficiary_id_number"]
+        if (
+            enrollment is not None
+            and enrollment.insured_id != person.pk
+            and not enrollment.designations.filter(member=person).exists()
+        ):
+            raise serializers.ValidationError({"enrollment": ["该权益不属于此服务对象"]})
+        return attrs
+
+    def submit_arguments(self, *, extra_documents: list[DocumentUpload] = ()) -> dict:
+        """Keyword arguments for ``case_submit`` from the validated request."""
+        data = dict(self.validated_data)
+        documents = [
+            DocumentUpload(kind=d["kind"], content=d["content_base64"], name=d["name"]) for d in data.pop("documents")
+        ]
+        arguments = {key: value for key, value in data.items() if value not in (None, "")}
+        arguments["beneficiary"] = arguments.pop("beneficiary_id_number")
+        arguments["documents"] = [*documents, *extra_documents]
+        return arguments
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    service = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    service_name = serializers.CharField(source="service.name", read_only=True)
+    holder = serializers.CharField(source="holder_display", read_only=True)
+    documents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "number",
+            "channel",
+            "state",
+            "state_label",
+            "service",
+            "service_name",
+            "enrollment",
+            "holder",
+            "city",
+            "preferred_hospital",
+            "claimed_amount",
+            "approved_amount",
+            "review_due",
+            "sla_target_due",
+            "sla_deadline_due",
+            "submitted_at",
+            "documents",
+        ]
+
+    def get_documents(self, case: Case) -> list[dict]:
+        return [{"kind": d.kind, "name": d.original_name, "size": d.size} for d in case.documents.all()]

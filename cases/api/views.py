@@ -1,0 +1,103 @@
+"""The intake API for the WeChat back end and case reads; thin: validate, call a service, answer."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.api.serializers import CaseIntakeSerializer, CaseSerializer
+from cases.errors import CaseConflict, CaseError, CasePermissionDenied, CaseValidationError
+from cases.models import Channel
+from cases.selectors import cases_visible_to
+from cases.services import case_submit
+
+# Entitlement refusals that are about the quota's state rather than the request's fields.
+CONFLICT_CODES = {"exhausted"}
+REQUEST_FIELDS = {"beneficiary": "beneficiary_id_number"}
+
+
+def request_field_errors(exc: CaseValidationError) -> dict[str, list[str]]:
+    """The service's errors under the request's own field names (the person is sent by ID number)."""
+    return {REQUEST_FIELDS.get(field, field): messages for field, messages in exc.errors.items()}
+
+
+def case_error_response(exc: CaseError) -> Response:
+    """The HTTP answer to a refused case action: 400 per field, 403, or 409 with the current state."""
+    if isinstance(exc, CaseValidationError):
+        code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+        return Response(request_field_errors(exc), status=code)
+    if isinstance(exc, CasePermissionDenied):
+        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, CaseConflict):
+        return Response({"detail": exc.message, "state": exc.current_state}, status=status.HTTP_409_CONFLICT)
+    raise exc
+
+
+class CanSubmitCases(BasePermission):
+    message = "您没有提交申请的权限（cases.submit_case）"
+
+    def has_permission(self, request, view) -> bool:
+        return request.method != "POST" or request.user.has_perm("cases.submit_case")
+
+
+class CaseListCreateView(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated, CanSubmitCases]
+
+    @extend_schema(
+        summary="提交绿通/120补贴申请（微信公众号后台）",
+        description=(
+            "Token 认证，需要 cases.submit_case 权限。材料以 JSON 数组 `documents` 提交，每项含 `kind`"
+            "（medical_record / admission_slip / invoice / other）、`name` 与 Base64 编码的 `content_base64`；"
+            "仅接受 PDF、JPEG、PNG（按文件内容识别），单个文件不超过 DOCUMENT_MAX_BYTES。"
+            "字段错误返回 400 `{字段: [原因]}`；额度已用完返回 409；任何拒绝都不会留下半个案件。"
+        ),
+        request=CaseIntakeSerializer,
+        responses={
+            201: CaseSerializer,
+            400: OpenApiResponse(description="字段错误：{字段: [原因]}"),
+            403: OpenApiResponse(description="无提交权限"),
+            409: OpenApiResponse(description="额度已用完：{service: [原因]}"),
+        },
+        examples=[
+            OpenApiExample(
+                "重疾三甲专家预约",
+                request_only=True,
+                value={
+                    "beneficiary_id_number": "310101198005170011",
+                    "service": "ci-top3a-expert-appointment",
+                    "city": "上海",
+                    "preferred_hospital": "复旦大学附属中山医院",
+                    "hospital_is_top50": True,
+                    "diagnosis": "肺恶性肿瘤",
+                    "suspected": True,
+                    "diagnosing_hospital": "上海市第一人民医院",
+                    "diagnosing_hospital_level": 3,
+                    "diagnosing_hospital_ownership": "public",
+                    "documents": [{"kind": "medical_record", "name": "病历.pdf", "content_base64": "JVBERi0xLjQK..."}],
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = CaseIntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            case = case_submit(actor=request.user, channel=Channel.WECHAT, **serializer.submit_arguments())
+        except CaseError as exc:
+            return case_error_response(exc)
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailView(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="查询案件状态", responses={200: CaseSerializer})
+    def get(self, request: Request, number: str) -> Response:
+        case = get_object_or_404(cases_visible_to(user=request.user).select_related("service"), number=number)
+        return Response(CaseSerializer(case).data)

@@ -1,0 +1,242 @@
+"""Forms behind the case page's decision buttons and the hotline intake form.
+
+Each action form only collects input; ``run`` hands it to the service, so the admin, the API and
+the tasks share one path (django-fsm-2's stock admin buttons would call the transition directly
+and skip the ledger, the history and the notifications)."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from cases import services
+from cases.models import DocumentKind, RejectReason
+from cases.services.review import CHECKLIST_FIELDS
+from providers.models import Provider
+
+
+def _upload(file: UploadedFile, kind: str) -> services.DocumentUpload:
+    return services.DocumentUpload(kind=kind, content=file.read(), name=file.name)
+
+
+class ActionForm(forms.Form):
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        data = self.cleaned_data
+        return service(case=case, actor=actor, expected_state=data["expected_state"], **extra)
+
+
+class NoteActionForm(ActionForm):
+    def run(self, *, case, actor, service: Callable, **extra):
+        return super().run(case=case, actor=actor, service=service, note=self.cleaned_data["note"], **extra)
+
+
+class StartReviewForm(ActionForm):
+    note = None
+
+
+class ApproveForm(NoteActionForm):
+    check_hospital_level = forms.BooleanField(label="二级及以上公立医院诊断", required=False)
+    check_specialist_diagnosis = forms.BooleanField(label="专科医生诊断", required=False)
+    check_disease_listed = forms.BooleanField(label="疾病在重症疾病范围列表内（或服务允许的疑似）", required=False)
+    check_documents_complete = forms.BooleanField(label="材料齐全", required=False)
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        checklist = {name: self.cleaned_data[name] for name in CHECKLIST_FIELDS}
+        return super().run(case=case, actor=actor, service=service, checklist=checklist)
+
+
+class RejectForm(NoteActionForm):
+    reason = forms.ChoiceField(label="不通过原因", choices=[("", "请选择"), *RejectReason.choices])
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        return super().run(case=case, actor=actor, service=service, reason=self.cleaned_data["reason"])
+
+
+class ReturnForm(ActionForm):
+    note = None
+    message = forms.CharField(label="需要申请人补充的内容", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        return super().run(case=case, actor=actor, service=service, message=self.cleaned_data["message"])
+
+
+class ResubmitForm(NoteActionForm):
+    document = forms.FileField(label="补充材料", required=False)
+    kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices, initial=DocumentKind.MEDICAL_RECORD)
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        file = self.cleaned_data.get("document")
+        documents = [_upload(file, self.cleaned_data["kind"])] if file else []
+        return super().run(case=case, actor=actor, service=service, documents=documents)
+
+
+class DispatchForm(NoteActionForm):
+    provider = forms.ModelChoiceField(label="服务商", queryset=Provider.objects.filter(active=True))
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        return super().run(case=case, actor=actor, service=service, provider=self.cleaned_data["provider"])
+
+
+class DeclineForm(ActionForm):
+    note = None
+    reason = forms.CharField(label="拒单原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        return super().run(case=case, actor=actor, service=service, reason=self.cleaned_data["reason"])
+
+
+class ArrangeForm(NoteActionForm):
+    hospital = forms.CharField(label="医院", max_length=128)
+    department = forms.CharField(label="科室", max_length=64, required=False)
+    doctor = forms.CharField(label="医生", max_length=64, required=False)
+    doctor_title = forms.ChoiceField(
+        label="职称",
+        required=False,
+        choices=[("", "—"), ("主任医师", "主任医师"), ("副主任医师", "副主任医师"), ("主治医师", "主治医师")],
+    )
+    arranged_at = forms.DateTimeField(
+        label="就诊/入院时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    address = forms.CharField(label="地址", max_length=255, required=False)
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        fields = ("hospital", "department", "doctor", "doctor_title", "arranged_at", "address")
+        return super().run(case=case, actor=actor, service=service, **{f: self.cleaned_data[f] for f in fields})
+
+
+class ClaimApproveForm(NoteActionForm):
+    amount = forms.DecimalField(label="核定金额（元）", max_digits=10, decimal_places=2, min_value=0)
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        return super().run(case=case, actor=actor, service=service, amount=self.cleaned_data["amount"])
+
+
+class CancelForm(NoteActionForm):
+    note = forms.CharField(label="取消原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AwaitCustomerForm(NoteActionForm):
+    note = forms.CharField(label="需要客户反馈的内容", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class Action:
+    def __init__(self, label: str, form: type[ActionForm], service: Callable, done: str, style: str = "") -> None:
+        self.label, self.form, self.service, self.done, self.style = label, form, service, done, style
+
+
+ACTIONS: dict[str, Action] = {
+    "start_review": Action("开始审核", StartReviewForm, services.case_start_review, "已开始审核"),
+    "approve": Action("批准", ApproveForm, services.review_approve, "已批准", "ok"),
+    "claim_approve": Action("核定金额", ClaimApproveForm, services.claim_approve, "已核定金额", "ok"),
+    "return_to_applicant": Action("退回补充材料", ReturnForm, services.review_return, "已退回申请人补充材料"),
+    "reject": Action("审核不通过", RejectForm, services.review_reject, "已审核不通过", "bad"),
+    "resubmit": Action("材料已补充", ResubmitForm, services.case_resubmit, "已重新提交审核"),
+    "dispatch": Action("派单", DispatchForm, services.case_dispatch, "已派单", "ok"),
+    "redispatch": Action("改派", DispatchForm, services.case_redispatch, "已改派"),
+    "provider_accept": Action("服务商接单", NoteActionForm, services.provider_accept, "已记录接单"),
+    "provider_decline": Action("服务商拒单", DeclineForm, services.provider_decline, "已记录拒单，案件回到待派单"),
+    "await_customer": Action("等待客户反馈", AwaitCustomerForm, services.case_await_customer, "时效已暂停"),
+    "customer_replied": Action("客户已反馈", NoteActionForm, services.case_customer_replied, "时效已恢复"),
+    "arrange": Action("记录安排结果", ArrangeForm, services.case_arrange, "已记录安排结果", "ok"),
+    "complete": Action("服务完成", NoteActionForm, services.case_complete, "已记录服务完成"),
+    "pay": Action("已支付", NoteActionForm, services.claim_pay, "已记录支付"),
+    "close": Action("结案", NoteActionForm, services.case_close, "已结案"),
+    "withdraw": Action("客户撤回", NoteActionForm, services.case_withdraw, "已撤回", "bad"),
+    "cancel": Action("取消案件", CancelForm, services.case_cancel, "已取消", "bad"),
+}
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices)
+    document = forms.FileField(label="文件")
+
+    def upload(self) -> services.DocumentUpload:
+        return _upload(self.cleaned_data["document"], self.cleaned_data["kind"])
+
+
+def _text(label: str, **kwargs) -> forms.CharField:
+    return forms.CharField(label=label, required=False, **kwargs)
+
+
+class HotlineIntakeForm(forms.Form):
+    """The hotline's request form. It only renders the fields: the rules are the intake API's
+    serializer and ``case_submit``, so a phone request and a WeChat request are judged alike."""
+
+    channel = forms.ChoiceField(label="渠道", choices=[("hotline", "95500热线"), ("backoffice", "后台录入")])
+    beneficiary_id_number = _text("服务对象身份证号", max_length=18)
+    service = forms.ChoiceField(label="服务项目", required=False)
+    enrollment = _text("权益编号", help_text="留空由系统选择有余量的权益")
+    applicant_name = _text("申请人", max_length=64, help_text="本人申请可留空")
+    applicant_relation = forms.ChoiceField(label="申请人与服务对象关系", required=False)
+    applicant_phone = _text("申请人电话", max_length=32)
+    province = _text("省份", max_length=32)
+    city = _text("城市", max_length=32)
+    preferred_hospital = _text("意向医院", max_length=128)
+    hospital_is_top50 = forms.BooleanField(label="全国前50三甲医院", required=False)
+    preferred_department = _text("意向科室", max_length=64)
+    preferred_date_from = _text("期望日期自", widget=forms.DateInput(attrs={"type": "date"}))
+    preferred_date_to = _text("期望日期至", widget=forms.DateInput(attrs={"type": "date"}))
+    named_expert = _text("指定专家（仅无忧管家）", max_length=64)
+    diagnosis = _text("诊断", max_length=255)
+    critical_illness = forms.ChoiceField(label="重症疾病", required=False)
+    suspected = forms.BooleanField(label="疑似重疾", required=False)
+    diagnosing_hospital = _text("诊断医院", max_length=128)
+    diagnosing_hospital_level = forms.ChoiceField(label="诊断医院等级", required=False)
+    diagnosing_hospital_ownership = forms.ChoiceField(label="诊断医院性质", required=False)
+    claimed_amount = _text("申请金额（元，120补贴）")
+    note = _text("备注", widget=forms.Textarea(attrs={"rows": 2}))
+    medical_record = forms.FileField(label="病历资料", required=False)
+    admission_slip = forms.FileField(label="住院单", required=False)
+    invoice = forms.FileField(label="发票", required=False)
+    other = forms.FileField(label="其他材料", required=False)
+
+    FILE_KINDS = ("medical_record", "admission_slip", "invoice", "other")
+
+    def __init__(self, *args, **kwargs) -> None:
+        from cases.models import ApplicantRelation, HospitalLevel, HospitalOwnership
+        from entitlements.models import CriticalIllness, Service
+        from entitlements.models.catalog import ServiceKind
+
+        super().__init__(*args, **kwargs)
+        services_ = Service.objects.exclude(kind=ServiceKind.USAGE).values_list("code", "name")
+        self.fields["service"].choices = [("", "请选择"), *services_]
+        self.fields["applicant_relation"].choices = ApplicantRelation.choices
+        illnesses = CriticalIllness.objects.filter(active=True).values_list("code", "name")
+        self.fields["critical_illness"].choices = [("", "—"), *illnesses]
+        self.fields["diagnosing_hospital_level"].choices = [("", "—"), *HospitalLevel.choices]
+        self.fields["diagnosing_hospital_ownership"].choices = [("", "—"), *HospitalOwnership.choices]
+        self.serializer = None
+
+    def _serializer_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.FILE_KINDS and k != "channel"}
+        return {k: v for k, v in data.items() if v not in ("", None)}
+
+    def clean(self) -> dict:
+        from cases.api.serializers import CaseIntakeSerializer
+
+        cleaned = super().clean()
+        serializer = CaseIntakeSerializer(data=self._serializer_data())
+        if not serializer.is_valid():
+            for field, messages in serializer.errors.items():
+                self.add_error(field if field in self.fields else None, [str(m) for m in _flatten(messages)])
+        self.serializer = serializer
+        return cleaned
+
+    def submit_arguments(self) -> dict:
+        uploads = [_upload(self.cleaned_data[k], k) for k in self.FILE_KINDS if self.cleaned_data.get(k)]
+        return self.serializer.submit_arguments(extra_documents=uploads)
+
+
+def _flatten(messages) -> list:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flatten(value)]
+    if isinstance(messages, list):
+        return [m for value in messages for m in _flatten(value)]
+    return [messages]

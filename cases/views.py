@@ -1,0 +1,63 @@
+"""The case page everyone understands, and the only way a document's bytes leave the server."""
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from cases.models import Case
+from cases.selectors import case_timeline, case_visible_to
+from cases.sla import local_today
+from entitlements.selectors import entitlement_check
+
+audit = logging.getLogger("lanben.audit")
+
+
+def _visible_case_or_404(request: HttpRequest, number: str) -> Case:
+    case = get_object_or_404(
+        Case.objects.select_related(
+            "service", "enrollment__edition", "enrollment__policy", "beneficiary", "holder", "provider", "quota_hold"
+        ),
+        number=number,
+    )
+    # A case the user may not see does not exist for them: no hint that the number is real.
+    if not case_visible_to(user=request.user, case=case):
+        raise Http404("案件不存在")
+    return case
+
+
+def case_page_context(*, case: Case, user) -> dict:
+    """What the case page and the admin review page show: request, entitlement, documents, timeline."""
+    availability = entitlement_check(
+        enrollment=case.enrollment, beneficiary=case.beneficiary, service=case.service, on=local_today()
+    )
+    return {
+        "case": case,
+        "availability": availability,
+        "documents": list(case.documents.select_related("uploaded_by")),
+        "timeline": case_timeline(case=case),
+        "dispatches": list(case.dispatches.select_related("provider")),
+    }
+
+
+@login_required
+@require_GET
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    case = _visible_case_or_404(request, number)
+    return render(request, "cases/case_detail.html", case_page_context(case=case, user=request.user))
+
+
+@login_required
+@require_GET
+def document_view(request: HttpRequest, number: str, document_id: int) -> FileResponse:
+    """Stream a document inline, to users with a right to its case; every view is logged."""
+    case = _visible_case_or_404(request, number)
+    document = get_object_or_404(case.documents, pk=document_id)
+    audit.info("document viewed user=%s case=%s document=%s", request.user.pk, case.number, document.pk)
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
