@@ -3,7 +3,6 @@ from entitlements import catalog_admin  # noqa: F401  (registers the catalogue's
 # isort: split
 
 import io
-import logging
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.services import audit_record
 from entitlements.importers import enrollments_import, family_import
 from entitlements.models import (
     Enrollment,
@@ -24,8 +24,6 @@ from entitlements.models import (
     QuotaHold,
 )
 from entitlements.selectors import entitlement_inquiry, person_find
-
-logger = logging.getLogger("lanben.privacy")
 
 
 class InquiryForm(forms.Form):
@@ -82,7 +80,8 @@ class PersonAdmin(admin.ModelAdmin):
             person = person_find(query=form.cleaned_data["query"])
             context.update({"person": person, "on": on, "searched": True})
             if person is not None:
-                logger.info("entitlement inquiry user=%s person=%s via=admin", request.user.pk, person.pk)
+                # Personal data viewed: the audit trail keeps who looked at whom (DOMAIN.md, privacy).
+                audit_record(action="entitlements.inquiry", obj=person, request=request, summary=f"权益查询 {on}")
                 context["inquiry"] = entitlement_inquiry(person=person, on=on)
         return TemplateResponse(request, "entitlements/inquiry.html", context)
 

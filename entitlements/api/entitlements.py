@@ -1,4 +1,3 @@
-import logging
 from datetime import date
 
 from django.utils import timezone
@@ -8,11 +7,10 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.services import audit_record
 from entitlements.models import Person
 from entitlements.models.people import normalize_id_number
 from entitlements.selectors import entitlement_inquiry
-
-logger = logging.getLogger("lanben.privacy")
 
 
 def _day(text: str | None) -> date | None:
@@ -44,5 +42,5 @@ def entitlements_view(request: Request) -> Response:
     if person is None:
         return Response({"detail": "未找到该身份证号的客户"}, status=status.HTTP_404_NOT_FOUND)
     # Personal data viewed: keep who looked at whom (DOMAIN.md, privacy).
-    logger.info("entitlement inquiry user=%s person=%s via=api", request.user.pk, person.pk)
+    audit_record(action="entitlements.inquiry", obj=person, request=request, summary=f"权益查询（接口）{on}")
     return Response(entitlement_inquiry(person=person, on=on))

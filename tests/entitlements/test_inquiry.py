@@ -119,6 +119,17 @@ def test_api_returns_the_inquiry_to_an_authenticated_user(family, api_client):
     assert response.json() == entitlement_inquiry(person=enrollment.insured, on=ON)
 
 
+def test_every_inquiry_is_kept_in_the_audit_trail(family, api_client, admin_client):
+    from audit.models import AuditEvent
+
+    enrollment, _ = family
+    api_client.force_authenticate(get_user_model().objects.create_user("agent"))
+    api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number})
+    admin_client.get("/admin/entitlements/person/inquiry/", {"query": enrollment.insured.phone})
+    events = AuditEvent.objects.filter(action="entitlements.inquiry", object_id=str(enrollment.insured.pk))
+    assert sorted(events.values_list("actor_username", flat=True)) == ["admin", "agent"]
+
+
 def test_api_refuses_anonymous_users(family, api_client):
     enrollment, _ = family
     assert api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number}).status_code in (401, 403)
