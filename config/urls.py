@@ -11,8 +11,11 @@ urlpatterns = [
     path("api/v1/", include("entitlements.api.urls")),
     path("api/v1/", include("cases.api.urls")),
     path("cases/", include("cases.urls")),
+    path("api/v1/provider/", include("providers.api.urls")),
+    path("board/", include("providers.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("sla.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

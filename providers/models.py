@@ -197,3 +197,30 @@ class ProviderApiLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.provider} {self.action} {self.case_number} → {self.status_code}"
+
+
+class ProviderReminder(models.Model):
+    """A coordinator's reminder (催办) to a provider about one case.
+
+    The row is both the record of who chased whom and the e-mail queue: the task claims it with a
+    conditional update on ``sent_at`` so two workers never send the same reminder.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="provider_reminders", verbose_name="案件"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="reminders", verbose_name="服务商")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="催办人"
+    )
+    created_at = models.DateTimeField("催办时间", auto_now_add=True)
+    sent_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    recipients = models.JSONField("收件人", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "服务商催办"
+        verbose_name_plural = "服务商催办"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.case_id} · {self.created_at:%Y-%m-%d %H:%M}"

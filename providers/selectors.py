@@ -1,15 +1,18 @@
 """Reads about providers: who covers a place and service, and whom to suggest for a case."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.apps import apps
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices, Value, When
 
+from cases.models import Case, CaseState, Dispatch, Document, DocumentKind
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule
+from workdays.calendar import CalendarNotCovered, add_workdays, workdays_between
 
 # Cases a provider is still working on: dispatched to it and not yet arranged.
-OPEN_WORKLOAD_STATES = ("dispatched", "accepted", "waiting_customer")
+OPEN_WORKLOAD_STATES = (CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.WAITING_CUSTOMER)
 NO_RULE_PRIORITY = 10_000
 
 
@@ -60,12 +63,8 @@ def _best_rule_priority(*, service: Service, province: str, city: str) -> dict[i
 
 def provider_open_workload(*, provider_ids: list[int]) -> dict[int, int]:
     """How many cases each provider holds that are not yet arranged."""
-    try:
-        case_model = apps.get_model("cases", "Case")
-    except LookupError:
-        return {}
     rows = (
-        case_model.objects.filter(provider_id__in=provider_ids, state__in=OPEN_WORKLOAD_STATES)
+        Case.objects.filter(provider_id__in=provider_ids, state__in=OPEN_WORKLOAD_STATES)
         .values("provider_id")
         .annotate(n=Count("id"))
     )
@@ -123,3 +122,107 @@ def provider_reminder_recipients(*, provider: Provider) -> list[str]:
     if provider.contact_email and provider.contact_email not in emails:
         emails.insert(0, provider.contact_email)
     return emails
+
+
+def provider_cases(*, provider: Provider) -> QuerySet[Case]:
+    """The cases a provider may see: it is the current provider, or holds the active dispatch.
+
+    A provider that declined, or whose case was re-dispatched elsewhere, no longer sees it.
+    """
+    from cases.models import Case, Dispatch
+
+    active_dispatch = Dispatch.objects.filter(case=OuterRef("pk"), provider=provider, active=True)
+    return Case.objects.filter(Q(provider=provider) | Exists(active_dispatch))
+
+
+def provider_case_list(*, provider: Provider, state: str = "") -> QuerySet[Case]:
+    cases = provider_cases(provider=provider).select_related("service", "beneficiary").order_by("-id")
+    return cases.filter(state=state) if state else cases
+
+
+def provider_case_detail(*, provider: Provider, number: str) -> Case:
+    """One of the provider's cases with what it may read; raises Case.DoesNotExist for any other."""
+    documents = Document.objects.exclude(kind=DocumentKind.INVOICE).order_by("at", "id")
+    dispatches = Dispatch.objects.filter(provider=provider, active=True)
+    return (
+        provider_cases(provider=provider)
+        .select_related("service", "beneficiary")
+        .prefetch_related(
+            Prefetch("documents", queryset=documents, to_attr="provider_documents"),
+            Prefetch("dispatches", queryset=dispatches, to_attr="provider_dispatches"),
+        )
+        .get(number=number)
+    )
+
+
+def provider_document(*, provider: Provider, number: str, document_id: int) -> Document:
+    """A document of one of the provider's cases, except invoices; raises Document.DoesNotExist."""
+    case_ids = provider_cases(provider=provider).filter(number=number).values("pk")
+    return (
+        Document.objects.exclude(kind=DocumentKind.INVOICE)
+        .select_related("case")
+        .get(pk=document_id, case__in=case_ids)
+    )
+
+
+class SlaStatus(TextChoices):
+    ON_TRACK = "on_track", "正常"
+    DUE_SOON = "due_soon", "1个工作日内到期"
+    BREACHED = "breached", "已超时"
+    PAUSED = "paused", "暂停（待客户反馈）"
+    STOPPED = "stopped", "已停止（已安排）"
+    UNKNOWN = "unknown", "未计算"
+
+
+BOARD_STATES = (
+    CaseState.APPROVED,
+    CaseState.DISPATCHED,
+    CaseState.ACCEPTED,
+    CaseState.WAITING_CUSTOMER,
+    CaseState.ARRANGED,
+    CaseState.COMPLETED,
+)
+
+
+def next_workday_or_today(today: date) -> date:
+    """The last day still "within 1 working day"; today alone when the calendar stops short."""
+    try:
+        return add_workdays(today, 1)
+    except CalendarNotCovered:
+        return today
+
+
+def board_cases(*, today: date) -> QuerySet[Case]:
+    """Cases a coordinator chases, each annotated with its SLA status computed in SQL.
+
+    Breached means the deadline (the handbook's upper figure, e.g. 10 of "7–10") has passed
+    while the clock runs; due soon means the deadline is today or the next working day.
+    """
+    soon = next_workday_or_today(today)
+    sla_status = DbCase(
+        When(sla_stopped_at__isnull=False, then=Value(SlaStatus.STOPPED)),
+        When(state=CaseState.WAITING_CUSTOMER, then=Value(SlaStatus.PAUSED)),
+        When(sla_deadline_due__isnull=True, then=Value(SlaStatus.UNKNOWN)),
+        When(sla_deadline_due__lt=today, then=Value(SlaStatus.BREACHED)),
+        When(sla_deadline_due__lte=soon, then=Value(SlaStatus.DUE_SOON)),
+        default=Value(SlaStatus.ON_TRACK),
+        output_field=CharField(),
+    )
+    return (
+        Case.objects.filter(state__in=BOARD_STATES)
+        .select_related("service", "beneficiary", "provider")
+        .annotate(sla_status=sla_status)
+    )
+
+
+def workdays_elapsed(*, started_on: date | None, today: date) -> int | None:
+    if started_on is None:
+        return None
+    try:
+        return workdays_between(started_on, today)
+    except CalendarNotCovered:
+        return None
+
+
+def case_dispatch_history(*, case: Case) -> list[Dispatch]:
+    return list(case.dispatches.select_related("provider", "dispatched_by").order_by("at", "id"))

@@ -1,9 +1,123 @@
-import pytest
+import datetime
 
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cases.models import CaseState, Document, DocumentKind
+from cases.services import case_dispatch
 from providers.models import ProviderCoverage
+from tests.factories.cases import CaseFactory, pdf_bytes, role_user
+from tests.factories.providers import ProviderFactory, ProviderMemberFactory
+from workdays.calendar import calendar_invalidate, sub_workdays
+
+
+@pytest.fixture(autouse=True)
+def workday_calendar(request, settings, tmp_path):
+    """The PRC working-day calendar from the library, a private media root, eager Celery."""
+    settings.MEDIA_ROOT = tmp_path / "private-media"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    from workdays.models import CalendarYear
+    from workdays.services import calendar_sync
+
+    calendar_invalidate()
+    if not CalendarYear.objects.exists():
+        calendar_sync()
+    calendar_invalidate()
+    yield
+    calendar_invalidate()
 
 
 @pytest.fixture
 def no_seeded_coverage(db):
     """The migration seeds nationwide coverage for the handbook's providers; routing tests start blank."""
     ProviderCoverage.objects.all().delete()
+
+
+@pytest.fixture
+def coordinator():
+    return role_user("coordinator")
+
+
+@pytest.fixture
+def phone_coordinator():
+    """A coordinator who may also record a provider's accept/decline taken by phone."""
+    user = role_user("coordinator", username="phone-coordinator")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="provider_act"))
+    return user
+
+
+@pytest.fixture
+def provider_a():
+    return ProviderFactory(name="甲服务商", code="provider-a")
+
+
+@pytest.fixture
+def provider_b():
+    return ProviderFactory(name="乙服务商", code="provider-b")
+
+
+def _member(provider):
+    member = ProviderMemberFactory(provider=provider)
+    member.user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="provider_act"))
+    return member
+
+
+@pytest.fixture
+def member_a(provider_a):
+    return _member(provider_a)
+
+
+@pytest.fixture
+def member_b(provider_b):
+    return _member(provider_b)
+
+
+def token_client(member) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {member.user.auth_token.key}")
+    return client
+
+
+@pytest.fixture
+def client_a(member_a):
+    return token_client(member_a)
+
+
+@pytest.fixture
+def client_b(member_b):
+    return token_client(member_b)
+
+
+def approved_case(*, started_workdays_ago: int = 2, deadline: datetime.date | None = None, **fields):
+    """An approved case whose SLA clock started N working days ago."""
+    today = timezone.localdate()
+    fields.setdefault("sla_started_on", sub_workdays(today, started_workdays_ago))
+    fields.setdefault("sla_target_due", deadline or today + datetime.timedelta(days=20))
+    fields.setdefault("sla_deadline_due", deadline or today + datetime.timedelta(days=30))
+    return CaseFactory(state=CaseState.APPROVED, **fields)
+
+
+def dispatched_case(*, provider, actor, **fields):
+    return case_dispatch(case=approved_case(**fields), actor=actor, provider=provider, note="请尽快联系客户")
+
+
+def attach_document(case, kind=DocumentKind.MEDICAL_RECORD) -> Document:
+    content = pdf_bytes()
+    document = Document(
+        case=case,
+        kind=kind,
+        original_name="张三-310101198005170011-病历.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256="0" * 64,
+    )
+    document.file.save("doc", ContentFile(content), save=False)
+    document.save()
+    return document

@@ -1,0 +1,41 @@
+"""The provider API's trail: every write and every read of personal data, with its outcome."""
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from providers.api.idempotency import HEADER
+from providers.models import ProviderApiLog
+
+
+def api_log_record(
+    *,
+    request: Request,
+    action: str,
+    number: str,
+    response: Response | None = None,
+    status_code: int | None = None,
+    replayed: bool = False,
+) -> ProviderApiLog:
+    code = response.status_code if response is not None else status_code
+    log = ProviderApiLog.objects.create(
+        user=request.user,
+        provider=getattr(request, "provider", None),
+        method=request.method,
+        path=request.path[:255],
+        case_number=number[:32],
+        action=action,
+        status_code=code,
+        idempotency_key=request.headers.get(HEADER, "")[:128],
+        replayed=replayed,
+    )
+    _audit(request=request, log=log)
+    return log
+
+
+def _audit(*, request: Request, log: ProviderApiLog) -> None:
+    # The portal-wide trail gets the same line, so one place answers "who saw or changed this case".
+    summary = f"服务商接口 {log.method} {log.action} {log.case_number} → {log.status_code}"
+    extra = {"provider": log.provider.code if log.provider else "", "replayed": log.replayed, "path": log.path}
+    audit_record(actor=request.user, action=AuditAction.API_CALL, summary=summary, request=request, extra=extra)

@@ -1,0 +1,14 @@
+from rest_framework.permissions import BasePermission
+
+from providers.selectors import provider_for_user
+
+
+class IsProviderMember(BasePermission):
+    """Only a provider's active API users; the provider is attached to the request for the view."""
+
+    message = "仅服务商接口用户可访问"
+
+    def has_permission(self, request, view) -> bool:
+        provider = provider_for_user(user=request.user)
+        request.provider = provider
+        return provider is not None

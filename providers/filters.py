@@ -1,0 +1,66 @@
+"""The coordinator board's filters and sortable columns."""
+
+from datetime import timedelta
+
+import django_filters
+from django.utils import timezone
+
+from cases.models import CaseState
+from entitlements.models import Service
+from entitlements.models.catalog import ServiceKind
+from providers.models import Provider
+from providers.selectors import BOARD_STATES, SlaStatus
+from workdays.calendar import CalendarNotCovered, sub_workdays
+
+
+class BoardFilter(django_filters.FilterSet):
+    provider = django_filters.ModelChoiceFilter(label="服务商", queryset=Provider.objects.all(), empty_label="全部")
+    service = django_filters.ModelChoiceFilter(
+        label="服务项目",
+        queryset=Service.objects.filter(kind=ServiceKind.GREEN_CHANNEL),
+        empty_label="全部",
+    )
+    city = django_filters.CharFilter(label="城市", lookup_expr="icontains")
+    state = django_filters.ChoiceFilter(
+        label="状态", choices=[(s.value, s.label) for s in map(CaseState, BOARD_STATES)], empty_label="全部"
+    )
+    sla_status = django_filters.ChoiceFilter(label="时效", choices=SlaStatus.choices, empty_label="全部")
+    min_workdays = django_filters.NumberFilter(
+        label="已用工作日 ≥", method="filter_min_workdays", min_value=0, max_value=366
+    )
+    o = django_filters.OrderingFilter(
+        label="排序",
+        fields=(
+            ("number", "number"),
+            ("state", "state"),
+            ("service__name", "service"),
+            ("city", "city"),
+            ("provider__name", "provider"),
+            ("sla_started_on", "started"),
+            ("sla_deadline_due", "deadline"),
+        ),
+        field_labels={
+            "number": "案件编号",
+            "state": "状态",
+            "service__name": "服务项目",
+            "city": "城市",
+            "provider__name": "服务商",
+            "sla_started_on": "时效起算日",
+            "sla_deadline_due": "最迟完成日",
+        },
+    )
+
+    def filter_min_workdays(self, queryset, name, value):
+        """At least N working days in (start, today]: one cut-off date computed once, compared in SQL.
+
+        The cut-off is the N-th working day counting back from today inclusive, and the clock must
+        have started before it.
+        """
+        if value is None:
+            return queryset
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        try:
+            cutoff = sub_workdays(tomorrow, int(value))
+        except CalendarNotCovered:
+            return queryset.none()
+        return queryset.filter(sla_started_on__lt=cutoff)

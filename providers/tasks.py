@@ -1,0 +1,13 @@
+"""Celery tasks of the providers app: fetch, call a service, nothing else."""
+
+from celery import shared_task
+
+from providers.services import provider_reminder_deliver
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
+def send_provider_reminder(self, reminder_id: int) -> bool:
+    try:
+        return provider_reminder_deliver(reminder_id=reminder_id)
+    except OSError as exc:  # SMTP down: try again later
+        raise self.retry(exc=exc) from exc

@@ -1,0 +1,258 @@
+"""The coordinator board (调度看板): find the cases to chase, dispatch, re-dispatch, record what a
+provider said by phone. Every change goes through the same services the provider API uses."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from cases import services as case_services
+from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
+from cases.models import Case
+from cases.selectors import case_available_actions, case_timeline
+from providers import selectors, services
+from providers.filters import BoardFilter
+from providers.forms import ArrangementForm, BulkActionForm, DeclineForm, DispatchForm, RedispatchForm
+from providers.models import Provider
+
+PAGE_SIZES = (25, 50, 100, 200)
+BOARD_PERMISSIONS = ("cases.dispatch_case", "cases.view_case")
+CASE_ERRORS = (CaseConflict, CasePermissionDenied, CaseValidationError)
+
+
+def _require_board_access(request: HttpRequest) -> None:
+    if not any(request.user.has_perm(perm) for perm in BOARD_PERMISSIONS):
+        raise PermissionDenied("需要派单或查看案件权限")
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("per_page", 50))
+    except ValueError:
+        return 50
+    return size if size in PAGE_SIZES else 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def board(request: HttpRequest) -> HttpResponse:
+    _require_board_access(request)
+    if request.method == "POST":
+        return _bulk_action(request)
+    today = timezone.localdate()
+    board_filter = BoardFilter(request.GET, queryset=selectors.board_cases(today=today))
+    cases = board_filter.qs if board_filter.is_valid() else selectors.board_cases(today=today).none()
+    if request.GET.get("export") == "csv":
+        return _csv_export(request, cases, today)
+    page = Paginator(cases.order_by(*_ordering(cases)), _page_size(request)).get_page(request.GET.get("page"))
+    for case in page:
+        case.elapsed = selectors.workdays_elapsed(started_on=case.sla_started_on, today=today)
+        case.sla_label = selectors.SlaStatus(case.sla_status).label
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "providers/board.html",
+        {
+            "filter": board_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "today": today,
+            "page_sizes": PAGE_SIZES,
+            "sort": _sort_links(request),
+            "providers": Provider.objects.filter(active=True),
+        },
+    )
+
+
+SORTABLE = ("number", "state", "service", "city", "provider", "started", "deadline")
+
+
+def _sort_links(request: HttpRequest) -> dict[str, dict[str, str]]:
+    """For each sortable column: the link that sorts by it (reversing when already sorted) and an arrow."""
+    current = request.GET.get("o", "")
+    links = {}
+    for name in SORTABLE:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["o"] = f"-{name}" if current == name else name
+        arrow = "▲" if current == name else ("▼" if current == f"-{name}" else "")
+        links[name] = {"url": f"?{query.urlencode()}", "arrow": arrow}
+    return links
+
+
+def _ordering(cases) -> list[str]:
+    # A stable order under every sort, so paging never shows a case twice or skips one.
+    return [*cases.query.order_by, "id"] if cases.query.order_by else ["sla_deadline_due", "id"]
+
+
+def _bulk_action(request: HttpRequest) -> HttpResponse:
+    back = request.POST.get("back", "")
+    form = BulkActionForm(request.POST, case_ids=request.POST.getlist("selected"))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'，'.join(errors)}" if label else "，".join(errors))
+        return redirect(f"{request.path}?{back}")
+    cases = Case.objects.filter(pk__in=form.cleaned_data["selected"]).select_related("provider").order_by("id")
+    if form.cleaned_data["action"] == BulkActionForm.REMIND:
+        result = services.provider_remind(cases=cases, actor=request.user)
+        verb = "已催办"
+    else:
+        result = services.cases_redispatch_bulk(
+            cases=cases, actor=request.user, provider=form.cleaned_data["provider"], note=form.cleaned_data["note"]
+        )
+        verb = f"已改派给{form.cleaned_data['provider']}"
+    if result.done:
+        messages.success(request, f"{verb} {len(result.done)} 件：{'、'.join(result.done)}")
+    for number, reason in result.skipped:
+        messages.warning(request, f"{number}：{reason}")
+    return redirect(f"{request.path}?{back}")
+
+
+CSV_COLUMNS = [
+    "案件编号",
+    "状态",
+    "服务项目",
+    "服务对象",
+    "手机号（掩码）",
+    "省份",
+    "城市",
+    "服务商",
+    "时效起算日",
+    "目标完成日",
+    "最迟完成日",
+    "已用工作日",
+    "时效",
+]
+
+
+def _csv_row(case: Case, today) -> list:
+    elapsed = selectors.workdays_elapsed(started_on=case.sla_started_on, today=today)
+    return [
+        case.number,
+        case.get_state_display(),
+        case.service.name,
+        case.beneficiary.name,
+        case.beneficiary.phone_masked,
+        case.province,
+        case.city,
+        case.provider.name if case.provider_id else "",
+        case.sla_started_on or "",
+        case.sla_target_due or "",
+        case.sla_deadline_due or "",
+        "" if elapsed is None else elapsed,
+        selectors.SlaStatus(case.sla_status).label,
+    ]
+
+
+def _csv_export(request: HttpRequest, cases, today) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="board-{today:%Y%m%d}.csv"'
+    response.write("\ufeff")  # Excel reads a UTF-8 file as GBK unless the BOM says otherwise
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for case in cases.order_by(*_ordering(cases)).iterator(chunk_size=500):
+        writer.writerow(_csv_row(case, today))
+        count += 1
+    services.board_export_record(actor=request.user, rows=count, query=request.GET.urlencode(), request=request)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def board_case(request: HttpRequest, number: str) -> HttpResponse:
+    _require_board_access(request)
+    case = get_object_or_404(Case.objects.select_related("service", "beneficiary", "provider"), number=number)
+    if request.method == "POST":
+        return _case_action(request, case)
+    return render(request, "providers/case.html", _case_context(request, case))
+
+
+def _case_context(request: HttpRequest, case: Case, **forms) -> dict:
+    suggestion = selectors.provider_suggestion(service=case.service, province=case.province, city=case.city)
+    return {
+        "case": case,
+        "actions": case_available_actions(case=case, user=request.user),
+        "suggestion": suggestion,
+        "dispatch_form": forms.get("dispatch") or DispatchForm(initial={"provider": suggestion.provider}),
+        "redispatch_form": forms.get("redispatch") or RedispatchForm(),
+        "decline_form": forms.get("decline") or DeclineForm(),
+        "arrangement_form": forms.get("arrangement") or ArrangementForm(),
+        "dispatches": selectors.case_dispatch_history(case=case),
+        "timeline": case_timeline(case=case),
+        "elapsed": selectors.workdays_elapsed(started_on=case.sla_started_on, today=timezone.localdate()),
+    }
+
+
+FORMS = {
+    "dispatch": DispatchForm,
+    "redispatch": RedispatchForm,
+    "decline": DeclineForm,
+    "arrange": ArrangementForm,
+}
+DONE = {
+    "dispatch": "已派单",
+    "redispatch": "已改派",
+    "provider_accept": "已记录：服务商接单",
+    "decline": "已记录：服务商拒单，案件退回待派单",
+    "arrange": "已记录安排结果，时效停止计时",
+    "complete": "已记录：服务完成",
+}
+
+
+def _case_action(request: HttpRequest, case: Case) -> HttpResponse:
+    action = request.POST.get("action", "")
+    form_class = FORMS.get(action)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(request, "请检查表单中标出的字段")
+        key = "arrangement" if action == "arrange" else action
+        return render(request, "providers/case.html", _case_context(request, case, **{key: form}), status=400)
+    data = form.cleaned_data if form is not None else {}
+    # The state the coordinator saw: if someone moved the case since, the service says so.
+    expected = request.POST.get("expected_state") or case.state
+    try:
+        _run_case_action(action, case=case, actor=request.user, data=data, expected=expected)
+    except CASE_ERRORS as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("providers:case", number=case.number)
+    except KeyError:
+        messages.error(request, "未知操作")
+        return redirect("providers:case", number=case.number)
+    messages.success(request, f"{case.number}：{DONE[action]}")
+    return redirect("providers:case", number=case.number)
+
+
+def _run_case_action(action: str, *, case: Case, actor, data: dict, expected: str) -> Case:
+    """What the coordinator recorded, through the same cases services the provider API calls."""
+    calls = {
+        "dispatch": lambda: case_services.case_dispatch(case=case, actor=actor, expected_state=expected, **data),
+        "redispatch": lambda: case_services.case_redispatch(case=case, actor=actor, expected_state=expected, **data),
+        "provider_accept": lambda: case_services.provider_accept(
+            case=case, actor=actor, note="电话回报", expected_state=expected
+        ),
+        "decline": lambda: case_services.provider_decline(
+            case=case, actor=actor, reason=data["reason"], expected_state=expected
+        ),
+        "arrange": lambda: case_services.case_arrange(
+            case=case, actor=actor, note="电话回报", expected_state=expected, **data
+        ),
+        "complete": lambda: case_services.case_complete(
+            case=case, actor=actor, note="电话回报", expected_state=expected
+        ),
+    }
+    return calls[action]()
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, CaseValidationError):
+        return "；".join("，".join(messages_) for messages_ in exc.errors.values())
+    return exc.message
