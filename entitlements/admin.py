@@ -24,6 +24,7 @@ from entitlements.models import (
     QuotaHold,
 )
 from entitlements.selectors import entitlement_inquiry, person_find
+from entitlements.services import enrollment_upsert
 
 
 class InquiryForm(forms.Form):
@@ -51,6 +52,7 @@ class DesignationInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    change_list_template = "entitlements/person_change_list.html"
     list_display = ["name", "gender", "birth_date", "masked_id", "masked_phone", "social_insurance"]
     search_fields = ["=id_number", "=phone", "name", "=policies__policy_no"]
     list_filter = ["gender", "social_insurance"]
@@ -127,8 +129,31 @@ class PolicyAdmin(admin.ModelAdmin):
     raw_id_fields = ["insured"]
 
 
+class EnrollmentForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["insured", "policy", "edition", "qualified_on", "upgraded"]
+
+    def clean(self):
+        """The service's own checks, on the form, so a mistake is shown next to its field."""
+        data = super().clean()
+        instance = self.instance
+        for name in ("insured", "policy", "edition"):
+            if name in data:
+                setattr(instance, name, data[name])
+        if instance.policy_id and instance.insured_id and instance.policy.insured_id != instance.insured_id:
+            self.add_error("policy", "达标保单的被保险人不是该客户")
+        elif instance.policy_id and instance.edition_id and data.get("qualified_on"):
+            instance.qualified_on, instance.upgraded = data["qualified_on"], data.get("upgraded", False)
+            period = instance.period()
+            if period.start > period.end:
+                self.add_error("qualified_on", "服务期为空，请核对日期")
+        return data
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    form = EnrollmentForm
     list_display = ["insured", "edition", "policy", "qualified_on", "service_start", "service_end", "upgraded"]
     list_filter = ["edition__series", "edition"]
     search_fields = ["=insured__id_number", "=policy__policy_no", "insured__name"]
@@ -136,6 +161,18 @@ class EnrollmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["insured", "policy"]
     readonly_fields = ["service_start", "service_end", "created_at", "updated_at"]
     inlines = [DesignationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The enrollment's identity is (insured, policy, edition): a change would be another enrollment.
+        identity = ["insured", "policy", "edition"] if obj is not None else []
+        return [*identity, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = enrollment_upsert(
+            insured=obj.insured, policy=obj.policy, edition=obj.edition,
+            qualified_on=obj.qualified_on, upgraded=obj.upgraded,
+        )  # fmt: skip
+        obj.pk, obj.service_start, obj.service_end = saved.pk, saved.service_start, saved.service_end
 
 
 @admin.register(FamilyDesignation)

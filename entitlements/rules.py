@@ -11,6 +11,7 @@ from datetime import date
 from entitlements.errors import EntitlementError
 from entitlements.models import Edition, EditionRule, Enrollment, FamilyDesignation, Person, Service
 from entitlements.models.catalog import QuotaPer
+from entitlements.models.policies import PolicyStatus
 
 SELF = "self"
 
@@ -51,6 +52,13 @@ def _expired_message(beneficiary: Person, designations: list[FamilyDesignation],
 
 
 def _check_period(enrollment: Enrollment, on: date) -> None:
+    if enrollment.policy.status != PolicyStatus.IN_FORCE:
+        # Services live as long as the qualifying policy: a lapsed or terminated policy ends them.
+        raise EntitlementError(
+            "outside_period",
+            f"达标保单{enrollment.policy.policy_no}已{enrollment.policy.get_status_display()}，服务已终止",
+            "enrollment",
+        )
     if not enrollment.is_active(on):
         raise EntitlementError(
             "outside_period",

@@ -16,8 +16,8 @@ from entitlements.models import (
     QuotaBucket,
     Service,
 )
-from entitlements.models.catalog import QuotaPer
 from entitlements.models.people import is_valid_id_number, normalize_id_number
+from entitlements.models.policies import PolicyStatus
 from entitlements.rules import SELF, resolve
 
 
@@ -189,7 +189,7 @@ def _period_json(start: date, end: date) -> dict:
 
 def _enrollment_json(enrollment: Enrollment, person: Person, on: date) -> dict:
     edition = enrollment.edition
-    active = enrollment.is_active(on)
+    active = enrollment.is_active(on) and enrollment.policy.status == PolicyStatus.IN_FORCE
     return {
         "edition": {"series": edition.series, "plan": edition.plan, "tier": edition.tier, "name": str(edition)},
         "policy_no": enrollment.policy.policy_no,
@@ -210,7 +210,6 @@ def entitlement_inquiry(*, person: Person, on: date) -> dict:
 
 __all__ = [
     "Availability",
-    "QuotaPer",
     "enrollment_pick",
     "enrollment_queryset",
     "enrollments_for",

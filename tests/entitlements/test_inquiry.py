@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from entitlements.errors import EntitlementError
 from entitlements.selectors import enrollment_pick, enrollments_for, entitlement_inquiry, person_find
 from entitlements.services import family_designate, quota_hold, quota_use
 from tests.factories.entitlements import PersonFactory
@@ -168,3 +169,41 @@ def test_admin_import_page_uses_the_feed_importer(admin_client):
     assert response.status_code == 200
     assert "新增 1 行" in body
     assert "insured_id_number" in body
+
+
+def test_inquiry_reads_a_family_in_a_fixed_number_of_queries(family, enroll, django_assert_max_num_queries):
+    enrollment, _ = family
+    enroll("2022-pro", effective_date=D(2024, 4, 1), payment_term_years=20, insured=enrollment.insured)
+    for _ in range(2):
+        family_designate(enrollment=enrollment, member=PersonFactory(), relation="child", designated_on=ON)
+    with django_assert_max_num_queries(8):
+        entitlement_inquiry(person=enrollment.insured, on=ON)
+
+
+def test_lapsed_policy_ends_the_services(family, service_of):
+    enrollment, _ = family
+    enrollment.policy.status = "lapsed"
+    enrollment.policy.save()
+    row = entitlement_inquiry(person=enrollment.insured, on=ON)["enrollments"][0]
+    assert row["active"] is False
+    with pytest.raises(EntitlementError) as info:
+        quota_hold(enrollment=enrollment, beneficiary=enrollment.insured, service=service_of("健康咨询"), on=ON)
+    assert info.value.code == "outside_period"
+    assert "失效" in info.value.message
+
+
+def test_person_list_links_to_the_inquiry_and_import_pages(admin_client):
+    body = admin_client.get("/admin/entitlements/person/").content.decode()
+    assert "/admin/entitlements/person/inquiry/" in body
+    assert "/admin/entitlements/person/import/" in body
+
+
+def test_admin_enrollment_form_refuses_a_policy_of_someone_else(family, admin_client, edition_of):
+    enrollment, spouse = family
+    response = admin_client.post(
+        "/admin/entitlements/enrollment/add/",
+        {"insured": spouse.pk, "policy": enrollment.policy.pk, "edition": edition_of("2023-pro").pk,
+         "qualified_on": "2024-03-01", "designations-TOTAL_FORMS": "0", "designations-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "达标保单的被保险人不是该客户" in response.content.decode()
