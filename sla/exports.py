@@ -1,0 +1,92 @@
+"""CSV and XLSX downloads of the manager report: the same figures, read from the same report."""
+
+import csv
+import io
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from sla.selectors import ManagerReport
+
+SUMMARY = [
+    ("received", "受理量"),
+    ("arranged", "已安排"),
+    ("on_time", "按时安排"),
+    ("on_time_pct", "按时率（%）"),
+    ("arrange_median", "安排用时中位数（工作日）"),
+    ("arrange_p90", "安排用时90分位（工作日）"),
+    ("breaches", "超时"),
+    ("arranged_late", "其中：超时安排"),
+    ("open_late", "其中：未安排已超时"),
+    ("at_risk", "临期未安排（1个工作日内到期）"),
+    ("reviewed", "已审核"),
+    ("review_median", "审核用时中位数（工作日）"),
+    ("review_on_time_pct", "审核按时率（%）"),
+]
+TABLE = [
+    ("received", "受理量"),
+    ("arranged", "已安排"),
+    ("on_time", "按时安排"),
+    ("on_time_pct", "按时率（%）"),
+    ("arrange_median", "用时中位数"),
+    ("arrange_p90", "用时90分位"),
+    ("breaches", "超时"),
+    ("at_risk", "临期"),
+]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _sections(report: ManagerReport, filters: str) -> list[tuple[str, list[list]]]:
+    """(title, rows) of every block, shared by both formats."""
+    summary = [["报表日期", report.day.today.isoformat()], ["筛选条件", filters]]
+    summary += [[label, report.summary[key]] for key, label in SUMMARY]
+    period = "周（周一）" if report.grain == "week" else "月"
+    return [
+        ("汇总", [["指标", "数值"], *summary]),
+        ("按服务商", _table("服务商", report.providers)),
+        ("按服务项目", _table("服务项目", report.services)),
+        ("趋势", _table(period, report.trend, label="period")),
+    ]
+
+
+def _table(heading: str, rows: list[dict], label: str = "label") -> list[list]:
+    out = [[heading, *(title for _, title in TABLE)]]
+    for row in rows:
+        value = row[label]
+        out.append([value.isoformat() if hasattr(value, "isoformat") else value, *(row[key] for key, _ in TABLE)])
+    return out
+
+
+def report_csv(report: ManagerReport, *, filters: str, filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for title, rows in _sections(report, filters):
+        writer.writerow([f"【{title}】"])
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        writer.writerow([])
+    # The BOM lets Excel on Chinese Windows open UTF-8 without garbling.
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def report_workbook(report: ManagerReport, *, filters: str) -> Workbook:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in _sections(report, filters):
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 34
+    return workbook
+
+
+def report_xlsx(report: ManagerReport, *, filters: str, filename: str) -> HttpResponse:
+    buffer = io.BytesIO()
+    report_workbook(report, filters=filters).save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response

@@ -1,0 +1,98 @@
+import pytest
+
+from cases.models import Case
+from sla.filters import ReportFilter
+from sla.selectors import manager_report
+from sla.services import workday_ranks_sync
+from tests.sla.report_fixture import (
+    EXPECTED_PROVIDERS,
+    EXPECTED_SERVICES,
+    EXPECTED_SUMMARY,
+    EXPECTED_WEEKS,
+    REPORT_DAY,
+    build_report_fixture,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fixture_cases():
+    workday_ranks_sync()
+    return build_report_fixture()
+
+
+def september(**filters) -> Case:
+    data = {"date_from": "2026-09-01", "date_to": "2026-09-30", "grain": "week", **filters}
+    filterset = ReportFilter(data, queryset=Case.objects.all())
+    assert filterset.is_valid(), filterset.form.errors
+    return filterset.qs
+
+
+def pick(row: dict, keys) -> dict:
+    return {key: row[key] for key in keys}
+
+
+def test_summary_equals_the_hand_computed_figures(fixture_cases):
+    report = manager_report(september(), today=REPORT_DAY)
+
+    assert pick(report.summary, EXPECTED_SUMMARY) == EXPECTED_SUMMARY
+
+
+def test_per_provider_table_equals_the_hand_computed_figures(fixture_cases):
+    report = manager_report(september(), today=REPORT_DAY)
+
+    rows = {row["label"]: pick(row, EXPECTED_PROVIDERS["甲服务商"]) for row in report.providers}
+    assert rows == EXPECTED_PROVIDERS
+
+
+def test_per_service_table_equals_the_hand_computed_figures(fixture_cases):
+    report = manager_report(september(), today=REPORT_DAY)
+
+    names = {fixture_cases[key].name: key for key in ("a", "b")}
+    rows = {names[row["label"]]: pick(row, EXPECTED_SERVICES["a"]) for row in report.services}
+    assert rows == EXPECTED_SERVICES
+
+
+def test_weekly_trend_counts_cases_by_their_shanghai_week(fixture_cases):
+    report = manager_report(september(), today=REPORT_DAY)
+
+    assert [(row["period"], row["received"]) for row in report.trend] == EXPECTED_WEEKS
+
+
+def test_monthly_trend_puts_a_just_after_midnight_case_in_its_shanghai_month(fixture_cases):
+    report = manager_report(september(), today=REPORT_DAY, grain="month")
+
+    assert [(row["period"].isoformat(), row["received"]) for row in report.trend] == [("2026-09-01", 10)]
+
+
+def test_filter_to_one_provider_keeps_only_its_cases(fixture_cases):
+    report = manager_report(september(provider=str(fixture_cases["p2"].pk)), today=REPORT_DAY)
+
+    assert pick(report.summary, ["received", "arranged", "breaches", "at_risk"]) == {
+        "received": 3,
+        "arranged": 1,
+        "breaches": 1,
+        "at_risk": 1,
+    }
+
+
+def test_filter_by_service_series_and_city(fixture_cases):
+    assert manager_report(september(service=str(fixture_cases["b"].pk)), today=REPORT_DAY).summary["received"] == 4
+    assert manager_report(september(series="2023"), today=REPORT_DAY).summary["received"] == 10
+    assert manager_report(september(series="2019"), today=REPORT_DAY).summary["received"] == 0
+    Case.objects.filter(pk=fixture_cases["cases"][1].pk).update(city="北京")
+    assert manager_report(september(city="北京"), today=REPORT_DAY).summary["received"] == 1
+
+
+def test_period_ending_before_it_starts_is_refused_naming_the_field():
+    filterset = ReportFilter({"date_from": "2026-09-30", "date_to": "2026-09-01"}, queryset=Case.objects.all())
+
+    assert not filterset.is_valid()
+    assert "结束日期不能早于开始日期" in filterset.form.errors["date_to"][0]
+
+
+def test_report_runs_a_fixed_number_of_queries(fixture_cases, django_assert_max_num_queries):
+    queryset = september()
+    with django_assert_max_num_queries(5):
+        manager_report(queryset, today=REPORT_DAY)

@@ -1,0 +1,101 @@
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from sla.services import workday_ranks_sync
+from tests.factories.cases import UserFactory
+from tests.sla.report_fixture import build_report_fixture, make_manager
+
+pytestmark = pytest.mark.django_db
+SEPTEMBER = {"date_from": "2026-09-01", "date_to": "2026-09-30"}
+
+
+@pytest.fixture
+def fixture_cases():
+    return build_report_fixture()
+
+
+@pytest.fixture(autouse=True)
+def on_report_day():
+    """The page counts "late" and "at risk" as of today: make today the fixture's report day."""
+    with time_machine.travel(datetime(2026, 9, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        yield
+
+
+@pytest.fixture
+def manager_client(client):
+    client.force_login(make_manager())
+    return client
+
+
+def test_manager_sees_figures_tables_and_chart(manager_client, fixture_cases):
+    response = manager_client.get("/reports/", SEPTEMBER)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-figure="received">10<' in page
+    assert '<svg id="trend-chart"' in page
+    assert "甲服务商" in page and "乙服务商" in page
+
+
+def test_user_without_report_permission_is_refused(client):
+    client.force_login(UserFactory(username="coordinator-only"))
+
+    assert client.get("/reports/").status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get("/reports/")
+
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_reversed_period_is_refused_with_the_reason(manager_client):
+    response = manager_client.get("/reports/", {"date_from": "2026-09-30", "date_to": "2026-09-01"})
+
+    assert response.status_code == 400
+    assert "结束日期不能早于开始日期" in response.content.decode()
+
+
+def test_csv_download_has_bom_and_the_same_figures(manager_client, fixture_cases):
+    response = manager_client.get("/reports/", {**SEPTEMBER, "format": "csv"})
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert ["受理量", "10"] in rows
+    assert ["按时率（%）", "75.0"] in rows
+    assert ["安排用时90分位（工作日）", "9.7"] in rows
+
+
+def test_xlsx_download_opens_and_holds_the_same_figures(manager_client, fixture_cases):
+    response = manager_client.get("/reports/", {**SEPTEMBER, "format": "xlsx"})
+
+    workbook = load_workbook(io.BytesIO(response.content))
+    summary = {row[0]: row[1] for row in workbook["汇总"].iter_rows(values_only=True)}
+    assert summary["受理量"] == 10
+    assert summary["按时安排"] == 3
+    assert summary["安排用时中位数（工作日）"] == 8.0
+    assert summary["超时"] == 2
+    assert summary["临期未安排（1个工作日内到期）"] == 1
+    assert summary["审核按时率（%）"] == 80.0
+    providers = {row[0]: row[1:] for row in workbook["按服务商"].iter_rows(min_row=2, values_only=True)}
+    assert providers["甲服务商"][:3] == (5, 3, 2)
+    weeks = [row[:2] for row in workbook["趋势"].iter_rows(min_row=2, values_only=True)]
+    assert weeks[0] == ("2026-08-31", 2)
+
+
+def test_rank_table_follows_a_calendar_edit():
+    from workdays.models import CalendarRevision
+
+    workday_ranks_sync()
+    assert not workday_ranks_sync()  # unchanged calendar: nothing to rebuild
+    CalendarRevision.objects.update_or_create(pk=1, defaults={"token": "00000000-0000-0000-0000-000000000001"})
+
+    assert workday_ranks_sync()

@@ -1,0 +1,195 @@
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Case, CaseState
+from notifications.models import Notification, OutboxMessage
+from notifications.services import outbox_deliver
+from sla.models import Reminder
+from sla.services import sla_sweep
+from sla.tasks import sweep_sla
+from tests.factories.cases import UserFactory
+from tests.sla.conftest import EVE_OF_NATIONAL_DAY, make_case
+
+pytestmark = pytest.mark.django_db
+TODAY = EVE_OF_NATIONAL_DAY
+NEXT_WORKDAY = date(2026, 10, 8)
+
+
+def payload_of(case) -> dict:
+    return Reminder.objects.get(case=case).message.payload
+
+
+def test_case_due_on_next_working_day_after_holiday_week_is_due_soon(provider):
+    case = make_case(provider=provider, sla_started_on=date(2026, 9, 20), sla_deadline_due=NEXT_WORKDAY)
+    later = make_case(provider=provider, sla_started_on=date(2026, 9, 20), sla_deadline_due=date(2026, 10, 9))
+
+    result = sla_sweep(today=TODAY)
+
+    assert result["due_soon"] == 1
+    assert list(Reminder.objects.values_list("case_id", "kind", "deadline")) == [(case.pk, "due_soon", NEXT_WORKDAY)]
+    assert not Reminder.objects.filter(case=later).exists()
+
+
+def test_case_past_its_deadline_is_breached(provider):
+    case = make_case(provider=provider, sla_started_on=date(2026, 9, 1), sla_deadline_due=date(2026, 9, 29))
+
+    sla_sweep(today=TODAY)
+
+    reminder = Reminder.objects.get(case=case)
+    assert (reminder.kind, reminder.deadline) == ("breached", date(2026, 9, 29))
+    assert "已超时" in reminder.message.payload["subject"]
+
+
+def test_repeated_sweep_sends_nothing_new(provider):
+    make_case(provider=provider, sla_deadline_due=TODAY)
+    make_case(provider=provider, sla_deadline_due=date(2026, 9, 1))
+
+    first = sla_sweep(today=TODAY)
+    second = sla_sweep(today=TODAY)
+
+    assert first["reminded"] == 2
+    assert second["reminded"] == 0
+    assert Reminder.objects.count() == 2
+    assert OutboxMessage.objects.filter(dedupe_key__startswith="reminder:").count() == 2
+
+
+def test_due_soon_case_that_slips_past_deadline_gets_a_breach_reminder_too(provider):
+    case = make_case(provider=provider, sla_deadline_due=NEXT_WORKDAY)
+    sla_sweep(today=TODAY)
+
+    sla_sweep(today=date(2026, 10, 9))
+
+    assert sorted(Reminder.objects.filter(case=case).values_list("kind", flat=True)) == ["breached", "due_soon"]
+
+
+def test_deadline_moved_by_a_pause_earns_a_new_reminder(provider):
+    case = make_case(provider=provider, sla_deadline_due=NEXT_WORKDAY)
+    sla_sweep(today=TODAY)
+    # The customer kept the case waiting two working days: the clock's deadline moved out.
+    type(case).objects.filter(pk=case.pk).update(sla_deadline_due=date(2026, 10, 12))
+
+    sla_sweep(today=date(2026, 10, 10))
+
+    assert list(Reminder.objects.filter(case=case).order_by("deadline").values_list("kind", "deadline")) == [
+        ("due_soon", NEXT_WORKDAY),
+        ("due_soon", date(2026, 10, 12)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [CaseState.WAITING_CUSTOMER, CaseState.ARRANGED, CaseState.CLOSED, CaseState.CANCELLED, CaseState.WITHDRAWN],
+)
+def test_paused_or_finished_case_is_not_reminded(provider, state):
+    make_case(state=state, provider=provider, sla_deadline_due=date(2026, 9, 1))
+
+    assert sla_sweep(today=TODAY)["reminded"] == 0
+
+
+def test_reminder_goes_to_holder_and_provider_contacts_taking_reminders(provider, coordinators):
+    holder = UserFactory(username="holding-coordinator")
+    case = make_case(provider=provider, holder=holder, sla_deadline_due=TODAY)
+
+    sla_sweep(today=TODAY)
+
+    payload = payload_of(case)
+    assert payload["user_ids"] == [holder.pk]
+    assert payload["emails"] == ["chaser@provider.example", "desk@provider.example"]
+    assert payload["case_number"] == case.number
+
+
+def test_unheld_case_reminds_every_coordinator(provider, coordinators):
+    case = make_case(state=CaseState.APPROVED, sla_deadline_due=TODAY)
+
+    sla_sweep(today=TODAY)
+
+    payload = payload_of(case)
+    assert payload["user_ids"] == sorted(user.pk for user in coordinators)
+    assert payload["emails"] == []  # not with a provider yet
+
+
+def test_review_reminder_goes_to_reviewers_when_nobody_holds_the_case(reviewers, coordinators):
+    case = make_case(state=CaseState.SUBMITTED, review_due=date(2026, 9, 29))
+
+    sla_sweep(today=TODAY)
+
+    reminder = Reminder.objects.get(case=case)
+    assert reminder.kind == "review_breached"
+    assert reminder.message.payload["user_ids"] == [reviewers[0].pk]
+
+
+def test_delivered_reminder_reaches_inbox_and_provider_mailbox(provider):
+    holder = UserFactory(username="holder-inbox")
+    case = make_case(provider=provider, holder=holder, sla_deadline_due=TODAY)
+    sla_sweep(today=TODAY)
+
+    outbox_deliver(message_id=Reminder.objects.get(case=case).message_id)
+
+    assert Notification.objects.filter(recipient=holder, case_number=case.number).count() == 1
+    assert set(Notification.objects.filter(recipient=None).values_list("email", flat=True)) == {
+        "desk@provider.example",
+        "chaser@provider.example",
+    }
+
+
+def sweep_queries(count: int, provider) -> int:
+    for _ in range(count):
+        make_case(provider=provider, sla_deadline_due=TODAY)
+        make_case(state=CaseState.IN_REVIEW, review_due=date(2026, 9, 1))
+    sla_sweep(today=TODAY)  # warms the calendar index
+    Reminder.objects.all().delete()
+    OutboxMessage.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        result = sla_sweep(today=TODAY)
+    assert result["reminded"] == 2 * count
+    return len(queries)
+
+
+def test_sweep_query_count_does_not_grow_with_the_number_of_cases(provider, coordinators, reviewers):
+    one = sweep_queries(1, provider)
+    Reminder.objects.all().delete()
+    Case.objects.all().delete()
+
+    fifty = sweep_queries(50, provider)
+
+    assert fifty == one
+    assert fifty <= 12
+
+
+def test_uncovered_year_is_reported_and_breaches_still_sent(provider, caplog):
+    make_case(provider=provider, sla_deadline_due=date(2026, 12, 30))
+    make_case(provider=provider, sla_deadline_due=date(2026, 12, 31))
+
+    result = sla_sweep(today=date(2026, 12, 31))
+
+    assert result["calendar_missing"] == 2027
+    assert result["breached"] == 1 and result["due_soon"] == 0
+    assert "2027" in caplog.text
+
+
+def test_management_command_runs_the_same_sweep(provider, capsys):
+    make_case(provider=provider, sla_deadline_due=TODAY)
+
+    call_command("sla_sweep", "--today", "2026-09-30")
+
+    assert "新提醒 1 条" in capsys.readouterr().out
+    assert Reminder.objects.count() == 1
+
+
+def test_management_command_rejects_a_malformed_date():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--today"):
+        call_command("sla_sweep", "--today", "30/09/2026")
+
+
+def test_task_runs_the_sweep_for_today(provider):
+    make_case(provider=provider, sla_deadline_due=date(2026, 9, 1))
+
+    result = sweep_sla.apply().get()
+
+    assert result["breached"] == 1
