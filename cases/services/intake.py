@@ -45,6 +45,13 @@ INTAKE_FIELDS = frozenset(
     }
 )
 REQUIRED = "此项为必填项"
+# Which request field an entitlement refusal is about (the ledger names it when it refuses a hold).
+REASON_FIELDS = {
+    "not_beneficiary": "beneficiary",
+    "designation_expired": "beneficiary",
+    "family_barred": "beneficiary",
+    "outside_period": "enrollment",
+}
 
 
 def _request_errors(*, service: Service, beneficiary: Person, details: dict, kinds: set[str]) -> dict:
@@ -127,7 +134,8 @@ def _enrollment_for(*, beneficiary: Person, service: Service, on: date) -> Enrol
         raise CaseValidationError({"beneficiary": [f"{beneficiary.name}在{on.isoformat()}没有有效的服务权益"]},
                                   code="not_entitled")  # fmt: skip
     first = entitlement_check(enrollment=candidates[0], beneficiary=beneficiary, service=service, on=on)
-    raise CaseValidationError({"service": [first.reason or "没有可用的服务权益"]}, code=first.reason_code or "")
+    field = REASON_FIELDS.get(first.reason_code or "", "service")
+    raise CaseValidationError({field: [first.reason or "没有可用的服务权益"]}, code=first.reason_code or "")
 
 
 def _named_expert_check(*, enrollment: Enrollment, service: Service, on: date, details: dict) -> None:

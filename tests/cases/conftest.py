@@ -10,10 +10,22 @@ from workdays.calendar import calendar_invalidate
 
 
 @pytest.fixture(autouse=True)
+def eager_tasks():
+    """Notifications run in-process, after commit, so tests see the e-mails in ``mail.outbox``."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def workday_calendar(request, settings, tmp_path):
     """The PRC working-day calendar from the library, and a private media root per test."""
     settings.MEDIA_ROOT = tmp_path / "private-media"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tests make many users; the production hasher's deliberate slowness buys nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
         yield

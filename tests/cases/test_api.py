@@ -1,0 +1,178 @@
+"""POST /api/v1/cases from the WeChat back end: token-authenticated, field-level errors, nothing half-created."""
+
+import base64
+from decimal import Decimal
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from cases.models import Case, Document
+from entitlements.models import QuotaHold
+from tests.factories.cases import pdf_bytes, role_user
+from tests.factories.entitlements import FamilyDesignationFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/cases"
+
+
+def _b64(content: bytes) -> str:
+    return base64.b64encode(content).decode()
+
+
+@pytest.fixture
+def wechat(api_client):
+    user = role_user("intake", "wechat-backend")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api_client
+
+
+def _request(enrollment, **overrides) -> dict:
+    body = {
+        "beneficiary_id_number": enrollment.insured.id_number,
+        "service": "ci-top3a-expert-appointment",
+        "city": "上海",
+        "preferred_hospital": "复旦大学附属中山医院",
+        "hospital_is_top50": True,
+        "diagnosis": "肺恶性肿瘤",
+        "critical_illness": None,
+        "suspected": True,
+        "diagnosing_hospital": "上海市第一人民医院",
+        "diagnosing_hospital_level": 3,
+        "diagnosing_hospital_ownership": "public",
+        "documents": [{"kind": "medical_record", "name": "病历.pdf", "content_base64": _b64(pdf_bytes())}],
+    }
+    body.update(overrides)
+    return body
+
+
+def _nothing_created() -> bool:
+    return not (Case.objects.exists() or QuotaHold.objects.exists() or Document.objects.exists())
+
+
+def test_wechat_request_becomes_a_case(wechat, enrollment_2023_pro):
+    response = wechat.post(URL, _request(enrollment_2023_pro), format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["state"] == "submitted" and body["state_label"] == "已提交"
+    assert body["number"].startswith("LB-")
+    case = Case.objects.get(number=body["number"])
+    assert case.channel == "wechat" and case.enrollment == enrollment_2023_pro
+
+
+def test_bad_fields_get_one_message_each(wechat, enrollment_2023_pro):
+    body = _request(
+        enrollment_2023_pro,
+        beneficiary_id_number="310101198005170010",
+        service="no-such-service",
+        city="",
+        diagnosing_hospital_level=5,
+        claimed_amount="-3",
+    )
+
+    response = wechat.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert {"beneficiary_id_number", "service", "city", "diagnosing_hospital_level", "claimed_amount"} <= set(errors)
+    assert _nothing_created()
+
+
+def test_missing_documents_and_diagnosis_are_field_errors(wechat, enrollment_2023_pro):
+    response = wechat.post(URL, _request(enrollment_2023_pro, documents=[], diagnosis=""), format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"documents", "diagnosis"}
+    assert _nothing_created()
+
+
+def test_document_that_is_not_a_pdf_is_a_field_error(wechat, enrollment_2023_pro):
+    fake = [{"kind": "medical_record", "name": "病历.pdf", "content_base64": _b64(b"hello")}]
+
+    response = wechat.post(URL, _request(enrollment_2023_pro, documents=fake), format="json")
+
+    assert response.status_code == 400
+    assert "仅接受 PDF、JPEG、PNG" in response.json()["documents"][0]
+    assert _nothing_created()
+
+
+def test_exhausted_quota_is_409(wechat, enrollment_2023_pro):
+    assert wechat.post(URL, _request(enrollment_2023_pro), format="json").status_code == 201
+
+    response = wechat.post(URL, _request(enrollment_2023_pro), format="json")
+
+    assert response.status_code == 409
+    assert "额度已用完" in response.json()["service"][0]
+    assert Case.objects.count() == 1
+
+
+def test_family_member_barred_from_ward_is_400_on_the_beneficiary(wechat, enroll):
+    designation = FamilyDesignationFactory(enrollment=enroll("2023-premium-2"))
+    documents = [
+        {"kind": "medical_record", "name": "病历.pdf", "content_base64": _b64(pdf_bytes())},
+        {"kind": "admission_slip", "name": "住院单.pdf", "content_base64": _b64(pdf_bytes("slip"))},
+    ]
+    body = _request(
+        designation.enrollment,
+        beneficiary_id_number=designation.member.id_number,
+        service="ci-top3a-expert-ward",
+        documents=documents,
+    )
+
+    response = wechat.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert "仅限被保险人" in response.json()["beneficiary_id_number"][0]
+    assert _nothing_created()
+
+
+def test_120_claim_over_the_cap_may_be_claimed_but_not_approved(wechat, enrollment_2023_pro):
+    invoice = [{"kind": "invoice", "name": "发票.pdf", "content_base64": _b64(pdf_bytes("invoice"))}]
+    body = {
+        "beneficiary_id_number": enrollment_2023_pro.insured.id_number,
+        "service": "ambulance-120",
+        "city": "上海",
+        "claimed_amount": "350.00",
+        "documents": invoice,
+    }
+
+    response = wechat.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Decimal(response.json()["claimed_amount"]) == Decimal("350.00")
+    assert response.json()["approved_amount"] is None
+
+
+def test_token_is_required(api_client, enrollment_2023_pro):
+    response = api_client.post(URL, _request(enrollment_2023_pro), format="json")
+
+    assert response.status_code == 401
+
+
+def test_token_without_submit_permission_is_403(api_client, enrollment_2023_pro):
+    user = role_user("reviewer")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+
+    response = api_client.post(URL, _request(enrollment_2023_pro), format="json")
+
+    assert response.status_code == 403
+    assert _nothing_created()
+
+
+def test_case_status_can_be_read_back(wechat, enrollment_2023_pro):
+    number = wechat.post(URL, _request(enrollment_2023_pro), format="json").json()["number"]
+
+    response = wechat.get(f"{URL}/{number}")
+
+    assert response.status_code == 200
+    assert response.json()["holder"] == "医学审核队列"
+
+
+def test_intake_endpoint_is_in_the_openapi_schema(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+
+    schema = response.json() if response["Content-Type"].startswith("application/json") else None
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "/api/v1/cases" in (str(schema["paths"].keys()) if schema else text)
+    assert "content_base64" in text

@@ -1,0 +1,81 @@
+"""Two people acting on the same case at once: exactly one succeeds, the other is told plainly."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections
+
+from cases.errors import CaseConflict
+from cases.models import Case, CaseState
+from cases.services import case_start_review, review_approve
+from tests.cases.conftest import CHECKLIST_ALL
+from tests.factories.cases import role_user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_approving_at_once_one_wins_one_conflict_one_history_entry(submit, enroll, reviewer):
+    case = case_start_review(case=submit(enroll()), actor=reviewer)
+    second_reviewer = role_user("reviewer", "reviewer-2")
+    # Both reviewers opened the page while the case was 医学审核中.
+    views = [Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def approve(index: int, actor) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = review_approve(case=views[index], actor=actor, checklist=CHECKLIST_ALL).state
+        except CaseConflict as exc:
+            outcomes[index] = exc
+        finally:
+            close_old_connections()
+
+    threads = [
+        threading.Thread(target=approve, args=(0, reviewer)),
+        threading.Thread(target=approve, args=(1, second_reviewer)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winners = [o for o in outcomes if o == CaseState.APPROVED]
+    losers = [o for o in outcomes if isinstance(o, CaseConflict)]
+    assert len(winners) == 1 and len(losers) == 1
+    assert losers[0].current_state == CaseState.APPROVED
+    assert "案件已被他人处理，当前状态：待派单" in losers[0].message
+    assert Case.objects.get(pk=case.pk).events.filter(transition="approve").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_never_share_a_case_number(intake, enroll, medical_record):
+    from cases.services import case_submit
+    from tests.cases.conftest import REVIEWED_REQUEST
+    from tests.factories.cases import service
+
+    enrollments = [enroll() for _ in range(6)]
+    barrier = threading.Barrier(len(enrollments))
+    numbers: list[str] = []
+
+    def submit(enrollment) -> None:
+        try:
+            barrier.wait()
+            case = case_submit(
+                actor=intake,
+                channel="wechat",
+                beneficiary=enrollment.insured,
+                service=service("ci-top3a-expert-appointment"),
+                documents=[medical_record],
+                **REVIEWED_REQUEST,
+            )
+            numbers.append(case.number)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=submit, args=(e,)) for e in enrollments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(numbers) == len(set(numbers)) == 6

@@ -1,0 +1,182 @@
+"""Every transition, allowed and refused, per role: one table."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from cases import services
+from cases.errors import CaseConflict, CasePermissionDenied
+from cases.models import CaseState, DocumentKind
+from cases.services.documents import DocumentUpload, document_check, document_store
+from providers.models import Provider
+from tests.cases.conftest import CHECKLIST_ALL
+from tests.factories.cases import ROLE_PERMISSIONS, CaseFactory, pdf_bytes, role_user, service
+
+pytestmark = pytest.mark.django_db
+
+S = CaseState
+ROLES = list(ROLE_PERMISSIONS)
+
+
+def _other_provider():
+    return Provider.objects.create(code="other", name="另一家服务商")
+
+
+def _arranged_at():
+    return timezone.now() + datetime.timedelta(days=3)
+
+
+# action: (service, state the case is in, case fields, call arguments, roles allowed, state after)
+TABLE = {
+    "start_review": (services.case_start_review, S.SUBMITTED, {}, {}, {"reviewer"}, S.IN_REVIEW),
+    "approve": (services.review_approve, S.IN_REVIEW, {}, {"checklist": CHECKLIST_ALL}, {"reviewer"}, S.APPROVED),
+    "reject": (services.review_reject, S.IN_REVIEW, {}, {"reason": "not_specialist"}, {"reviewer"}, S.REJECTED),
+    "return": (services.review_return, S.IN_REVIEW, {}, {"message": "请补充出院小结"}, {"reviewer"}, S.RETURNED),
+    "resubmit": (services.case_resubmit, S.RETURNED, {}, {}, {"intake"}, S.IN_REVIEW),
+    "withdraw": (services.case_withdraw, S.APPROVED, {}, {}, {"intake"}, S.WITHDRAWN),
+    "cancel": (services.case_cancel, S.APPROVED, {}, {"note": "重复申请"}, {"coordinator"}, S.CANCELLED),
+    "dispatch": (services.case_dispatch, S.APPROVED, {}, {"provider": "provider"}, {"coordinator"}, S.DISPATCHED),
+    "redispatch": (
+        services.case_redispatch,
+        S.DISPATCHED,
+        {"provider": "provider"},
+        {"provider": "other", "note": "原服务商无法覆盖"},
+        {"coordinator"},
+        S.DISPATCHED,
+    ),
+    "provider_accept": (services.provider_accept, S.DISPATCHED, {"provider": "provider"}, {}, {"provider"}, S.ACCEPTED),
+    "provider_decline": (
+        services.provider_decline,
+        S.DISPATCHED,
+        {"provider": "provider"},
+        {"reason": "该城市暂无合作医院"},
+        {"provider"},
+        S.APPROVED,
+    ),
+    "await_customer": (
+        services.case_await_customer,
+        S.ACCEPTED,
+        {"provider": "provider"},
+        {"note": "请客户确认就诊日期"},
+        {"provider", "coordinator"},
+        S.WAITING_CUSTOMER,
+    ),
+    "customer_replied": (
+        services.case_customer_replied,
+        S.WAITING_CUSTOMER,
+        {"provider": "provider", "resume_state": S.ACCEPTED},
+        {},
+        {"provider", "coordinator"},
+        S.ACCEPTED,
+    ),
+    "arrange": (
+        services.case_arrange,
+        S.ACCEPTED,
+        {"provider": "provider"},
+        {"hospital": "复旦大学附属中山医院", "doctor_title": "主任医师", "arranged_at": "soon"},
+        {"provider", "coordinator"},
+        S.ARRANGED,
+    ),
+    "complete": (services.case_complete, S.ARRANGED, {}, {}, {"provider", "coordinator"}, S.COMPLETED),
+    "close": (services.case_close, S.COMPLETED, {}, {}, {"coordinator"}, S.CLOSED),
+    "claim_approve": (
+        services.claim_approve,
+        S.IN_REVIEW,
+        {"claim": True},
+        {"amount": "150"},
+        {"payer"},
+        S.CLAIM_APPROVED,
+    ),
+    "pay": (services.claim_pay, S.CLAIM_APPROVED, {"claim": True}, {}, {"payer"}, S.PAID),
+}
+
+
+def _resolve(values: dict, provider: Provider) -> dict:
+    resolved = {}
+    for key, value in values.items():
+        if value == "provider":
+            value = provider
+        elif value == "other":
+            value = _other_provider()
+        elif value == "soon":
+            value = _arranged_at()
+        resolved[key] = value
+    return resolved
+
+
+def _case(state, fields: dict, provider: Provider):
+    fields = _resolve(fields, provider)
+    if fields.pop("claim", False):
+        case = CaseFactory(
+            state=state,
+            service=service("ambulance-120"),
+            claimed_amount=Decimal("180.00"),
+            approved_amount=Decimal("150.00") if state == S.CLAIM_APPROVED else None,
+            **fields,
+        )
+        upload = DocumentUpload(kind=DocumentKind.INVOICE, content=pdf_bytes("invoice"), name="发票.pdf")
+        document_store(case=case, actor=None, checked=document_check(upload=upload))
+        return case
+    return CaseFactory(state=state, **fields)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(TABLE))
+def test_transition_allowed_only_to_its_roles(action, role, provider):
+    service_call, state, fields, arguments, allowed, after = TABLE[action]
+    case = _case(state, fields, provider)
+    actor = role_user(role)
+
+    if role in allowed:
+        case = service_call(case=case, actor=actor, **_resolve(arguments, provider))
+        assert case.state == after
+        assert case.events.filter(transition__isnull=False).last().actor == actor
+    else:
+        with pytest.raises(CasePermissionDenied):
+            service_call(case=case, actor=actor, **_resolve(arguments, provider))
+        case.refresh_from_db()
+        assert case.state == state
+        assert not case.events.filter(kind="transition").exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "wrong_state"),
+    [
+        ("approve", S.SUBMITTED),
+        ("start_review", S.APPROVED),
+        ("dispatch", S.IN_REVIEW),
+        ("arrange", S.APPROVED),
+        ("close", S.DISPATCHED),
+        ("withdraw", S.ARRANGED),
+        ("pay", S.IN_REVIEW),
+        ("resubmit", S.CLOSED),
+    ],
+)
+def test_transition_refused_from_a_state_that_does_not_allow_it(action, wrong_state, provider):
+    service_call, _, fields, arguments, allowed, _ = TABLE[action]
+    case = _case(wrong_state, {**fields, "provider": "provider"}, provider)
+    actor = role_user(sorted(allowed)[0])
+
+    with pytest.raises(CaseConflict) as refused:
+        service_call(case=case, actor=actor, **_resolve(arguments, provider))
+
+    assert CaseState(wrong_state).label in refused.value.message
+
+
+def test_approve_on_a_120_claim_is_never_offered(payer, reviewer, provider):
+    from cases.selectors import case_available_actions
+
+    claim = _case(S.IN_REVIEW, {"claim": True}, provider)
+
+    assert "approve" not in case_available_actions(case=claim, user=reviewer)
+    assert case_available_actions(case=claim, user=payer) == ["claim_approve"]
+
+
+def test_reviewer_is_offered_the_review_decisions(reviewer, provider):
+    from cases.selectors import case_available_actions
+
+    case = _case(S.IN_REVIEW, {}, provider)
+
+    assert case_available_actions(case=case, user=reviewer) == ["approve", "return_to_applicant", "reject"]
