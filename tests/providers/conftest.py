@@ -101,7 +101,8 @@ def approved_case(*, started_workdays_ago: int = 2, deadline: datetime.date | No
     fields.setdefault("sla_started_on", sub_workdays(today, started_workdays_ago))
     fields.setdefault("sla_target_due", deadline or today + datetime.timedelta(days=20))
     fields.setdefault("sla_deadline_due", deadline or today + datetime.timedelta(days=30))
-    return CaseFactory(state=CaseState.APPROVED, **fields)
+    fields.setdefault("state", CaseState.APPROVED)
+    return CaseFactory(**fields)
 
 
 def dispatched_case(*, provider, actor, **fields):

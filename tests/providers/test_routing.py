@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage
@@ -18,13 +21,23 @@ def escort():
     return Service.objects.get(code="ci-escort")
 
 
-def test_handbook_providers_are_seeded_with_nationwide_coverage():
+def _run_seed_migration():
+    # A transactional test elsewhere may have flushed the migration's rows: run its function again.
+    seed = importlib.import_module("providers.migrations.0003_seed_handbook_providers").seed
+    seed(django_apps, None)
+
+
+def test_handbook_providers_are_seeded_with_nationwide_coverage_once():
+    _run_seed_migration()
+    _run_seed_migration()
     names = set(Provider.objects.values_list("name", flat=True))
     assert {"太平洋医疗健康管理有限公司", "太平洋健康保险股份有限公司", "北京宸汐健康科技有限公司"} <= names
+    assert Provider.objects.filter(code__in=["cpic-health-mgmt", "cpic-health-ins", "chenxi"]).count() == 3
     assert ProviderCoverage.objects.filter(province="", all_services=True).count() == 3
 
 
 def test_seeded_default_suggests_a_handbook_provider(ward):
+    _run_seed_migration()
     assert provider_suggest(service=ward, province="上海市", city="上海市").code in {
         "cpic-health-mgmt",
         "cpic-health-ins",
@@ -73,3 +86,15 @@ def test_inactive_provider_or_coverage_is_not_suggested(no_seeded_coverage, ward
     suggestion = provider_suggestion(service=ward, province="北京市", city="北京市")
     assert suggestion.provider is None
     assert "没有服务商覆盖" in suggestion.reasons[0]
+
+
+def test_fewest_open_cases_breaks_a_tie(no_seeded_coverage, ward):
+    from tests.factories.cases import role_user
+    from tests.providers.conftest import dispatched_case
+
+    busy, idle = ProviderCoverageFactory().provider, ProviderCoverageFactory().provider
+    coordinator = role_user("coordinator")
+    dispatched_case(provider=busy, actor=coordinator)
+    suggestion = provider_suggestion(service=ward, province="上海", city="上海")
+    assert suggestion.provider == idle
+    assert [c.workload for c in suggestion.candidates] == [0, 1]
