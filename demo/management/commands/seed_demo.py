@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from demo.story import PASSWORD, PROVIDER_USERS, STAFF, demo_build, demo_clear, demo_present
+
+
+class Command(BaseCommand):
+    help = "Load the demo story (staff for every role, customers of every edition, cases in every state)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="remove demo cases and people first, then rebuild")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("演示数据只能在开发环境（DEBUG=true）中加载，生产环境不加载。")
+        if options["reset"]:
+            demo_clear()
+        if demo_present() and not options["reset"]:
+            self.stdout.write("demo data already present (use --reset to rebuild)")
+        else:
+            counts = demo_build()
+            self.stdout.write(
+                f"demo data: {counts['users']} logins, {counts['people']} people, {counts['cases']} cases"
+            )
+        self._print_logins()
+
+    def _print_logins(self):
+        from rest_framework.authtoken.models import Token
+
+        self.stdout.write(f"\nLogins (password for all staff: {PASSWORD}):")
+        for username, full_name, group, _ in STAFF:
+            if username != "wechat":
+                self.stdout.write(f"  {username:<12} {group or '超级管理员'}  {full_name}")
+        self.stdout.write("API tokens (Authorization: Token …):")
+        for username in ["wechat", *PROVIDER_USERS.values()]:
+            token = Token.objects.filter(user__username=username).first()
+            self.stdout.write(f"  {username:<18} {token.key if token else '-'}")
