@@ -10,6 +10,6 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from audit import receivers, roles
 
-        # Connected for every app: whichever app migrates last, the roles end up complete.
-        post_migrate.connect(roles.roles_sync_after_migrate, sender=self, dispatch_uid="audit_roles_sync")
+        # Connected for every app: the handler acts on the last one, when all permissions exist.
+        post_migrate.connect(roles.roles_sync_after_migrate, dispatch_uid="audit_roles_sync")
         receivers.connect()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -54,13 +53,12 @@ INTAKE = Role(
     "录入客服",
     (
         *_view(*CATALOGUE, *CUSTOMERS, "cases.case", "cases.caseevent", "cases.document"),
-        # Keys in customers, family designations and requests taken by phone (95500).
+        # Keys in customers, family designations and requests taken by phone (95500); a case is
+        # created through submission, never edited afterwards.
         "entitlements.add_person",
         "entitlements.change_person",
         "entitlements.add_familydesignation",
         "entitlements.change_familydesignation",
-        "cases.add_case",
-        "cases.change_case",
         "cases.add_document",
         "cases.submit_case",
         "cases.withdraw_case",
@@ -152,9 +150,37 @@ def roles_sync() -> dict[str, int]:
     return held
 
 
-def roles_sync_after_migrate(sender, using="default", apps=global_apps, **kwargs) -> None:
-    # Permissions of apps migrated after this one are created here first, so the groups are
-    # complete whatever the order of INSTALLED_APPS.
-    for app_config in global_apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, using=using)
-    roles_sync()
+def roles_sync_after_migrate(sender, **kwargs) -> None:
+    # post_migrate is sent once per app, auth's permission creation first; acting on the last
+    # app's signal sees every app's permissions whatever the order of INSTALLED_APPS.
+    last = [config for config in global_apps.get_app_configs() if config.models_module is not None][-1]
+    if sender is last:
+        roles_sync()
+
+
+_VERBS = {"add": "A", "change": "C", "delete": "D", "view": "V"}
+
+
+def access_matrix_markdown() -> str:
+    """The role table as Markdown: model permissions (A add, C change, D delete, V view) and the
+    named permissions, one column per role. docs/access-matrix.md embeds it; a test keeps it current."""
+    models: dict[str, dict[str, set[str]]] = {}
+    named: dict[str, set[str]] = {}
+    for role in ROLES:
+        for code in role.permissions:
+            app, codename = code.split(".", 1)
+            verb, _, model = codename.partition("_")
+            if verb in _VERBS and "_" not in model and model:
+                models.setdefault(f"{app}.{model}", {}).setdefault(role.key, set()).add(_VERBS[verb])
+            else:
+                named.setdefault(code, set()).add(role.key)
+    header = "| | " + " | ".join(f"{r.name} ({r.key})" for r in ROLES) + " |"
+    rule = "|---|" + "---|" * len(ROLES)
+    lines = [header, rule]
+    for label in sorted(models):
+        cells = ["".join(v for v in "ACDV" if v in models[label].get(r.key, ())) or "—" for r in ROLES]
+        lines.append(f"| `{label}` | " + " | ".join(cells) + " |")
+    for code in sorted(named):
+        cells = ["✔" if r.key in named[code] else "—" for r in ROLES]
+        lines.append(f"| `{code}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
