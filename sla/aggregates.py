@@ -34,9 +34,10 @@ class Percentile(Aggregate):
         super().__init__(expression, fraction=repr(self.fraction), **extra)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s)", **extra_context
-        )
+        # Set on a copy: Aggregate.as_sql rejects a template passed alongside a FILTER clause.
+        clone = self.copy()
+        clone.function, clone.template = "GROUP_CONCAT", "%(function)s(%(expressions)s)"
+        return super(Percentile, clone).as_sql(compiler, connection, **extra_context)
 
     def get_db_converters(self, connection):
         if connection.vendor == "sqlite":

@@ -56,5 +56,10 @@ def manager_report_page(request: HttpRequest) -> HttpResponse:
         return report_xlsx(report, filters=_describe(filterset), filename=filename)
     query = request.GET.copy()
     query.pop("format", None)
-    context = {"filter": filterset, "report": report, "chart": trend_chart(report.trend), "query": query.urlencode()}
+    context = {
+        "filter": filterset,
+        "report": report,
+        "chart": trend_chart(report.trend, report.grain),
+        "query": query.urlencode(),
+    }
     return render(request, "sla/report.html", context)

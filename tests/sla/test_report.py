@@ -96,3 +96,35 @@ def test_report_runs_a_fixed_number_of_queries(fixture_cases, django_assert_max_
     queryset = september()
     with django_assert_max_num_queries(5):
         manager_report(queryset, today=REPORT_DAY)
+
+
+def test_trend_chart_keeps_an_empty_week_on_its_axis():
+    from datetime import date
+
+    from sla.charts import trend_chart
+
+    chart = trend_chart(
+        [
+            {"period": date(2026, 9, 7), "received": 2, "breaches": 1},
+            {"period": date(2026, 9, 21), "received": 4, "breaches": 0},
+        ]
+    )
+
+    assert [label["text"] for label in chart["labels"]] == ["09-07", "09-14", "09-21"]
+    assert chart["peak"] == 4
+
+
+@pytest.mark.parametrize("values", [[4, 7, 9, 10], [5], [1, 1, 2, 3, 5, 8, 13], [2.5, 0.0, 11.0]])
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 0.9, 1.0])
+def test_sqlite_percentile_fallback_agrees_with_postgresql(values, fraction):
+    from django.db import connection
+
+    from sla.aggregates import percentile_cont
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(%s) WITHIN GROUP (ORDER BY x) FROM unnest(%s::float8[]) AS x", [fraction, values]
+        )
+        expected = cursor.fetchone()[0]
+
+    assert percentile_cont(values, fraction) == pytest.approx(expected)
