@@ -7,7 +7,7 @@ import pytest
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from tests.e2e.conftest import PASSWORD, login  # noqa: E402
+from tests.e2e.conftest import PASSWORD, login
 
 
 def _reviewed_case():
