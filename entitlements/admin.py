@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.services import audit_record
+from entitlements.eligibility import eligibility_explain
 from entitlements.importers import enrollments_import, family_import
 from entitlements.models import (
     Enrollment,
@@ -23,7 +24,7 @@ from entitlements.models import (
     QuotaBucket,
     QuotaHold,
 )
-from entitlements.selectors import entitlement_inquiry, person_find
+from entitlements.selectors import enrollments_for, entitlement_inquiry, person_find
 from entitlements.services import enrollment_upsert
 
 
@@ -36,6 +37,14 @@ class ImportForm(forms.Form):
     KINDS = [("enrollments", "服务权益（import_enrollments 格式）"), ("family", "指定直系亲属（import_family 格式）")]
     kind = forms.ChoiceField(label="文件类型", choices=KINDS)
     file = forms.FileField(label="CSV 文件（UTF-8，含表头）")
+
+
+def _eligibility(person: Person, on) -> list[list[str]]:
+    """达标条件, explained for each enrollment's edition (same order as the inquiry)."""
+    return [
+        eligibility_explain(person=e.insured, edition=e.edition, on=on).reasons
+        for e in enrollments_for(beneficiary=person)
+    ]
 
 
 class DesignationInline(admin.TabularInline):
@@ -84,7 +93,9 @@ class PersonAdmin(admin.ModelAdmin):
             if person is not None:
                 # Personal data viewed: the audit trail keeps who looked at whom (DOMAIN.md, privacy).
                 audit_record(action="entitlements.inquiry", obj=person, request=request, summary=f"权益查询 {on}")
-                context["inquiry"] = entitlement_inquiry(person=person, on=on)
+                inquiry = entitlement_inquiry(person=person, on=on)
+                context["inquiry"] = inquiry
+                context["rows"] = list(zip(inquiry["enrollments"], _eligibility(person, on), strict=True))
         return TemplateResponse(request, "entitlements/inquiry.html", context)
 
     def import_view(self, request):

@@ -178,3 +178,19 @@ def test_import_commands_accept_a_clean_file(tmp_path, capsys):
     call_command("import_family", str(family))
     assert "新增 1 行" in capsys.readouterr().out
     assert FamilyDesignation.objects.count() == 1
+
+
+def test_puhui_joined_on_31_december_has_no_period_and_is_refused():
+    line = enrollment_line(
+        edition_series="puhui-2023", edition_plan="普惠版", edition_tier="", qualified_on="2023-12-31"
+    )
+    report = enrollments_import(stream=csv_text(line))
+    assert [(e.line, e.field) for e in report.errors] == [(2, "qualified_on")]
+    assert not Policy.objects.exists()
+
+
+def test_shorter_term_on_reimport_shortens_the_family_designation():
+    enrollments_import(stream=csv_text(enrollment_line()))
+    family_import(stream=csv_text(family_line(), header=FAMILY_HEADER))
+    enrollments_import(stream=csv_text(enrollment_line(payment_term_years="2")))
+    assert FamilyDesignation.objects.get().valid_until == D(2026, 2, 28)

@@ -155,6 +155,7 @@ def test_admin_inquiry_page_shows_masked_entitlements(family, admin_client):
     assert enrollment.insured.id_number_masked in body
     assert enrollment.insured.id_number not in body
     assert "仅限被保险人使用" in body
+    assert "达标条件" in body
 
 
 def test_admin_import_page_uses_the_feed_importer(admin_client):
