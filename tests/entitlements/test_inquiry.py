@@ -208,3 +208,12 @@ def test_admin_enrollment_form_refuses_a_policy_of_someone_else(family, admin_cl
     )  # fmt: skip
     assert response.status_code == 200
     assert "达标保单的被保险人不是该客户" in response.content.decode()
+
+
+def test_command_prints_a_readable_summary(family, capsys):
+    enrollment, _ = family
+    call_command("entitlements", enrollment.insured.id_number, "--on", "2026-11-24")
+    out = capsys.readouterr().out
+    assert "服务中" in out
+    assert "重疾三甲专家预约: 剩余4" in out
+    assert enrollment.insured.id_number not in out

@@ -169,3 +169,30 @@ def test_database_refuses_a_bucket_over_its_limit(pro, service_of):
     hold(pro, service_of("重疾三甲专家预约"))
     with pytest.raises(IntegrityError), transaction.atomic():
         QuotaBucket.objects.update(held=2)
+
+
+@pytest.mark.parametrize(
+    ("start", "move", "outcome"),
+    [
+        ("held", "use", "used"),
+        ("held", "release", "released"),
+        ("used", "use", "used"),
+        ("used", "release", QuotaStateError),
+        ("released", "release", "released"),
+        ("released", "use", QuotaStateError),
+    ],
+)
+def test_every_ledger_move(pro, service_of, start, move, outcome):
+    entry = hold(pro, service_of("重疾陪诊服务"))
+    if start == "used":
+        quota_use(hold=entry)
+    elif start == "released":
+        quota_release(hold=entry)
+    action = quota_use if move == "use" else quota_release
+    if outcome is QuotaStateError:
+        with pytest.raises(QuotaStateError):
+            action(hold=entry)
+        return
+    assert action(hold=entry).status == outcome
+    bucket = QuotaBucket.objects.get()
+    assert (bucket.held, bucket.used) == ({"held": 1, "used": 0, "released": 0}[outcome], int(outcome == "used"))
