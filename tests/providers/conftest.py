@@ -1,6 +1,8 @@
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -14,11 +16,33 @@ from tests.factories.providers import ProviderFactory, ProviderMemberFactory
 from workdays.calendar import calendar_invalidate, sub_workdays
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Commit the catalogue, the calendar and the seeded providers once per run: a transactional
+    test of an earlier run (reused database) flushed them, and reloading them inside every test's
+    transaction would cost a second a test."""
+    with django_db_blocker.unblock():
+        from entitlements.catalog import catalog_load
+        from entitlements.models import Service
+        from workdays.models import CalendarYear
+        from workdays.services import calendar_sync
+
+        if not Service.objects.exists():
+            catalog_load()
+        if not CalendarYear.objects.exists():
+            calendar_sync()
+        seed = importlib.import_module("providers.migrations.0003_seed_handbook_providers").seed
+        seed(django_apps, None)
+        calendar_invalidate()
+
+
 @pytest.fixture(autouse=True)
 def workday_calendar(request, settings, tmp_path):
     """The PRC working-day calendar from the library, a private media root, eager Celery."""
     settings.MEDIA_ROOT = tmp_path / "private-media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Test users' passwords need no protection; the production hasher costs half a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
         yield
