@@ -60,7 +60,7 @@ class CalendarYearAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="从 chinesecalendar 库同步（不覆盖手工录入的年度）")
     def sync_from_library(self, request, queryset):
-        result = calendar_sync()
+        result = calendar_sync(actor=request.user, request=request)
         self.message_user(
             request,
             f"新增 {len(result.added)} 个年度，更新 {len(result.refreshed)} 个，"

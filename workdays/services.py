@@ -5,12 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import chinese_calendar
 from chinese_calendar.constants import Holiday
 from django.db import transaction
+from django.http import HttpRequest
 from simple_history.utils import bulk_create_with_history
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from workdays.calendar import calendar_invalidate, calendar_watch
 from workdays.models import CalendarDay, CalendarRevision, CalendarYear, DayKind, YearSource
 
@@ -50,13 +54,14 @@ def library_days(year: int) -> dict[date, tuple[str, str]]:
 def calendar_revision_bump() -> None:
     """Mark the calendar changed for every process; this one forgets its index at once and again
     after commit (an index rebuilt inside the transaction may have seen rows later rolled back)."""
-    CalendarRevision.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4()})
+    if not CalendarRevision.objects.filter(pk=1).update(token=uuid.uuid4()):
+        CalendarRevision.objects.create(pk=1)
     calendar_watch()
     transaction.on_commit(calendar_invalidate)
 
 
 @transaction.atomic
-def calendar_sync(*, only_missing: bool = False) -> SyncResult:
+def calendar_sync(*, only_missing: bool = False, actor: Any = None, request: HttpRequest | None = None) -> SyncResult:
     """Load every year the chinesecalendar package covers. Missing years are added; years that came
     from the library are brought up to date unless ``only_missing``; years entered by hand
     (source “manual”) are never overwritten. Running it twice changes nothing."""
@@ -75,6 +80,16 @@ def calendar_sync(*, only_missing: bool = False) -> SyncResult:
             result.refreshed.append(year)
     if result.changed:
         calendar_revision_bump()
+    # Bulk writes send no per-row signals: a sync is one line of the audit trail. Seeding an empty
+    # database after migrate (only_missing) is setup, not an edit, and may run before audit's tables exist.
+    if result.changed and not only_missing:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            summary=f"工作日历从 chinesecalendar 同步：新增 {result.added}，更新 {result.refreshed}",
+            request=request,
+            extra={"added": result.added, "refreshed": result.refreshed},
+        )
     return result
 
 

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from workdays.calendar import add_workdays, calendar_invalidate
 from workdays.models import CalendarDay, CalendarRevision, CalendarYear, DayKind, YearSource
@@ -30,7 +31,8 @@ def test_second_sync_changes_nothing():
 
 
 def test_sync_into_an_empty_calendar_loads_every_year():
-    CalendarYear.objects.all().delete()
+    with connection.cursor() as cursor:  # as a new database: no rows, no signals
+        cursor.execute("DELETE FROM workdays_calendarday; DELETE FROM workdays_calendaryear")
     result = calendar_sync(only_missing=True)
     assert result.added == list(library_years())
     assert add_workdays(date(2024, 2, 9), 1) == date(2024, 2, 18)
@@ -106,3 +108,17 @@ def test_flushed_database_gets_its_calendar_back():
     calendar_invalidate()
     assert CalendarYear.objects.filter(covered=True).count() == len(library_years())
     assert add_workdays(date(2025, 12, 31), 1) == date(2026, 1, 4)
+
+
+def test_sync_from_the_admin_is_one_line_of_the_audit_trail(admin_client):
+    from audit.models import AuditEvent
+
+    CalendarDay.objects.filter(date=date(2026, 10, 1)).delete()
+    ids = list(CalendarYear.objects.filter(year=2026).values_list("pk", flat=True))
+    response = admin_client.post(
+        "/admin/workdays/calendaryear/", {"action": "sync_from_library", "_selected_action": ids}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(summary__startswith="工作日历从 chinesecalendar 同步").get()
+    assert event.actor_username == "admin"
+    assert event.extra["refreshed"] == [2026]
