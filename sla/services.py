@@ -167,6 +167,12 @@ def sla_sweep(*, today: date | None = None) -> dict:
         result["calendar_missing"] = exc.year
         log.warning("SLA sweep on %s: calendar does not cover %s; due-soon reminders skipped", today, exc.year)
     rows = _candidates(today, horizon)
+    # A clock whose deadline the calendar could not give is reported, never guessed at.
+    result["undated"] = Case.objects.filter(
+        state__in=SLA_RUNNING, sla_started_on__isnull=False, sla_deadline_due__isnull=True
+    ).count()
+    if result["undated"]:
+        log.warning("SLA sweep on %s: %s open cases have no deadline (calendar gap)", today, result["undated"])
     reminders = _reminders_insert(rows, uuid.uuid4())
     result["reminded"] = _messages_write(reminders, rows)
     for kind in ReminderKind.values:

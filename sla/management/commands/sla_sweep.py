@@ -20,5 +20,7 @@ class Command(BaseCommand):
         result = sla_sweep(today=day)
         if result["calendar_missing"]:
             self.stderr.write(f"工作日历未覆盖 {result['calendar_missing']} 年：仅发送了已超时提醒")
+        if result["undated"]:
+            self.stderr.write(f"{result['undated']} 个进行中的案件因工作日历缺失没有最迟完成日，未能判断是否到期")
         counts = "，".join(f"{kind}={result[kind]}" for kind in ReminderKind.values)
         self.stdout.write(f"{result['today']} 巡检完成：新提醒 {result['reminded']} 条（{counts}）")
