@@ -101,7 +101,13 @@ class CaseAdmin(admin.ModelAdmin):
         "submitted_at",
     ]
     list_display_links = ["number"]
-    list_filter = [QueueStateFilter, "service", "enrollment__edition", "channel", WaitingFilter]
+    list_filter = [
+        QueueStateFilter,
+        ("service", admin.RelatedOnlyFieldListFilter),
+        ("enrollment__edition", admin.RelatedOnlyFieldListFilter),
+        "channel",
+        WaitingFilter,
+    ]
     # Exact matches on indexed columns: the case number, the policy number, the ID-number tail.
     search_fields = ["=number", "=enrollment__policy__policy_no", "=id_tail"]
     search_help_text = "按案件编号、保单号或身份证后四位搜索"
@@ -155,6 +161,10 @@ class CaseAdmin(admin.ModelAdmin):
         return case.holder_display
 
     # --- pages ---------------------------------------------------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        title = "医学审核队列（最早提交在前）" if "queue" not in request.GET else "绿通案件"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -1,9 +1,9 @@
 """The intake API for the WeChat back end and case reads; thin: validate, call a service, answer."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from cases.api.serializers import CaseIntakeSerializer, CaseSerializer
 from cases.errors import CaseConflict, CaseError, CasePermissionDenied, CaseValidationError
+from cases.forms import ACTIONS
 from cases.models import Channel
 from cases.selectors import cases_visible_to
 from cases.services import case_submit
@@ -100,4 +101,41 @@ class CaseDetailView(APIView):
     @extend_schema(summary="查询案件状态", responses={200: CaseSerializer})
     def get(self, request: Request, number: str) -> Response:
         case = get_object_or_404(cases_visible_to(user=request.user).select_related("service"), number=number)
+        return Response(CaseSerializer(case).data)
+
+
+def _plain(data) -> dict:
+    return data.dict() if hasattr(data, "dict") else dict(data)
+
+
+class CaseActionView(APIView):
+    """Staff decisions over HTTP: the same forms and services as the admin's buttons."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="对案件执行操作（审核、派单、安排、结案……）",
+        description=(
+            "action 为状态机中的操作名：start_review, approve, reject, return_to_applicant, resubmit, dispatch, "
+            "redispatch, provider_accept, provider_decline, await_customer, customer_replied, arrange, complete, "
+            "close, claim_approve, pay, withdraw, cancel。请求体字段与后台按钮表单相同；可带 expected_state "
+            "（调用方看到的状态），若案件已被他人变更返回 409 及当前状态。无权限 403，条件不满足或字段错误 400。"
+        ),
+        request=OpenApiTypes.OBJECT,
+        responses={200: CaseSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, number: str, action: str) -> Response:
+        case = get_object_or_404(cases_visible_to(user=request.user).select_related("service"), number=number)
+        spec = ACTIONS.get(action)
+        if spec is None:
+            return Response({"action": [f"未知操作「{action}」"]}, status=status.HTTP_404_NOT_FOUND)
+        # Without expected_state the caller accepts the state the row lock finds; with it, a stale view is a 409.
+        form = spec.form(data={"expected_state": case.state, **_plain(request.data)}, files=request.FILES)
+        if not form.is_valid():
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            case = form.run(case=case, actor=request.user, service=spec.service)
+        except CaseError as exc:
+            return case_error_response(exc)
         return Response(CaseSerializer(case).data)

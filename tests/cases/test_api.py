@@ -176,3 +176,40 @@ def test_intake_endpoint_is_in_the_openapi_schema(client):
     assert response.status_code == 200
     assert "/api/v1/cases" in (str(schema["paths"].keys()) if schema else text)
     assert "content_base64" in text
+
+
+def _token_client(api_client, user):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api_client
+
+
+def test_reviewer_approves_through_the_api_with_the_same_rules(api_client, submit, enrollment_2023_pro, reviewer):
+    from cases.services import case_start_review
+
+    case = case_start_review(case=submit(enrollment_2023_pro), actor=reviewer)
+    client = _token_client(api_client, reviewer)
+    url = f"{URL}/{case.number}/actions/approve"
+
+    incomplete = client.post(url, {"expected_state": "in_review", "check_hospital_level": True}, format="json")
+    assert incomplete.status_code == 400
+    assert incomplete.json() == {"checklist": ["审核清单未全部勾选"]}
+
+    checklist = dict.fromkeys(
+        ["check_hospital_level", "check_specialist_diagnosis", "check_disease_listed", "check_documents_complete"], True
+    )
+    approved = client.post(url, {"expected_state": "in_review", **checklist}, format="json")
+    assert approved.status_code == 200
+    assert approved.json()["state"] == "approved"
+
+    again = client.post(url, {"expected_state": "in_review", **checklist}, format="json")
+    assert again.status_code == 409
+    assert again.json()["state"] == "approved"
+
+
+def test_api_action_without_the_permission_is_403(api_client, submit, enrollment_2023_pro):
+    case = submit(enrollment_2023_pro)
+    client = _token_client(api_client, role_user("coordinator"))
+
+    response = client.post(f"{URL}/{case.number}/actions/start_review", {}, format="json")
+
+    assert response.status_code == 403
