@@ -9,6 +9,7 @@ from providers.models import (
     ProviderContact,
     ProviderCoverage,
     ProviderMember,
+    ProviderReminder,
     RoutingRule,
 )
 
@@ -52,11 +53,12 @@ class RoutingRuleAdmin(SimpleHistoryAdmin):
     list_display = ["provider", "service", "province", "city", "priority", "active"]
     list_filter = ["provider", "active"]
     list_select_related = ["provider", "service"]
-    autocomplete_fields = []
 
 
 @admin.register(ProviderMember)
 class ProviderMemberAdmin(admin.ModelAdmin):
+    """API users. Create one with the user picker, then "重置 API 令牌" issues its token."""
+
     list_display = ["user", "provider", "active", "created_at"]
     list_filter = ["provider", "active"]
     list_select_related = ["user", "provider"]
@@ -101,4 +103,16 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProviderReminder)
+class ProviderReminderAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case", "provider", "sent_by", "sent_at"]
+    list_filter = ["provider"]
+    search_fields = ["case__number"]
+    list_select_related = ["case", "provider", "sent_by"]
+    readonly_fields = ["case", "provider", "sent_by", "created_at", "sent_at", "recipients"]
+
+    def has_add_permission(self, request):
         return False

@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -235,3 +237,15 @@ def test_non_expert_service_accepts_any_doctor_title(client_a, provider_a, coord
     payload = {**ARRANGEMENT, "doctor_title": "主治医师"}
     assert client_a.post(url(case.number, "arrangement"), payload, format="json").status_code == 200
     assert CaseEvent.objects.filter(case=case, transition="arrange").exists()
+
+
+def test_case_list_query_count_does_not_grow_with_the_number_of_cases(
+    client_a, provider_a, coordinator, django_assert_max_num_queries
+):
+    dispatched_case(provider=provider_a, actor=coordinator)
+    with CaptureQueriesContext(connection) as one:
+        client_a.get(url())
+    for _ in range(5):
+        dispatched_case(provider=provider_a, actor=coordinator)
+    with django_assert_max_num_queries(len(one)):
+        assert len(client_a.get(url()).data["results"]) == 6
