@@ -203,6 +203,9 @@ def workday_ranks_sync(*, force: bool = False) -> bool:
     from workdays.models import CalendarRevision
 
     token = str(CalendarRevision.objects.filter(pk=1).values_list("token", flat=True).first() or "")
+    current = WorkdayRankState.objects.filter(pk=1, built_at__isnull=False).values_list("token", flat=True).first()
+    if current == token and not force:
+        return False  # the common case: no lock taken
     with transaction.atomic():
         state, _ = WorkdayRankState.objects.select_for_update().get_or_create(pk=1)
         if state.built_at is not None and state.token == token and not force:
