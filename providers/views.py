@@ -93,6 +93,9 @@ def _ordering(cases) -> list[str]:
 
 
 def _bulk_action(request: HttpRequest) -> HttpResponse:
+    # Reminders e-mail providers on the insurer's behalf: only dispatchers may send them.
+    if not request.user.has_perm("cases.dispatch_case"):
+        raise PermissionDenied("批量操作需要派单权限")
     back = request.POST.get("back", "")
     form = BulkActionForm(request.POST, case_ids=request.POST.getlist("selected"))
     if not form.is_valid():

@@ -75,8 +75,12 @@ class ProviderCaseList(generics.ListAPIView):
         tags=TAG,
         summary="本服务商的案件列表",
         parameters=[OpenApiParameter("state", str, enum=CaseState.values, description="按状态筛选")],
+        responses={200: ProviderCaseSummarySerializer(many=True), 400: OpenApiResponse(description="无效的状态")},
     )
     def get(self, request, *args, **kwargs):
+        state = request.query_params.get("state", "")
+        if state and state not in CaseState.values:
+            return Response({"state": [f"无效的状态「{state}」"]}, status=status.HTTP_400_BAD_REQUEST)
         return super().get(request, *args, **kwargs)
 
 

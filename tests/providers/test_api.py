@@ -249,3 +249,9 @@ def test_case_list_query_count_does_not_grow_with_the_number_of_cases(
         dispatched_case(provider=provider_a, actor=coordinator)
     with django_assert_max_num_queries(len(one)):
         assert len(client_a.get(url()).data["results"]) == 6
+
+
+def test_unknown_state_filter_is_a_field_error(client_a):
+    response = client_a.get(url(), {"state": "lost"})
+    assert response.status_code == 400
+    assert "state" in response.data

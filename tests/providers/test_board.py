@@ -218,3 +218,11 @@ def test_bulk_redispatch_reports_cases_it_could_not_move(board_client, provider_
     assert any(t.startswith(not_dispatched.number) for t in texts)
     not_dispatched.refresh_from_db()
     assert not_dispatched.state == CaseState.APPROVED
+
+
+def test_view_only_staff_may_read_the_board_but_not_send_reminders(client, provider_a, coordinator):
+    case = dispatched_case(provider=provider_a, actor=coordinator)
+    client.force_login(UserFactory(username="reader", role="intake"))
+    assert client.get(BOARD).status_code == 200
+    assert client.post(BOARD, {"action": "remind", "selected": [case.pk]}).status_code == 403
+    assert not ProviderReminder.objects.exists()
