@@ -21,8 +21,8 @@ from cases.api.views import request_field_errors
 from cases.errors import CaseConflict, CaseError, CaseValidationError
 from cases.forms import ACTIONS, DocumentForm, HotlineIntakeForm, NoteForm
 from cases.models import Case, CaseState
-from cases.selectors import case_available_actions, case_visible_to, user_is_case_staff
-from cases.views import case_page_context
+from cases.selectors import case_available_actions, case_visible_to, review_hints, user_is_case_staff
+from cases.views import case_page_context, case_view_record
 from workdays.calendar import CalendarNotCovered, sub_workdays, workdays_between
 
 REVIEW_QUEUE = [CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED]
@@ -186,12 +186,13 @@ class CaseAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
         case = self._case_or_404(request, object_id)
+        case_view_record(request=request, case=case)
         names = case_available_actions(case=case, user=request.user)
         actions = [
             {
                 "name": name,
                 "action": ACTIONS[name],
-                "form": ACTIONS[name].form(initial=self._initial(case, name), prefix=name),
+                "form": self._form(case, name),
                 "url": reverse("admin:cases_case_action", args=[case.pk, name]),
             }
             for name in names
@@ -207,6 +208,13 @@ class CaseAdmin(admin.ModelAdmin):
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/cases/case/review.html", context)
+
+    def _form(self, case: Case, name: str):
+        form = ACTIONS[name].form(initial=self._initial(case, name), prefix=name)
+        if name == "approve":
+            for field, hint in review_hints(case=case).items():
+                form.fields[field].help_text = hint
+        return form
 
     def _initial(self, case: Case, name: str) -> dict:
         initial = {"expected_state": case.state}

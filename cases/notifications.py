@@ -1,10 +1,15 @@
-"""Who hears about a case event, and what the e-mail says."""
+"""Who hears about a case event, and what they are told.
 
-from django.conf import settings
-from django.core.mail import send_mail
+Written to the transactional outbox in the same transaction as the event itself, so a committed
+transition always reaches its people (even if the broker was down at that moment) and a rolled-back
+one never does. Delivery — in-app notice and e-mail — happens in a worker.
+"""
+
+from django.urls import reverse
 
 from cases.models import CaseEvent, CaseState
 from cases.selectors import users_with_permission
+from notifications.services import notify
 from providers.models import ProviderContact
 
 # The role that acts next after each transition, by the permission it holds.
@@ -30,34 +35,40 @@ def _provider_addresses(event: CaseEvent) -> list[str]:
     return addresses or ([provider.contact_email] if provider.contact_email else [])
 
 
-def event_recipients(*, event: CaseEvent) -> list[str]:
-    if event.transition in ("dispatch", "redispatch", "customer_replied") or (
-        event.transition == "withdraw" and event.from_state in (CaseState.DISPATCHED, CaseState.ACCEPTED)
-    ):
-        return _provider_addresses(event)
+def _provider_is_next(event: CaseEvent) -> bool:
+    if event.transition in ("dispatch", "redispatch", "customer_replied"):
+        return True
+    return event.transition == "withdraw" and event.from_state in (CaseState.DISPATCHED, CaseState.ACCEPTED)
+
+
+def event_recipients(*, event: CaseEvent) -> tuple[list, list[str]]:
+    """(staff users, outside e-mail addresses) who act next after this event."""
+    if _provider_is_next(event):
+        return [], _provider_addresses(event)
     codename = NEXT_ACTOR_PERMISSION.get(event.transition)
     if codename:
-        users = users_with_permission(codename=codename).exclude(email="")
-        return sorted({user.email for user in users})
+        return list(users_with_permission(codename=codename)), []
     holder = event.case.holder
-    return [holder.email] if holder is not None and holder.email else []
+    return ([holder] if holder is not None else []), []
 
 
-def case_event_notify(*, event: CaseEvent) -> int:
-    """Send the e-mail for one event; returns how many messages went out."""
-    recipients = event_recipients(event=event)
-    if not recipients:
-        return 0
+def case_event_notify(*, event: CaseEvent) -> None:
+    """Put the notice of one event in the outbox (once per event, however often this is called)."""
+    users, emails = event_recipients(event=event)
+    if not users and not emails:
+        return
     case = event.case
-    subject = f"[{case.number}] {case.service} · {event.get_to_state_display() or event.get_kind_display()}"
-    body = "\n".join(
-        line
-        for line in [
-            f"案件编号：{case.number}",
-            f"服务项目：{case.service}",
-            f"当前状态：{case.get_state_display()}",
-            f"说明：{event.note}" if event.note else "",
-        ]
-        if line
+    state = event.get_to_state_display() or event.get_kind_display()
+    lines = [f"案件编号：{case.number}", f"服务项目：{case.service}", f"当前状态：{case.get_state_display()}"]
+    if event.note:
+        lines.append(f"说明：{event.note}")
+    notify(
+        kind=f"case.{event.transition or event.kind}",
+        subject=f"[{case.number}] {case.service} · {state}",
+        body="\n".join(lines),
+        case_number=case.number,
+        link=reverse("admin:cases_case_change", args=[case.pk]),
+        users=users,
+        emails=emails,
+        dedupe_key=f"case-event:{event.pk}",
     )
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -106,3 +106,30 @@ def users_with_permission(*, codename: str) -> QuerySet:
         .filter(Q(user_permissions=perm) | Q(groups__permissions=perm))
         .distinct()
     )
+
+
+def review_hints(*, case: Case) -> dict[str, str]:
+    """What the request says about each checklist item, shown beside the reviewer's tick boxes.
+
+    Hints, not decisions: the reviewer reads the documents and ticks; nothing is ticked for them."""
+    level = case.diagnosing_hospital_level
+    public = case.diagnosing_hospital_ownership == "public"
+    hospital = f"{case.diagnosing_hospital or '未填'} · {case.get_diagnosing_hospital_level_display() or '等级未填'}"
+    hospital += f" · {case.get_diagnosing_hospital_ownership_display() or '性质未填'}"
+    hospital += "（符合二级及以上公立）" if level and level >= 2 and public else "（不符合或未填，请核对）"
+    if case.critical_illness_id:
+        disease = f"申请所列：{case.critical_illness}（在重症疾病范围列表内）"
+    elif case.suspected:
+        disease = "申请注明为疑似重疾，请核对诊断材料"
+    else:
+        disease = "未选择重症疾病，也未注明疑似"
+    kinds = sorted({d.get_kind_display() for d in case.documents.all()})
+    needed = ["病历资料"] + (["住院单"] if case.service.needs_admission_slip else [])
+    missing = [k for k in needed if k not in kinds]
+    documents = f"已上传：{'、'.join(kinds) or '无'}" + (f"；缺少：{'、'.join(missing)}" if missing else "")
+    return {
+        "check_hospital_level": hospital,
+        "check_specialist_diagnosis": f"诊断：{case.diagnosis or '未填'}（请在病历中核对专科医生）",
+        "check_disease_listed": disease,
+        "check_documents_complete": documents,
+    }

@@ -1,18 +1,19 @@
 """The case page everyone understands, and the only way a document's bytes leave the server."""
 
-import logging
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from audit.services import audit_record
 from cases.models import Case
 from cases.selectors import case_timeline, case_visible_to
 from cases.sla import local_today
 from entitlements.selectors import entitlement_check
 
-audit = logging.getLogger("lanben.audit")
+# Health data and ID numbers: every look at a case or a document is written to the audit trail.
+CASE_VIEWED = "case_view"
+DOCUMENT_VIEWED = "document_view"
 
 
 def _visible_case_or_404(request: HttpRequest, number: str) -> Case:
@@ -26,6 +27,10 @@ def _visible_case_or_404(request: HttpRequest, number: str) -> Case:
     if not case_visible_to(user=request.user, case=case):
         raise Http404("案件不存在")
     return case
+
+
+def case_view_record(*, request: HttpRequest, case: Case) -> None:
+    audit_record(actor=request.user, action=CASE_VIEWED, obj=case, request=request, summary=f"查看案件 {case.number}")
 
 
 def case_page_context(*, case: Case, user) -> dict:
@@ -46,6 +51,7 @@ def case_page_context(*, case: Case, user) -> dict:
 @require_GET
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
     case = _visible_case_or_404(request, number)
+    case_view_record(request=request, case=case)
     return render(request, "cases/case_detail.html", case_page_context(case=case, user=request.user))
 
 
@@ -55,7 +61,13 @@ def document_view(request: HttpRequest, number: str, document_id: int) -> FileRe
     """Stream a document inline, to users with a right to its case; every view is logged."""
     case = _visible_case_or_404(request, number)
     document = get_object_or_404(case.documents, pk=document_id)
-    audit.info("document viewed user=%s case=%s document=%s", request.user.pk, case.number, document.pk)
+    audit_record(
+        actor=request.user,
+        action=DOCUMENT_VIEWED,
+        obj=document,
+        request=request,
+        summary=f"查看案件 {case.number} 的{document.get_kind_display()}",
+    )
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
     response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
     response["Cache-Control"] = "private, no-store"

@@ -5,11 +5,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from cases import sla
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import Case, CaseEvent, CaseState
+from cases.notifications import case_event_notify
 
 User = AbstractBaseUser
 
@@ -108,16 +110,18 @@ def event_record(
         note=note,
         extra=extra or {},
     )
+    if kind == CaseEvent.Kind.TRANSITION:
+        label = ACTION_LABELS.get(transition, transition)
+        audit_record(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            obj=case,
+            summary=f"{label}：{state_label(from_state)} → {case.get_state_display()}",
+            extra={"transition": transition, "from": from_state, "to": case.state, "event_id": event.pk},
+        )
     if notify:
-        _enqueue_notification(event.pk)
+        case_event_notify(event=event)
     return event
-
-
-def _enqueue_notification(event_id: int) -> None:
-    from cases.tasks import notify_case_event
-
-    # Only after commit: a rolled-back action must not e-mail anyone, and the worker must find the row.
-    transaction.on_commit(lambda: notify_case_event.delay(event_id))
 
 
 def warnings_record(*, case: Case, result: sla.ClockResult) -> None:

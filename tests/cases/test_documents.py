@@ -97,3 +97,17 @@ def test_provider_sees_only_documents_of_cases_dispatched_to_it(
     ProviderMember.objects.create(user=rival, provider=Provider.objects.create(code="rival", name="其他服务商"))
     client.force_login(rival)
     assert client.get(url).status_code == 404
+
+
+def test_every_document_view_is_in_the_audit_trail(client, submit, enrollment_2023_pro, reviewer):
+    from audit.models import AuditEvent
+
+    case = submit(enrollment_2023_pro)
+    document = case.documents.get()
+    client.force_login(reviewer)
+
+    client.get(reverse("cases:document", args=[case.number, document.pk]))
+
+    viewed = AuditEvent.objects.get(action="document_view")
+    assert viewed.actor_id == reviewer.pk
+    assert viewed.object_id == str(document.pk)

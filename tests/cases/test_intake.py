@@ -198,3 +198,13 @@ def test_case_submit_rejects_unknown_fields(intake, enrollment_2023_pro):
             service=service("ci-top3a-expert-appointment"),
             state="approved",
         )
+
+
+def test_transitions_are_written_to_the_audit_trail(submit, enrollment_2023_pro, intake):
+    from audit.models import AuditEvent
+
+    case = submit(enrollment_2023_pro)
+
+    entry = AuditEvent.objects.get(action="transition", object_id=str(case.pk))
+    assert entry.actor_id == intake.pk
+    assert entry.extra["to"] == "submitted"
