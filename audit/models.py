@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "修改"
     DELETE = "delete", "删除"
     REVEAL = "reveal", "查看完整个人信息"
+    REVEAL_REFUSED = "reveal_refused", "查看完整个人信息被拒"
     EXPORT = "export", "导出"
     API_CALL = "api_call", "服务商接口调用"
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest
 
-from audit.models import AuditEvent
+from audit.models import AuditAction, AuditEvent
 
 MAX_USER_AGENT = 300
+REVEAL_PERMISSION = "audit.reveal_personal_data"
+EXPORT_PERMISSION = "audit.export_personal_data"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -70,3 +73,22 @@ def audit_record(
         extra=extra or {},
         **_object_fields(obj),
     )
+
+
+def personal_data_reveal(*, actor: Any, obj: models.Model, field: str, request: HttpRequest | None = None) -> str:
+    """The full value of a masked field (ID number, phone) for a user whose role needs it.
+
+    Every reveal is recorded; so is every refusal, before PermissionDenied is raised (outside any
+    transaction of ours, so the refusal's row is kept)."""
+    label = obj._meta.get_field(field).verbose_name
+    details = {"actor": actor, "obj": obj, "request": request, "extra": {"field": field}}
+    if not (actor and actor.is_active and actor.has_perm(REVEAL_PERMISSION)):
+        audit_record(action=AuditAction.REVEAL_REFUSED, summary=f"无权查看完整{label}", **details)
+        raise PermissionDenied(f"{field}: 当前角色无权查看完整{label}")
+    audit_record(action=AuditAction.REVEAL, summary=f"查看完整{label}", **details)
+    return str(getattr(obj, field))
+
+
+def personal_data_may_export(*, user: Any) -> bool:
+    """Whether an export for this user may carry unmasked ID numbers and phones."""
+    return bool(user and user.is_active and user.has_perm(EXPORT_PERMISSION))
