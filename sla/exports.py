@@ -39,7 +39,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _sections(report: ManagerReport, filters: str) -> list[tuple[str, list[list]]]:
     """(title, rows) of every block, shared by both formats."""
-    summary = [["报表日期", report.day.today.isoformat()], ["筛选条件", filters]]
+    summary = [["报表日期", report.day.today.isoformat()], ["筛选条件", _text(filters)]]
     summary += [[label, report.summary[key]] for key, label in SUMMARY]
     period = "周（周一）" if report.grain == "week" else "月"
     return [
@@ -50,11 +50,16 @@ def _sections(report: ManagerReport, filters: str) -> list[tuple[str, list[list]
     ]
 
 
+def _text(value) -> str:
+    """A label as text; one an editor typed starting with = + - @ is not run as a spreadsheet formula."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
 def _table(heading: str, rows: list[dict], label: str = "label") -> list[list]:
     out = [[heading, *(title for _, title in TABLE)]]
     for row in rows:
-        value = row[label]
-        out.append([value.isoformat() if hasattr(value, "isoformat") else value, *(row[key] for key, _ in TABLE)])
+        out.append([_text(row[label]), *(row[key] for key, _ in TABLE)])
     return out
 
 

@@ -99,3 +99,13 @@ def test_rank_table_follows_a_calendar_edit():
     CalendarRevision.objects.update_or_create(pk=1, defaults={"token": "00000000-0000-0000-0000-000000000001"})
 
     assert workday_ranks_sync()
+
+
+def test_provider_name_starting_like_a_formula_is_exported_as_text(manager_client, fixture_cases):
+    fixture_cases["p1"].name = "=HYPERLINK(1)"
+    fixture_cases["p1"].save()
+
+    response = manager_client.get("/reports/", {**SEPTEMBER, "format": "xlsx"})
+
+    providers = [row[0] for row in load_workbook(io.BytesIO(response.content))["按服务商"].iter_rows(values_only=True)]
+    assert "'=HYPERLINK(1)" in providers
