@@ -17,6 +17,9 @@ NEXT_ACTOR_PERMISSION = {
     "submit": "review_case",
     "resubmit": "review_case",
     "skip_review": "dispatch_case",
+    # Intake staff pass the reviewer's request or decision on to the customer.
+    "return_to_applicant": "submit_case",
+    "reject": "submit_case",
     "approve": "dispatch_case",
     "provider_decline": "dispatch_case",
     "claim_approve": "pay_claim",

@@ -108,6 +108,8 @@ class CaseSerializer(serializers.ModelSerializer):
     service_name = serializers.CharField(source="service.name", read_only=True)
     holder = serializers.CharField(source="holder_display", read_only=True)
     documents = serializers.SerializerMethodField()
+    reject_reason_label = serializers.CharField(source="get_reject_reason_display", read_only=True)
+    message_to_applicant = serializers.SerializerMethodField(help_text="退回补充材料时审核人员写给申请人的说明")
 
     class Meta:
         model = Case
@@ -128,8 +130,17 @@ class CaseSerializer(serializers.ModelSerializer):
             "sla_target_due",
             "sla_deadline_due",
             "submitted_at",
+            "reject_reason",
+            "reject_reason_label",
+            "message_to_applicant",
             "documents",
         ]
+
+    def get_message_to_applicant(self, case: Case) -> str:
+        if case.state != "returned":
+            return ""
+        event = case.events.filter(transition="return_to_applicant").order_by("-at", "-id").first()
+        return event.note if event else ""
 
     def get_documents(self, case: Case) -> list[dict]:
         return [{"kind": d.kind, "name": d.original_name, "size": d.size} for d in case.documents.all()]

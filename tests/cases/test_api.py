@@ -213,3 +213,16 @@ def test_api_action_without_the_permission_is_403(api_client, submit, enrollment
     response = client.post(f"{URL}/{case.number}/actions/start_review", {}, format="json")
 
     assert response.status_code == 403
+
+
+def test_wechat_back_end_reads_what_the_reviewer_asked_for(wechat, enrollment_2023_pro, reviewer):
+    from cases.services import case_start_review, review_return
+
+    number = wechat.post(URL, _request(enrollment_2023_pro), format="json").json()["number"]
+    case = case_start_review(case=Case.objects.get(number=number), actor=reviewer)
+    review_return(case=case, actor=reviewer, message="请补充近三个月的病理报告")
+
+    body = wechat.get(f"{URL}/{number}").json()
+
+    assert body["state"] == "returned"
+    assert body["message_to_applicant"] == "请补充近三个月的病理报告"
