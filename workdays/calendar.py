@@ -108,7 +108,7 @@ def _build(token: str | None) -> _Index:
     from workdays.models import CalendarDay, CalendarYear, DayKind
 
     years = sorted(CalendarYear.objects.filter(covered=True).values_list("year", flat=True))
-    days = CalendarDay.objects.filter(calendar_year__covered=True).values_list("date", "kind")
+    days = list(CalendarDay.objects.filter(calendar_year__covered=True).values_list("date", "kind"))
     holidays = {d.toordinal() for d, kind in days if kind == DayKind.HOLIDAY}
     makeup = {d.toordinal() for d, kind in days if kind == DayKind.WORKDAY}
     ordinals: list[int] = []
