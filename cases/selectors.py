@@ -6,8 +6,8 @@ from django.db.models import Q, QuerySet
 
 from cases.models import Case, CaseEvent, CaseState
 
-# Staff holding any of these see every case; a provider's user sees only the cases dispatched to
-# its provider (the handbook: providers see the requests the insurer hands them, nothing else).
+# Staff holding any of these see every case; a provider's user sees only the cases currently
+# dispatched to its provider (the insurer hands them requests, nothing else).
 STAFF_PERMISSIONS = (
     "view_case",
     "submit_case",
@@ -37,7 +37,8 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
     provider = _provider_of(user) if user and user.is_authenticated else None
     if provider is None or not user.has_perm("cases.provider_act"):
         return Case.objects.none()
-    return Case.objects.filter(dispatches__provider=provider).distinct()
+    # Only while the case is (still) theirs: a re-dispatched or declined case leaves their view.
+    return Case.objects.filter(dispatches__provider=provider, dispatches__active=True).distinct()
 
 
 def case_visible_to(*, user, case: Case) -> bool:

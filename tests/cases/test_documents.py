@@ -111,3 +111,18 @@ def test_every_document_view_is_in_the_audit_trail(client, submit, enrollment_20
     viewed = AuditEvent.objects.get(action="document_view")
     assert viewed.actor_id == reviewer.pk
     assert viewed.object_id == str(document.pk)
+
+
+def test_a_redispatched_case_leaves_the_first_providers_view(
+    client, approved_case, coordinator, provider, provider_user
+):
+    from cases.services import case_redispatch
+    from providers.models import Provider
+
+    case = case_dispatch(case=approved_case, actor=coordinator, provider=provider)
+    other = Provider.objects.create(code="second", name="第二家服务商")
+    case_redispatch(case=case, actor=coordinator, provider=other, note="客户所在城市不在原服务商覆盖范围")
+    client.force_login(provider_user)
+
+    assert client.get(reverse("cases:case", args=[case.number])).status_code == 404
+    assert case.dispatches.count() == 2
