@@ -63,14 +63,14 @@ def provider_member_deactivate(*, member: ProviderMember) -> ProviderMember:
 
 
 def _lock_own_case(*, provider: Provider, number: str) -> Case:
-    """Lock the case and prove it is this provider's while the lock is held.
+    """Lock the case, then prove it is this provider's while the lock is held.
 
-    Checking before locking would let a re-dispatch slip in between, and provider A's "accept"
-    would then land on the case now dispatched to B.
+    The ownership check must be a fresh statement after the lock: PostgreSQL re-checks a locked
+    row's own columns once a concurrent update commits, but not a subquery on the dispatches, so a
+    re-dispatch to provider B could otherwise let provider A's "accept" land on B's case.
     """
-    own = provider_cases(provider=provider).filter(number=number).values("pk")
-    case = Case.objects.select_for_update(of=("self",)).filter(pk__in=own).first()
-    if case is None:
+    case = Case.objects.select_for_update().filter(number=number).first()
+    if case is None or not provider_cases(provider=provider).filter(pk=case.pk).exists():
         raise ProviderCaseNotFound(number)
     return case
 

@@ -120,3 +120,48 @@ def test_concurrent_retries_with_one_key_act_once(provider_a, coordinator, membe
     assert statuses == [200] * 6
     assert replayed.count(False) == 1
     assert _events(case, "provider_accept") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accept_racing_a_redispatch_never_lands_on_the_new_providers_case(
+    provider_a, provider_b, coordinator, member_a
+):
+    from cases.services import case_redispatch
+
+    for _ in range(5):
+        case = dispatched_case(provider=provider_a, actor=coordinator)
+        barrier = threading.Barrier(2)
+        outcome = {}
+
+        def accept(case=case, barrier=barrier, outcome=outcome):
+            client = token_client(member_a)
+            barrier.wait()
+            try:
+                outcome["accept"] = client.post(url(case.number, "accept")).status_code
+            finally:
+                connection.close()
+
+        def redispatch(case=case, barrier=barrier, outcome=outcome):
+            barrier.wait()
+            try:
+                case_redispatch(
+                    case=case, actor=coordinator, provider=provider_b, note="改派", expected_state="dispatched"
+                )
+            except Exception as exc:  # the accept won: the case is no longer "dispatched"
+                outcome["redispatch"] = exc
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=accept), threading.Thread(target=redispatch)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        case.refresh_from_db()
+        if outcome["accept"] == 200:
+            # A accepted first; the re-dispatch then found the case moved on and was refused.
+            assert case.provider == provider_a and case.state == CaseState.ACCEPTED
+            assert "redispatch" in outcome
+        else:
+            assert outcome["accept"] == 404
+            assert case.provider == provider_b and case.state == CaseState.DISPATCHED
