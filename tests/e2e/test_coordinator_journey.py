@@ -65,6 +65,10 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
 
     page.click(f"text={breached.number}")
     page.wait_for_load_state()
+    suggested = Provider.objects.get(code="cpic-health-mgmt")  # equal coverage and workload: the first seeded
+    assert page.locator("#dispatch-form select[name=provider]").input_value() == str(suggested.pk)
+    assert suggested.name in page.locator("#suggestion").inner_text()
+    screenshot("coordinator-dispatch-form")
     chenxi = Provider.objects.get(code="chenxi")
     page.select_option("#dispatch-form select[name=provider]", str(chenxi.pk))
     page.fill("#dispatch-form textarea[name=note]", "客户已超时，请今日内联系")
