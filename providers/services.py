@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -18,7 +18,7 @@ from audit.services import audit_record
 from cases import services as case_services
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import Case, CaseState
-from providers.models import Provider, ProviderMember, ProviderReminder
+from providers.models import IdempotencyRecord, Provider, ProviderMember, ProviderReminder
 from providers.selectors import provider_cases, provider_reminder_recipients
 
 REMINDABLE_STATES = (CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.WAITING_CUSTOMER)
@@ -199,3 +199,13 @@ def board_export_record(*, actor, rows: int, query: str, request=None) -> None:
     """Who exported which board rows: personal data (names, masked phones) leaves the portal."""
     summary = f"调度看板导出 CSV {rows} 行；筛选：{query or '无'}"
     audit_record(actor=actor, action=AuditAction.EXPORT, summary=summary, request=request, extra={"rows": rows})
+
+
+IDEMPOTENCY_RETENTION_DAYS = 30
+
+
+def idempotency_records_purge(*, older_than_days: int = IDEMPOTENCY_RETENTION_DAYS) -> int:
+    """Forget stored answers older than any sensible retry window; returns how many were removed."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

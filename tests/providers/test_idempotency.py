@@ -165,3 +165,17 @@ def test_accept_racing_a_redispatch_never_lands_on_the_new_providers_case(
         else:
             assert outcome["accept"] == 404
             assert case.provider == provider_b and case.state == CaseState.DISPATCHED
+
+
+@pytest.mark.django_db
+def test_old_idempotency_records_are_purged(client_a, case_a):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    client_a.post(url(case_a.number, "accept"), HTTP_IDEMPOTENCY_KEY="old")
+    client_a.post(url(case_a.number, "complete"), HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - datetime.timedelta(days=31))
+    call_command("purge_idempotency_records")
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
