@@ -6,7 +6,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from cases import services as case_services
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import Case
+from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_available_actions, case_timeline
 from providers import selectors, services
 from providers.filters import BoardFilter
@@ -50,7 +50,8 @@ def board(request: HttpRequest) -> HttpResponse:
     cases = board_filter.qs if board_filter.is_valid() else selectors.board_cases(today=today).none()
     if request.GET.get("export") == "csv":
         return _csv_export(request, cases, today)
-    page = Paginator(cases.order_by(*_ordering(cases)), _page_size(request)).get_page(request.GET.get("page"))
+    ordered = cases.order_by(*_ordering(cases))
+    page = EstimatedCountPaginator(ordered, _page_size(request)).get_page(request.GET.get("page"))
     for case in page:
         case.elapsed = selectors.workdays_elapsed(started_on=case.sla_started_on, today=today)
         case.sla_label = selectors.SlaStatus(case.sla_status).label

@@ -112,7 +112,12 @@ class _ProviderCaseWrite(APIView):
         raise NotImplementedError
 
     def respond(self, request: Request, case: Case) -> Response:
-        return _case_response(request, request.provider, case.number)
+        try:
+            return _case_response(request, request.provider, case.number)
+        except Case.DoesNotExist:
+            # Re-dispatched elsewhere between our commit and this read: the action stands, the
+            # case is simply no longer ours to show.
+            return Response({"number": case.number, "state": case.state, "detail": "操作已完成，案件已改派"})
 
     def post(self, request: Request, number: str) -> Response:
         response, replayed = idempotent_call(request, lambda: self._perform(request, number))
