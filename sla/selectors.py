@@ -17,12 +17,11 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 
 from cases.models import Case, CaseEvent, CaseState
 from sla.aggregates import Percentile
-from sla.models import WorkdayRank
+from sla.models import SLA_RUNNING, WorkdayRank
 from workdays.calendar import CalendarNotCovered, add_workdays
 
 S = CaseState
 SHANGHAI = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-SLA_RUNNING = [S.APPROVED, S.DISPATCHED, S.ACCEPTED]
 REVIEW_DECISIONS = [S.APPROVED, S.REJECTED, S.CLAIM_APPROVED]
 
 

@@ -1,8 +1,8 @@
 """The SLA sweep (时效巡检) and the upkeep of the working-day rank table.
 
 The sweep is one function a Celery beat task and a management command both call. It works in
-bulk: whatever the number of cases it runs a fixed handful of queries — two to find the cases,
-one for the recipients, and a few to write reminders and their outbox messages.
+bulk: whatever the number of cases it runs a fixed handful of queries — three reads of cases, two
+for the recipients, and five to write the reminders and their outbox messages.
 """
 
 import logging
@@ -21,17 +21,12 @@ from cases.models import Case, CaseState
 from notifications.models import OutboxMessage
 from notifications.services import outbox_kick
 from providers.models import ProviderContact
-from sla.models import Reminder, ReminderKind, WorkdayRank, WorkdayRankState
+from sla.models import REVIEW_RUNNING, SLA_RUNNING, Reminder, ReminderKind, WorkdayRank, WorkdayRankState
 from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, workdays_between
 
 log = logging.getLogger(__name__)
 
-S = CaseState
-# The service-level clock runs in these states; while the case waits for the customer it is paused
-# and its due dates are recomputed on resume, so a paused case is neither due nor late.
-SLA_RUNNING = [S.APPROVED, S.DISPATCHED, S.ACCEPTED]
-REVIEW_RUNNING = [S.SUBMITTED, S.IN_REVIEW]
-PROVIDER_STATES = {S.DISPATCHED, S.ACCEPTED}
+PROVIDER_STATES = {CaseState.DISPATCHED, CaseState.ACCEPTED}
 
 KIND_TEXT = {
     ReminderKind.DUE_SOON: ("即将到期", "最迟完成日"),
