@@ -4,10 +4,22 @@ The handbook names three providers and says the insurer may change providers at 
 第4条), so coverage and routing are configuration maintained in the admin, not code.
 """
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
+
+_PLACE_SUFFIX = re.compile(r"(省|市|自治区|特别行政区|壮族自治区|回族自治区|维吾尔自治区)$")
+
+
+def place_key(name: str) -> str:
+    """ "上海市" and "上海", "浙江省" and "浙江" name the same place: coverage and cases are compared
+    on the name without its administrative suffix."""
+    name = (name or "").strip()
+    stripped = _PLACE_SUFFIX.sub("", name)
+    return stripped or name
 
 
 class Provider(models.Model):
@@ -79,6 +91,10 @@ class ProviderCoverage(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} · {self.place_label}"
 
+    def save(self, *args, **kwargs) -> None:
+        self.province, self.city = place_key(self.province), place_key(self.city)
+        super().save(*args, **kwargs)
+
     @property
     def place_label(self) -> str:
         if not self.province:
@@ -126,6 +142,10 @@ class RoutingRule(models.Model):
         service = self.service.name if self.service_id else "全部服务"
         place = f"{self.province}{self.city}" or "全国"
         return f"{service} · {place} → {self.provider}（{self.priority}）"
+
+    def save(self, *args, **kwargs) -> None:
+        self.province, self.city = place_key(self.province), place_key(self.city)
+        super().save(*args, **kwargs)
 
 
 class ProviderMember(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, Qu
 
 from cases.models import Case, CaseState, Dispatch, Document, DocumentKind
 from entitlements.models import Service
-from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule
+from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule, place_key
 from workdays.calendar import CalendarNotCovered, add_workdays, workdays_between
 
 # Cases a provider is still working on: dispatched to it and not yet arranged.
@@ -40,6 +40,7 @@ _SPECIFICITY_LABEL = {2: "覆盖该城市", 1: "覆盖该省全省", 0: "覆盖�
 
 def coverages_for(*, service: Service, province: str, city: str) -> QuerySet[ProviderCoverage]:
     """Active coverage of active providers that includes this service at this place."""
+    province, city = place_key(province), place_key(city)
     place = Q(province="") | Q(province=province, city="") | Q(province=province, city=city)
     offers = Q(all_services=True) | Q(services=service)
     return (
@@ -50,6 +51,7 @@ def coverages_for(*, service: Service, province: str, city: str) -> QuerySet[Pro
 
 
 def _best_rule_priority(*, service: Service, province: str, city: str) -> dict[int, int]:
+    province, city = place_key(province), place_key(city)
     rules = RoutingRule.objects.filter(
         Q(service__isnull=True) | Q(service=service),
         Q(province="") | Q(province=province, city="") | Q(province=province, city=city),

@@ -98,3 +98,10 @@ def test_fewest_open_cases_breaks_a_tie(no_seeded_coverage, ward):
     suggestion = provider_suggestion(service=ward, province="上海", city="上海")
     assert suggestion.provider == idle
     assert [c.workload for c in suggestion.candidates] == [0, 1]
+
+
+def test_place_names_match_with_or_without_their_suffix(no_seeded_coverage, ward):
+    hangzhou = ProviderCoverageFactory(province="浙江省", city="杭州市").provider
+    assert provider_suggest(service=ward, province="浙江", city="杭州") == hangzhou
+    assert provider_suggest(service=ward, province="浙江省", city="杭州市") == hangzhou
+    assert provider_suggest(service=ward, province="浙江", city="宁波") is None
