@@ -109,3 +109,13 @@ def test_provider_name_starting_like_a_formula_is_exported_as_text(manager_clien
 
     providers = [row[0] for row in load_workbook(io.BytesIO(response.content))["按服务商"].iter_rows(values_only=True)]
     assert "'=HYPERLINK(1)" in providers
+
+
+def test_report_permission_alone_opens_the_page(client):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="analyst")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="sla", codename="view_reports"))
+    client.force_login(user)
+
+    assert client.get("/reports/", SEPTEMBER).status_code == 200
