@@ -23,6 +23,11 @@ class ActionForm(forms.Form):
     expected_state = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The decision's own fields first (checklist, reason, provider…), the free-text note last.
+        self.order_fields([name for name in self.fields if name != "note"])
+
     def run(self, *, case, actor, service: Callable, **extra):
         data = self.cleaned_data
         return service(case=case, actor=actor, expected_state=data["expected_state"], **extra)
