@@ -1,16 +1,40 @@
-"""Human case numbers, ``LB-2026-000123``: a per-year counter row taken under its row lock."""
+"""Human case numbers, ``LB-2026-000123``: one sequence per year, gaps allowed, never shared.
 
-from django.db import IntegrityError, transaction
+On PostgreSQL the number comes from a per-year sequence: ``nextval`` never waits for another
+transaction, so concurrent submissions do not queue behind each other (a rolled-back submission
+leaves a gap, which is allowed). Elsewhere (the embedded SQLite of ``dev.py up``) a per-year
+counter row is incremented under its row lock.
+"""
+
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import F
 
 from cases.models import CaseNumberCounter
 from cases.sla import local_today
 
 
-def case_number_next() -> str:
-    """The next number of the current (Asia/Shanghai) year. Concurrent submissions queue on the
-    counter row's update lock, so no two cases ever share a number."""
-    year = local_today().year
+def _nextval(name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [name])
+        return cursor.fetchone()[0]
+
+
+def _sequence_next(year: int) -> int:
+    name = f"cases_number_{year}"
+    try:
+        with transaction.atomic():
+            return _nextval(name)
+    except ProgrammingError:
+        pass  # the year's first case: create its sequence
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")
+    except (IntegrityError, ProgrammingError):
+        pass  # two first submissions of the year raced to create it: the other one did
+    return _nextval(name)
+
+
+def _counter_next(year: int) -> int:
     if not CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1):
         try:
             with transaction.atomic():
@@ -18,5 +42,11 @@ def case_number_next() -> str:
         except IntegrityError:
             pass  # another submission created the year's row first: use it
         CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = CaseNumberCounter.objects.get(year=year).last
-    return f"LB-{year}-{last:06d}"
+    return CaseNumberCounter.objects.get(year=year).last
+
+
+def case_number_next() -> str:
+    """The next number of the current (Asia/Shanghai) year."""
+    year = local_today().year
+    serial = _sequence_next(year) if connection.vendor == "postgresql" else _counter_next(year)
+    return f"LB-{year}-{serial:06d}"
