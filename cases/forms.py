@@ -174,7 +174,11 @@ class HotlineIntakeForm(forms.Form):
     """The hotline's request form. It only renders the fields: the rules are the intake API's
     serializer and ``case_submit``, so a phone request and a WeChat request are judged alike."""
 
-    channel = forms.ChoiceField(label="渠道", choices=[("hotline", "95500热线"), ("backoffice", "后台录入")])
+    channel = forms.ChoiceField(
+        label="渠道",
+        choices=[("hotline", "95500热线"), ("backoffice", "后台录入")],
+        help_text="重疾绿通类服务须附病历资料（手册：一般由客户通过微信公众号自助提交）",
+    )
     beneficiary_id_number = _text("服务对象身份证号", max_length=18)
     service = forms.ChoiceField(label="服务项目", required=False)
     enrollment = _text("权益编号", help_text="留空由系统选择有余量的权益")

@@ -82,6 +82,7 @@ def _request_errors(*, service: Service, beneficiary: Person, details: dict, kin
 
 
 def _illness_errors(service: Service, details: dict, kinds: set[str], add) -> None:
+    # 手册第四条注: 重疾绿通类服务须同时提交病史资料 — whatever the channel, no medical record, no case.
     if service.illness_condition == IllnessCondition.NONE:
         return
     if not details.get("diagnosis"):

@@ -151,11 +151,11 @@ def test_case_page_shows_state_holder_and_timeline(client, reviewer, submit, enr
     assert reviewer.username in html  # who holds it now
 
 
-def test_hotline_intake_form_uses_the_same_rules(client, intake, enrollment_2023_pro):
+def test_intake_form_uses_the_same_rules_as_the_api(client, intake, enrollment_2023_pro):
     client.force_login(intake)
     url = reverse("admin:cases_case_add")
     data = {
-        "channel": "hotline",
+        "channel": "backoffice",
         "beneficiary_id_number": enrollment_2023_pro.insured.id_number,
         "service": "ci-top3a-expert-appointment",
         "applicant_relation": "self",
@@ -176,8 +176,27 @@ def test_hotline_intake_form_uses_the_same_rules(client, intake, enrollment_2023
     response = client.post(url, data, follow=True)
 
     case = Case.objects.get()
-    assert case.channel == "hotline" and case.state == CaseState.SUBMITTED
+    assert case.channel == "backoffice" and case.state == CaseState.SUBMITTED
     assert any(case.number in m for m in _messages(response))
+
+
+def test_hotline_records_a_service_without_documents(client, intake, enroll):
+    enrollment = enroll("2021-pro")
+    client.force_login(intake)
+
+    client.post(
+        reverse("admin:cases_case_add"),
+        {
+            "channel": "hotline",
+            "beneficiary_id_number": enrollment.insured.id_number,
+            "service": "escort",
+            "applicant_relation": "self",
+            "city": "上海",
+        },
+    )
+
+    case = Case.objects.get()
+    assert (case.channel, case.state) == ("hotline", CaseState.APPROVED)
 
 
 def test_hotline_form_reports_an_unknown_id_number_on_its_field(client, intake):
