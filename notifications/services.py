@@ -15,7 +15,13 @@ from notifications.models import Notification, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+
+# How long a worker may hold a message before another may take it over (a worker killed mid-delivery
+# leaves its lease behind; the relay delivers the message once it lapses).
+def lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
+
+
 # Messages younger than this are left to the enqueue that follows their commit.
 RELAY_GRACE = timedelta(seconds=10)
 Handler = Callable[[OutboxMessage], list[Notification]]
@@ -58,6 +64,16 @@ def outbox_kick(*, message_id: int) -> None:
         log.warning("broker unavailable; outbox message %s left for the relay", message_id, exc_info=True)
 
 
+def outbox_kick_batch(*, message_ids: list[int]) -> None:
+    """Hand many committed messages to one worker task (a sweep's thousands of reminders)."""
+    from notifications.tasks import deliver_outbox_batch
+
+    try:
+        deliver_outbox_batch.apply_async(args=[list(message_ids)], retry=False)
+    except Exception:  # the broker is unreachable: the messages are safe in the database
+        log.warning("broker unavailable; %s outbox messages left for the relay", len(message_ids), exc_info=True)
+
+
 def notify(
     *,
     kind: str,
@@ -82,8 +98,7 @@ def notify(
     return outbox_enqueue(topic="notify", payload=payload, dedupe_key=dedupe_key)
 
 
-@outbox_handler("notify")
-def _deliver_notify(message: OutboxMessage) -> list[Notification]:
+def _notification_rows(message: OutboxMessage, users: Iterable) -> list[Notification]:
     data = message.payload
     common = {
         "message": message,
@@ -93,11 +108,28 @@ def _deliver_notify(message: OutboxMessage) -> list[Notification]:
         "case_number": data.get("case_number", ""),
         "link": data.get("link", ""),
     }
-    users = get_user_model().objects.filter(pk__in=data.get("user_ids", []), is_active=True)
     rows = [Notification(recipient=user, email=user.email or "", **common) for user in users]
     rows += [Notification(recipient=None, email=email, **common) for email in data.get("emails", [])]
+    return rows
+
+
+@outbox_handler("notify")
+def _deliver_notify(message: OutboxMessage) -> list[Notification]:
+    users = get_user_model().objects.filter(pk__in=message.payload.get("user_ids", []), is_active=True)
+    rows = _notification_rows(message, users)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
+
+
+def _deliver_notify_many(messages: list[OutboxMessage]) -> None:
+    """The "notify" handler for a batch: one query for the recipients, one insert for the rows."""
+    wanted = {user_id for message in messages for user_id in message.payload.get("user_ids", [])}
+    users = {user.pk: user for user in get_user_model().objects.filter(pk__in=wanted, is_active=True)}
+    rows: list[Notification] = []
+    for message in messages:
+        recipients = [users[i] for i in message.payload.get("user_ids", []) if i in users]
+        rows += _notification_rows(message, recipients)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
 def _claim(message_id: int) -> OutboxMessage | None:
@@ -105,7 +137,7 @@ def _claim(message_id: int) -> OutboxMessage | None:
     claimed = (
         OutboxMessage.objects.filter(pk=message_id, delivered_at__isnull=True)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + LEASE, attempts=F("attempts") + 1)
+        .update(claimed_until=now + lease(), attempts=F("attempts") + 1)
     )
     return OutboxMessage.objects.get(pk=message_id) if claimed else None
 
@@ -131,7 +163,56 @@ def outbox_deliver(*, message_id: int) -> bool:
     return True
 
 
-def notification_send_emails(*, message_id: int | None = None, older_than: timedelta | None = None) -> int:
+def _deliver_each(messages: list[OutboxMessage]) -> tuple[list[int], int]:
+    """Messages of other topics one by one, each in a savepoint: one failing does not stop the rest."""
+    done, failed = [], 0
+    for message in messages:
+        try:
+            handler = HANDLERS.get(message.topic)
+            if handler is None:
+                raise LookupError(f"no handler for outbox topic {message.topic!r}")
+            with transaction.atomic():
+                handler(message)
+            done.append(message.pk)
+        except Exception as exc:
+            failed += 1
+            log.exception("outbox message %s failed", message.pk)
+            OutboxMessage.objects.filter(pk=message.pk).update(last_error=repr(exc)[:2000], attempts=F("attempts") + 1)
+    return done, failed
+
+
+def outbox_deliver_batch(*, message_ids: Iterable[int]) -> dict[str, int]:
+    """Deliver many messages in one transaction.
+
+    The rows are locked with SKIP LOCKED instead of leased: a concurrent deliverer passes over them,
+    and a worker killed mid-batch rolls the whole batch back, leaving every message pending for the
+    next attempt — none half-delivered, none delivered twice."""
+    now = timezone.now()
+    with transaction.atomic():
+        messages = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(message_ids), delivered_at__isnull=True)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("pk")
+        )
+        notify_messages = [m for m in messages if m.topic == "notify"]
+        _deliver_notify_many(notify_messages)
+        done, failed = _deliver_each([m for m in messages if m.topic != "notify"])
+        done += [m.pk for m in notify_messages]
+        OutboxMessage.objects.filter(pk__in=done).update(
+            delivered_at=now, claimed_until=None, last_error="", attempts=F("attempts") + 1
+        )
+    while notification_send_emails(message_ids=done) == EMAIL_BATCH:
+        pass
+    return {"delivered": len(done), "failed": failed}
+
+
+EMAIL_BATCH = 500
+
+
+def notification_send_emails(
+    *, message_id: int | None = None, message_ids: list[int] | None = None, older_than: timedelta | None = None
+) -> int:
     """E-mail notifications not yet e-mailed. Rows are locked while sending so two workers never both
     send one; a worker dying between sending and committing means it is sent again (at least once)."""
     sent = 0
@@ -140,9 +221,11 @@ def notification_send_emails(*, message_id: int | None = None, older_than: timed
         pending = pending.exclude(email="")
         if message_id is not None:
             pending = pending.filter(message_id=message_id)
+        if message_ids is not None:
+            pending = pending.filter(message_id__in=message_ids)
         if older_than is not None:
             pending = pending.filter(created_at__lt=timezone.now() - older_than)
-        for notification in pending[:500]:
+        for notification in pending[:EMAIL_BATCH]:
             send_mail(
                 subject=f"[太保蓝本绿通] {notification.subject}",
                 message=notification.body or notification.subject,
@@ -155,18 +238,17 @@ def notification_send_emails(*, message_id: int | None = None, older_than: timed
     return sent
 
 
-def outbox_relay(*, batch: int = 1000) -> dict[str, int]:
+def outbox_relay(*, batch: int = 1000, chunk: int = 200) -> dict[str, int]:
     """Deliver what was committed but never handed to a worker (broker down, worker killed)."""
     cutoff = timezone.now() - RELAY_GRACE
     pending = OutboxMessage.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff)
     pending = pending.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
+    ids = list(pending.order_by("created_at").values_list("pk", flat=True)[:batch])
     delivered = failed = 0
-    for message_id in pending.order_by("created_at").values_list("pk", flat=True)[:batch]:
-        try:
-            delivered += int(outbox_deliver(message_id=message_id))
-        except Exception:
-            failed += 1
-            log.exception("outbox message %s failed", message_id)
+    for start in range(0, len(ids), chunk):
+        result = outbox_deliver_batch(message_ids=ids[start : start + chunk])
+        delivered += result["delivered"]
+        failed += result["failed"]
     emailed = notification_send_emails(older_than=RELAY_GRACE)
     return {"delivered": delivered, "failed": failed, "emailed": emailed}
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseState
 from notifications.models import OutboxMessage
-from notifications.services import outbox_kick
+from notifications.services import outbox_kick_batch
 from providers.models import ProviderContact
 from sla.models import REVIEW_RUNNING, SLA_RUNNING, Reminder, ReminderKind, WorkdayRank, WorkdayRankState
 from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, workdays_between
@@ -27,6 +27,8 @@ from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, w
 log = logging.getLogger(__name__)
 
 PROVIDER_STATES = {CaseState.DISPATCHED, CaseState.ACCEPTED}
+# Reminder messages handed to one delivery task.
+KICK_BATCH = 250
 
 KIND_TEXT = {
     ReminderKind.DUE_SOON: ("即将到期", "最迟完成日"),
@@ -141,9 +143,13 @@ def _messages_write(reminders: list[Reminder], rows: list[dict]) -> int:
         row = by_key[(reminder.case_id, reminder.kind, reminder.deadline)]
         messages.append(OutboxMessage(topic="notify", payload=_payload(row, members, contacts), dedupe_key=key))
     OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
+    message_ids = []
     for key, message_id in OutboxMessage.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", "id"):
         keys[key].message_id = message_id
-        transaction.on_commit(partial(outbox_kick, message_id=message_id))
+        message_ids.append(message_id)
+    # Workers take the messages in batches: ten thousand reminders are a few dozen tasks, not ten thousand.
+    for start in range(0, len(message_ids), KICK_BATCH):
+        transaction.on_commit(partial(outbox_kick_batch, message_ids=message_ids[start : start + KICK_BATCH]))
     Reminder.objects.bulk_update(reminders, ["message"], batch_size=1000)
     return len(messages)
 
