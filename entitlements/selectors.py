@@ -16,6 +16,7 @@ from entitlements.models import (
     QuotaBucket,
     Service,
 )
+from entitlements.models.enrollments import Relation
 from entitlements.models.people import is_valid_id_number, normalize_id_number
 from entitlements.models.policies import PolicyStatus
 from entitlements.rules import SELF, resolve
@@ -164,6 +165,7 @@ def _beneficiary_json(enrollment: Enrollment, person: Person, relation: str, val
     services = [_service_json(enrollment, person, s, on) for s in _edition_services(enrollment.edition)]
     return {
         "relation": relation,
+        "relation_label": "被保险人" if relation == SELF else Relation(relation).label,
         "name": person.name,
         "id_number_masked": person.id_number_masked,
         "valid_until": valid_until.isoformat(),

@@ -1,0 +1,54 @@
+"""Screens the role guides show that the journeys don't pass through: the intake agent's 权益查询,
+the catalogue admin's tables and calendar, the provider integrator's API docs, the audit trail.
+One test, so the live database is set up once."""
+
+import pytest
+
+from demo.people import CUSTOMERS
+from demo.story import PASSWORD, _customer_create, staff_create
+from entitlements.models import Edition
+from tests.e2e.conftest import login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_guide_screens_for_intake_catalogue_provider_and_manager(page, live_server, screenshot):
+    staff_create()
+    customer = _customer_create(next(c for c in CUSTOMERS if c.key == "zhangwei"), 0)["zhangwei"]
+
+    # 录入客服: 权益查询 by ID number — what each beneficiary may still use, ID numbers masked.
+    login(page, live_server, "intake", PASSWORD)
+    page.goto(f"{live_server.url}/admin/entitlements/person/inquiry/")
+    page.fill("#id_query", customer.id_number)
+    page.press("#id_query", "Enter")
+    page.wait_for_load_state()
+    body = page.inner_text("#content")
+    assert "重疾三甲专家预约" in body and "仅限被保险人使用" in body
+    assert customer.id_number not in body and customer.id_number_masked in body
+    screenshot("intake-inquiry")
+    page.context.clear_cookies()
+
+    # 产品配置: an edition's table as the handbook prints it, and the calendar's coverage warning.
+    login(page, live_server, "catalog", PASSWORD)
+    edition = Edition.objects.get(code="2023-premium-2")
+    page.goto(f"{live_server.url}/admin/entitlements/edition/{edition.pk}/change/")
+    assert "重疾三甲专家病房" in page.content()
+    screenshot("catalog-edition")
+    page.goto(f"{live_server.url}/admin/workdays/calendaryear/")
+    assert "尚未覆盖 2027 年" in page.inner_text("body")
+    screenshot("catalog-calendar")
+    page.context.clear_cookies()
+
+    # 运营管理: the audit trail shows the inquiry above.
+    login(page, live_server, "manager", PASSWORD)
+    page.goto(f"{live_server.url}/admin/audit/auditevent/")
+    assert "intake" in page.inner_text("#result_list")
+    screenshot("manager-audit")
+    page.context.clear_cookies()
+
+    # 服务商对接: the interactive API documentation.
+    login(page, live_server, "it-admin", PASSWORD)
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=30000)
+    assert "/api/v1/provider/cases" in page.inner_text("body")
+    screenshot("provider-api-docs")
