@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
-from cases.models import Case, CaseEvent, CaseState
+from cases.models import Case, CaseEvent
 
 # Staff holding any of these see every case; a provider's user sees only the cases currently
 # dispatched to its provider (the insurer hands them requests, nothing else).
@@ -43,15 +43,6 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
 
 def case_visible_to(*, user, case: Case) -> bool:
     return cases_visible_to(user=user).filter(pk=case.pk).exists()
-
-
-def review_queue() -> QuerySet[Case]:
-    """Cases waiting for or under medical (or invoice) review, oldest first."""
-    return (
-        Case.objects.filter(state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED])
-        .select_related("service", "enrollment__edition", "enrollment__policy", "beneficiary", "holder")
-        .order_by("created_at", "id")
-    )
 
 
 def case_timeline(*, case: Case) -> list[CaseEvent]:

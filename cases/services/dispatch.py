@@ -22,10 +22,6 @@ def _active_provider(provider: Provider | None) -> Provider:
     return provider
 
 
-def _active_dispatch(case: Case) -> Dispatch | None:
-    return case.dispatches.select_for_update().filter(active=True).first()
-
-
 @transaction.atomic
 def case_dispatch(
     *, case: Case, actor: User, provider: Provider, note: str = "", expected_state: str | None = None

@@ -1,7 +1,6 @@
 """Factories for cases: users of each role, documents as real file bytes, cases in any state."""
 
 import io
-from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
@@ -102,7 +101,3 @@ class CaseFactory(factory.django.DjangoModelFactory):
         return quota_hold(
             enrollment=self.enrollment, beneficiary=self.beneficiary, service=self.service, on=local_today()
         )
-
-
-def claim_amount(value: str) -> Decimal:
-    return Decimal(value)
