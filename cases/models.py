@@ -448,9 +448,8 @@ class Case(FSMModelMixin, models.Model):
         permission=_perm("provider_act", "arrange_case"),
         conditions=[doctor_title_fits_service],
     )
-    def arrange(self, **arrangement) -> None:
-        for name, value in arrangement.items():
-            setattr(self, name, value)
+    def arrange(self) -> None:
+        """The arrangement fields are set before the condition check; the clock stops here."""
         self.sla_stopped_at = timezone.now()
 
     @transition(field=state, source=S.ARRANGED, target=S.COMPLETED, permission=_perm("provider_act", "arrange_case"))
