@@ -125,6 +125,11 @@ def quota_hold_active(case: "Case") -> bool:
     return case.quota_hold_id is None or case.quota_hold.status == "held"
 
 
+@_condition("enrollment", "保单已失效或终止，权益不再可用")
+def policy_in_force(case: "Case") -> bool:
+    return case.enrollment.policy.status == "in_force"
+
+
 @_condition("approved_amount", "核定金额须大于 0 且不超过单次报销上限")
 def approved_amount_within_cap(case: "Case") -> bool:
     cap = case.service.max_claim_amount
@@ -367,7 +372,7 @@ class Case(FSMModelMixin, models.Model):
         source=S.IN_REVIEW,
         target=S.APPROVED,
         permission=_perm("review_case"),
-        conditions=[green_channel_case, checklist_ticked, quota_hold_active],
+        conditions=[green_channel_case, checklist_ticked, quota_hold_active, policy_in_force],
     )
     def approve(self, *, on_date) -> None:
         self.holder = None

@@ -174,3 +174,18 @@ def test_notifications_go_out_only_after_commit(intake, reviewer, enroll, medica
     assert [m.to for m in mail.outbox] == [["reviewer@lanben.test"]]
     assert "已提交" in mail.outbox[0].subject
     assert enrollment.insured.id_number not in mail.outbox[0].body
+
+
+def test_case_whose_policy_lapsed_cannot_be_approved(submit, enrollment_2023_pro, reviewer):
+    from cases.errors import CaseValidationError
+    from cases.services import review_approve
+    from tests.cases.conftest import CHECKLIST_ALL
+
+    case = case_start_review(case=submit(enrollment_2023_pro), actor=reviewer)
+    enrollment_2023_pro.policy.status = "lapsed"
+    enrollment_2023_pro.policy.save()
+
+    with pytest.raises(CaseValidationError) as refused:
+        review_approve(case=case, actor=reviewer, checklist=CHECKLIST_ALL)
+
+    assert refused.value.errors == {"enrollment": ["保单已失效或终止，权益不再可用"]}
