@@ -189,3 +189,16 @@ def test_case_whose_policy_lapsed_cannot_be_approved(submit, enrollment_2023_pro
         review_approve(case=case, actor=reviewer, checklist=CHECKLIST_ALL)
 
     assert refused.value.errors == {"enrollment": ["保单已失效或终止，权益不再可用"]}
+
+
+def test_reviewer_can_save_ticks_before_deciding(submit, enrollment_2023_pro, reviewer, intake):
+    from cases.errors import CasePermissionDenied
+    from cases.services import review_checklist_save
+
+    case = case_start_review(case=submit(enrollment_2023_pro), actor=reviewer)
+
+    case = review_checklist_save(case=case, actor=reviewer, checklist={"check_hospital_level": True})
+
+    assert case.check_hospital_level and not case.checklist_complete
+    with pytest.raises(CasePermissionDenied):
+        review_checklist_save(case=case, actor=intake, checklist={"check_documents_complete": True})
