@@ -94,28 +94,19 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2)
 
 
+def redis_port() -> int:
+    return redis_client().connection_pool.connection_kwargs.get("port", 6379)
+
+
 def redis_stop() -> None:
-    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], check=False, capture_output=True)
+    """Stop the broker's Redis server (the one CELERY_BROKER_URL names)."""
+    subprocess.run(["redis-cli", "-p", str(redis_port()), "shutdown", "nosave"], check=False, capture_output=True)
 
 
 def redis_start() -> None:
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "6379",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        check=False,
-        capture_output=True,
-    )
+    port = str(redis_port())
+    command = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port]
+    subprocess.run([*command, "--save", "", "--appendonly", "no"], check=False, capture_output=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -1,0 +1,50 @@
+"""PostgreSQL is restarted while intake clients submit requests to a running portal: requests in
+flight get a clean 503 (never a traceback), nothing is half-written, and the same portal process
+serves again once the server is back, without being restarted.
+
+This test restarts the PostgreSQL server itself and always starts it again.
+"""
+
+import subprocess
+import time
+
+import pytest
+import requests
+
+from tests.faults.conftest import postgres_cluster_command, report, wait_for_postgres
+from tests.faults.test_database_outage import integrity, submissions_under_outage
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+
+def test_postgres_restart_under_intake_load_answers_503_and_resumes(live_server):
+    timings = {}
+
+    def restart() -> None:
+        began = time.monotonic()
+        try:
+            subprocess.run(postgres_cluster_command("restart"), check=True, capture_output=True, timeout=120)
+        finally:
+            if not wait_for_postgres(timeout=5):
+                subprocess.run(postgres_cluster_command("start"), check=False, capture_output=True, timeout=120)
+                wait_for_postgres(timeout=60)
+        timings["restart_seconds"] = round(time.monotonic() - began, 1)
+
+    seen = submissions_under_outage(live_server.url, restart)
+    counts = integrity(seen["confirmed"])
+    statuses = dict(seen["statuses"])
+    report(
+        "postgres_restart_under_load",
+        requests=sum(statuses.values()),
+        ok_201=statuses.get(201, 0),
+        retried_409=statuses.get(409, 0),
+        clean_503=statuses.get(503, 0),
+        other=len(seen["bad"]),
+        **timings,
+        **counts,
+    )
+
+    assert seen["bad"] == []
+    assert statuses.get(503, 0) > 0, "the restart hit no request"
+    assert counts["lost"] == 0 and counts["half_written"] == 0 and counts["holds_without_case"] == 0
+    assert requests.get(f"{live_server.url}/api/v1/cases", timeout=30).status_code in (401, 403)
