@@ -88,6 +88,8 @@ COORDINATOR = Role(
         "cases.arrange_case",
         "cases.close_case",
         "cases.add_document",
+        # Records what a provider reported by phone (accept, decline), through the same services.
+        "cases.provider_act",
         # Calls the customer and passes contact details to the provider.
         "audit.reveal_personal_data",
         *INBOX,
@@ -100,6 +102,7 @@ MANAGER = Role(
         # Read-only: reports, dashboards and masked exports; the audit trail.
         *_view(*CATALOGUE, *CUSTOMERS, *CASE_RECORDS, *PROVIDERS, *CALENDAR, "providers.providerapilog"),
         "audit.view_auditevent",
+        "sla.view_reports",
         *INBOX,
     ),
 )

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = "太保蓝本 绿通服务工作台"
-admin.site.site_title = "Lanben Desk"
+admin.site.site_title = "太保蓝本绿通服务工作台"
 admin.site.index_title = "工作台"
+# The portal has no public site: the admin is its home page.
+admin.site.site_url = None
 
 urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("entitlements.api.urls")),
     path("api/v1/", include("cases.api.urls")),
