@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import CaseState
 from entitlements.models import Service
 from entitlements.models.catalog import ServiceKind
 from providers.models import Provider
-from providers.selectors import BOARD_STATES, SlaStatus
+from providers.selectors import BOARD_STATES, SlaStatus, sla_status_filter
 from workdays.calendar import CalendarNotCovered, sub_workdays
 
 
@@ -24,7 +25,9 @@ class BoardFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label="状态", choices=[(s.value, s.label) for s in map(CaseState, BOARD_STATES)], empty_label="全部"
     )
-    sla_status = django_filters.ChoiceFilter(label="时效", choices=SlaStatus.choices, empty_label="全部")
+    sla_status = django_filters.ChoiceFilter(
+        label="时效", choices=SlaStatus.choices, empty_label="全部", method="filter_sla_status"
+    )
     min_workdays = django_filters.NumberFilter(
         label="已用工作日 ≥", method="filter_min_workdays", min_value=0, max_value=366
     )
@@ -49,6 +52,10 @@ class BoardFilter(django_filters.FilterSet):
             "sla_deadline_due": "最迟完成日",
         },
     )
+
+    def filter_sla_status(self, queryset, name, value):
+        predicate = sla_status_filter(value, today=timezone.localdate())
+        return queryset.filter(predicate if predicate is not None else Q(sla_status=value))
 
     def filter_min_workdays(self, queryset, name, value):
         """At least N working days in (start, today]: one cut-off date computed once, compared in SQL.

@@ -217,6 +217,23 @@ def board_cases(*, today: date) -> QuerySet[Case]:
     )
 
 
+# The states in which the service-level clock runs: arranged and completed cases always carry
+# ``sla_stopped_at`` (the arrangement stops the clock), waiting_customer is paused.
+CLOCK_RUNNING_STATES = (CaseState.APPROVED, CaseState.DISPATCHED, CaseState.ACCEPTED)
+
+
+def sla_status_filter(status: str, *, today: date) -> Q | None:
+    """The board's "breached" and "due soon" as plain column predicates, the same cases as the
+    ``sla_status`` annotation of ``board_cases`` selects: the indexes on state and deadline serve
+    them, where a filter on the CASE expression reads every open case (~90,000 at a million)."""
+    running = Q(state__in=CLOCK_RUNNING_STATES, sla_stopped_at__isnull=True)
+    if status == SlaStatus.BREACHED:
+        return running & Q(sla_deadline_due__lt=today)
+    if status == SlaStatus.DUE_SOON:
+        return running & Q(sla_deadline_due__gte=today, sla_deadline_due__lte=next_workday_or_today(today))
+    return None
+
+
 def workdays_elapsed(*, started_on: date | None, today: date) -> int | None:
     if started_on is None:
         return None
