@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 
 from entitlements.errors import EntitlementError
 from entitlements.models import (
@@ -98,9 +98,11 @@ def entitlement_check(*, enrollment: Enrollment, beneficiary: Person, service: S
 def enrollments_for(*, beneficiary: Person, on: date | None = None) -> list[Enrollment]:
     """Enrollments ``beneficiary`` may draw on: as the insured, or as a designated family member.
     With ``on``, only those in service that day (and, for members, designated that day)."""
-    member_of = Q(designations__member=beneficiary)
-    enrollments = enrollment_queryset().filter(Q(insured=beneficiary) | member_of).distinct()
-    enrollments = enrollments.order_by("service_start", "id")
+    # A UNION of two indexed lookups: "insured OR designated member" across the designation join
+    # reads every enrollment (a sequential scan, ~150 ms at 200,000 enrollments).
+    own = Enrollment.objects.filter(insured=beneficiary).values("pk").order_by()
+    designated = FamilyDesignation.objects.filter(member=beneficiary).values("enrollment_id").order_by()
+    enrollments = enrollment_queryset().filter(pk__in=own.union(designated)).order_by("service_start", "id")
     if on is None:
         return list(enrollments)
     result = []
