@@ -52,7 +52,10 @@ def event_recipients(*, event: CaseEvent) -> tuple[list, list[str]]:
     if codename:
         return list(users_with_permission(codename=codename)), []
     holder = event.case.holder
-    return ([holder] if holder is not None else []), []
+    # Nobody is told about their own action.
+    if holder is None or holder.pk == event.actor_id:
+        return [], []
+    return [holder], []
 
 
 def case_event_notify(*, event: CaseEvent) -> None:
