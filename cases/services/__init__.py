@@ -2,7 +2,8 @@
 
 Each action: ``@transaction.atomic`` → lock the case row and re-check its state (CaseConflict) →
 the transition's permission (CasePermissionDenied) and conditions (CaseValidationError) → the
-transition → save → history row → quota ledger → notification enqueued after commit.
+transition → save → history row (and audit trail) → quota ledger → a notice in the outbox, which a
+worker delivers after commit.
 """
 
 from cases.services.claims import claim_approve, claim_pay
