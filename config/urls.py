@@ -23,3 +23,5 @@ urlpatterns = [
     path("reports/", include("sla.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler404 = "config.errors.not_found"
