@@ -13,8 +13,9 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Case as DbCase
+from django.db.models import Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from cases.models import Case, CaseState
@@ -25,6 +26,8 @@ from sla.models import REVIEW_RUNNING, SLA_RUNNING, Reminder, ReminderKind, Work
 from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, workdays_between
 
 log = logging.getLogger(__name__)
+# Rows per INSERT: a first sweep over a large backlog stays a handful of statements.
+WRITE_BATCH = 10_000
 
 PROVIDER_STATES = {CaseState.DISPATCHED, CaseState.ACCEPTED}
 # Reminder messages handed to one delivery task.
@@ -52,15 +55,33 @@ def _kind(deadline: date, today: date, *, review: bool) -> str:
     return ReminderKind.REVIEW_DUE_SOON if review else ReminderKind.DUE_SOON
 
 
+def _not_reminded(today: date, *, review: bool) -> Q:
+    """No reminder yet of this case's kind for its current deadline.
+
+    Every five minutes the sweep meets the same late cases again; skipping them in the read (one
+    probe of the reminders' unique index per case) keeps a sweep over a backlog of tens of
+    thousands of late cases to a few queries and no writes. The unique constraint still decides
+    a race between two sweeps."""
+    due = "review_due" if review else "sla_deadline_due"
+    late = ReminderKind.REVIEW_BREACHED if review else ReminderKind.BREACHED
+    soon = ReminderKind.REVIEW_DUE_SOON if review else ReminderKind.DUE_SOON
+    kind = DbCase(When(deadline__lt=today, then=Value(late)), default=Value(soon))
+    return ~Exists(Reminder.objects.filter(case=OuterRef("pk"), deadline=OuterRef(due), kind=kind))
+
+
 def _candidates(today: date, horizon: date | None) -> list[dict]:
     """Open cases due by ``horizon`` (or already late when the horizon is unknown): two queries."""
     limit = horizon or today - timedelta(days=1)
     fields = ("id", "number", "state", "holder_id", "provider_id", "provider__contact_email", "service__name")
-    sla_rows = Case.objects.filter(
-        state__in=SLA_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit
-    ).values(*fields, due=F("sla_deadline_due"))
-    review_rows = Case.objects.filter(state__in=REVIEW_RUNNING, review_due__lte=limit).values(
-        *fields, due=F("review_due")
+    sla_rows = (
+        Case.objects.filter(state__in=SLA_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit)
+        .filter(_not_reminded(today, review=False))
+        .values(*fields, due=F("sla_deadline_due"))
+    )
+    review_rows = (
+        Case.objects.filter(state__in=REVIEW_RUNNING, review_due__lte=limit)
+        .filter(_not_reminded(today, review=True))
+        .values(*fields, due=F("review_due"))
     )
     rows = [{**row, "review": False} for row in sla_rows]
     rows += [{**row, "review": True} for row in review_rows]
@@ -79,7 +100,7 @@ def _reminders_insert(rows: list[dict], batch: uuid.UUID) -> list[Reminder]:
     Reminder.objects.bulk_create(
         [Reminder(case_id=r["id"], kind=r["kind"], deadline=r["due"], batch=batch, created_at=now) for r in rows],
         ignore_conflicts=True,
-        batch_size=1000,
+        batch_size=WRITE_BATCH,
     )
     return list(Reminder.objects.filter(batch=batch))
 
@@ -142,7 +163,7 @@ def _messages_write(reminders: list[Reminder], rows: list[dict]) -> int:
         keys[key] = reminder
         row = by_key[(reminder.case_id, reminder.kind, reminder.deadline)]
         messages.append(OutboxMessage(topic="notify", payload=_payload(row, members, contacts), dedupe_key=key))
-    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=WRITE_BATCH)
     message_ids = []
     for key, message_id in OutboxMessage.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", "id"):
         keys[key].message_id = message_id
@@ -150,8 +171,20 @@ def _messages_write(reminders: list[Reminder], rows: list[dict]) -> int:
     # Workers take the messages in batches: ten thousand reminders are a few dozen tasks, not ten thousand.
     for start in range(0, len(message_ids), KICK_BATCH):
         transaction.on_commit(partial(outbox_kick_batch, message_ids=message_ids[start : start + KICK_BATCH]))
-    Reminder.objects.bulk_update(reminders, ["message"], batch_size=1000)
+    _reminders_link(reminders[0].batch)
     return len(messages)
+
+
+def _reminders_link(batch: uuid.UUID) -> None:
+    """Point this sweep's reminders at their messages in one statement, matched by dedupe key
+    (``reminder_dedupe_key``): a bulk_update of tens of thousands of rows is a CASE per row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sla_reminder r SET message_id = m.id FROM notifications_outboxmessage m"
+            " WHERE r.batch = %s AND m.dedupe_key = 'reminder:' || r.case_id || ':' || r.kind || ':'"
+            " || to_char(r.deadline, 'YYYY-MM-DD')",
+            [batch],
+        )
 
 
 @transaction.atomic
