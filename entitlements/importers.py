@@ -218,8 +218,45 @@ def _field_of(error: ValidationError) -> tuple[str, str]:
     return "row", "；".join(error.messages)
 
 
+def _enrollment_key(row: dict) -> tuple:
+    return tuple(
+        (row.get(name) or "").strip() for name in ("policy_no", "edition_series", "edition_plan", "edition_tier")
+    )
+
+
+def _family_key(row: dict) -> tuple:
+    names = ("insured_id_number", "policy_no", "edition_series", "edition_plan", "edition_tier", "member_id_number")
+    return tuple((row.get(name) or "").strip().upper() for name in names)
+
+
+def _duplicates(rows: list[tuple[int, dict]], key: Callable[[dict], tuple]) -> dict[int, RowError]:
+    """Rows that say the same thing twice in one file, by line.
+
+    An exact repeat is ignored after its first line; rows with the same key but different content
+    contradict each other, and none of them is imported — the feed must say which one is right."""
+    seen: dict[tuple, list[tuple[int, dict]]] = {}
+    for line, row in rows:
+        seen.setdefault(key(row), []).append((line, row))
+    errors: dict[int, RowError] = {}
+    for group in (g for g in seen.values() if len(g) > 1):
+        lines = [line for line, _ in group]
+        contents = {tuple(sorted((k, (v or "").strip()) for k, v in row.items() if k)) for _, row in group}
+        if len(contents) == 1:
+            for line in lines[1:]:
+                errors[line] = RowError(line, "row", f"与第{lines[0]}行完全重复，已忽略")
+            continue
+        for line in lines:
+            others = "、".join(str(other) for other in lines if other != line)
+            errors[line] = RowError(line, "row", f"与第{others}行是同一记录但内容不同，均未导入")
+    return errors
+
+
 def _run(
-    stream: Iterable[str], columns: tuple[str, ...], handle: Callable[[dict], Any], state: Callable[[dict], Any]
+    stream: Iterable[str],
+    columns: tuple[str, ...],
+    handle: Callable[[dict], Any],
+    state: Callable[[dict], Any],
+    key: Callable[[dict], tuple],
 ) -> ImportReport:
     report = ImportReport()
     reader = csv.DictReader(stream)
@@ -229,8 +266,13 @@ def _run(
         report.errors.append(RowError(1, "、".join(missing), "表头缺少这些列"))
         return report
     reader.fieldnames = header
-    for row in reader:
-        _import_row(report, reader.line_num, row, handle, state)
+    rows = [(reader.line_num, row) for row in reader]
+    duplicates = _duplicates(rows, key)
+    for line, row in rows:
+        if line in duplicates:
+            report.errors.append(duplicates[line])
+            continue
+        _import_row(report, line, row, handle, state)
     return report
 
 
@@ -256,9 +298,9 @@ def _import_row(report: ImportReport, line: int, row: dict, handle, state) -> No
 
 def enrollments_import(*, stream: Iterable[str]) -> ImportReport:
     """Import ``import_enrollments`` CSV lines (header included)."""
-    return _run(stream, ENROLLMENT_COLUMNS, _enrollment_row, _enrollment_state)
+    return _run(stream, ENROLLMENT_COLUMNS, _enrollment_row, _enrollment_state, _enrollment_key)
 
 
 def family_import(*, stream: Iterable[str]) -> ImportReport:
     """Import ``import_family`` CSV lines (header included)."""
-    return _run(stream, FAMILY_COLUMNS, _family_row, _family_state)
+    return _run(stream, FAMILY_COLUMNS, _family_row, _family_state, _family_key)
