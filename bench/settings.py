@@ -1,0 +1,10 @@
+"""Settings for the benchmark server only: the product's settings plus the floor endpoint's URLs.
+
+Never used in production; ``bench/run.py`` starts gunicorn with it to compare case submission
+with an endpoint that does nothing but insert one row in one transaction.
+"""
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.urls"
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
