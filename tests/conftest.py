@@ -25,3 +25,15 @@ def _catalog_present(request):
 
     if not Service.objects.exists():
         catalog_load()
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process for a unit test of their effect. The Celery app reads Django
+    settings once, so overriding CELERY_TASK_ALWAYS_EAGER in a test would be silently ignored."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

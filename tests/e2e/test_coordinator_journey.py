@@ -16,11 +16,10 @@ from workdays.calendar import calendar_invalidate, sub_workdays
 
 
 @pytest.fixture
-def journey_data(settings):
+def journey_data(celery_eager):
     from workdays.models import CalendarYear
     from workdays.services import calendar_sync
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     if not CalendarYear.objects.exists():
         calendar_sync()
     calendar_invalidate()

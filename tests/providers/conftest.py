@@ -40,7 +40,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def workday_calendar(request, settings, tmp_path):
     """The PRC working-day calendar from the library, a private media root, eager Celery."""
     settings.MEDIA_ROOT = tmp_path / "private-media"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    request.getfixturevalue("celery_eager")
     # Test users' passwords need no protection; the production hasher costs half a second per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     marker = request.node.get_closest_marker("django_db")
