@@ -84,3 +84,19 @@ class DatabaseUnavailableMiddleware:
             return None
         log.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
         return unavailable_response(request)
+
+
+class UnstorableQueryMiddleware:
+    """A query string carrying a NUL character (``%00``) answers 400: no filter can match it, and
+    PostgreSQL refuses it inside a query, which would otherwise surface as a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
+            detail = "查询参数包含 NUL 字符"
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": detail}, status=400)
+            return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

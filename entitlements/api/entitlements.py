@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import status
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 
 from audit.services import audit_record
 from entitlements.models import Person
-from entitlements.models.people import normalize_id_number
+from entitlements.models.people import normalize_id_number, validate_id_number
 from entitlements.selectors import entitlement_inquiry
 
 
@@ -35,6 +36,11 @@ def entitlements_view(request: Request) -> Response:
     id_number = (request.query_params.get("id_number") or "").strip()
     if not id_number:
         return Response({"id_number": ["必填"]}, status=status.HTTP_400_BAD_REQUEST)
+    try:
+        # A malformed number (a NUL byte among them) is the caller's mistake, not a database error.
+        validate_id_number(id_number)
+    except ValidationError as exc:
+        return Response({"id_number": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
     on = _day(request.query_params.get("on"))
     if on is None:
         return Response({"on": ["日期无效，应为 YYYY-MM-DD"]}, status=status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,34 @@
+"""Request text PostgreSQL cannot store is refused at the door as a 400, not found out as a 500.
+
+A NUL character or a lone UTF-16 surrogate (both valid JSON escapes, ``\\u0000`` and ``\\udafd``)
+would otherwise travel through validation into a query, where psycopg refuses it.
+"""
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+UNSTORABLE = "请求内容包含无法保存的字符（NUL 或无效的 Unicode 字符）"
+
+
+def storable(value) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(storable(k) and storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable(item) for item in value)
+    return True
+
+
+class StorableJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if not storable(data):
+            raise ParseError(UNSTORABLE)
+        return data
