@@ -4,6 +4,7 @@ and no response that contradicts the schema. Bounded (MAX_EXAMPLES per operation
 
 import contextlib
 import datetime
+import os
 
 import pytest
 import schemathesis
@@ -24,7 +25,7 @@ from tests.factories.cases import CaseFactory, UserFactory, role_user
 from tests.factories.entitlements import EnrollmentFactory, PolicyFactory
 from tests.factories.providers import ProviderFactory, ProviderMemberFactory
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance, status_code_conformance]
 
 
