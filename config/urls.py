@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 admin.site.site_header = "太保蓝本 绿通服务工作台"
 admin.site.site_title = "太保蓝本绿通服务工作台"
@@ -18,7 +18,7 @@ urlpatterns = [
     path("api/v1/provider/", include("providers.api.urls")),
     path("board/", include("providers.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("sla.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,53 @@
+"""Hardening a careful insurer expects: deploy checks, a content security policy, per-token API limits."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rest_framework.throttling import UserRateThrottle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG",)}
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="p" * 20 + "-production-like-secret-key-with-enough-length-and-variety-123",
+        ALLOWED_HOSTS="desk.insurer.example",
+        LANBEN_VAR_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_pages_forbid_inline_script_and_foreign_frames(client):
+    policy = client.get("/admin/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'self'" in policy
+    assert "object-src 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_a_token_that_floods_the_api_is_slowed_down(api_client, django_user_model, monkeypatch):
+    from django.core.cache import cache
+
+    cache.clear()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "3/min"})
+    user = django_user_model.objects.create_user("integration", password="a-long-password-1")
+    api_client.force_authenticate(user)
+    answers = [api_client.get("/api/v1/catalog").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    other = django_user_model.objects.create_user("another-integration", password="a-long-password-2")
+    api_client.force_authenticate(other)
+    assert api_client.get("/api/v1/catalog").status_code == 200
