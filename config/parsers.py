@@ -5,7 +5,7 @@ would otherwise travel through validation into a query, where psycopg refuses it
 """
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 UNSTORABLE = "请求内容包含无法保存的字符（NUL 或无效的 Unicode 字符）"
 
@@ -23,6 +23,8 @@ def storable(value) -> bool:
         return all(storable(k) and storable(v) for k, v in value.items())
     if isinstance(value, list):
         return all(storable(item) for item in value)
+    if hasattr(value, "lists"):  # a QueryDict of form fields
+        return all(storable(key) and storable(values) for key, values in value.lists())
     return True
 
 
@@ -32,3 +34,19 @@ class StorableJSONParser(JSONParser):
         if not storable(data):
             raise ParseError(UNSTORABLE)
         return data
+
+
+class StorableFormParser(FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if not storable(data):
+            raise ParseError(UNSTORABLE)
+        return data
+
+
+class StorableMultiPartParser(MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        if not storable(parsed.data):
+            raise ParseError(UNSTORABLE)
+        return parsed
