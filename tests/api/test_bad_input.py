@@ -63,3 +63,29 @@ def test_intake_with_a_nul_in_a_code_field_is_a_400(wechat, text):
 def test_a_nul_in_any_api_query_string_is_a_400(staff):
     assert staff.get("/api/v1/catalog", {"q": "a\x00"}).status_code == 400
     assert staff.get("/api/v1/provider/cases", {"state\x00": "x"}).status_code == 400
+
+
+def test_a_nul_in_a_form_encoded_intake_is_a_400(wechat):
+    body = "service=ci%00top3a&city=%1E%C3%A8&beneficiary_id_number=%0C"
+
+    response = wechat.post("/api/v1/cases", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+
+
+def test_an_absurd_page_limit_is_capped_not_a_500(api_client):
+    from django.contrib.auth.models import Permission
+
+    from cases.models import CaseState
+    from tests.factories.cases import CaseFactory
+    from tests.factories.providers import ProviderFactory, ProviderMemberFactory
+
+    member = ProviderMemberFactory(provider=ProviderFactory())
+    member.user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="provider_act"))
+    CaseFactory(state=CaseState.DISPATCHED, provider=member.provider)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=member.user)[0].key}")
+
+    response = api_client.get("/api/v1/provider/cases", {"limit": "1527486057706532633197936640", "offset": "-1"})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
