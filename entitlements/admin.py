@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.services import audit_record
+from audit.services import audit_record, personal_data_reveal
 from entitlements.eligibility import eligibility_explain
 from entitlements.importers import enrollments_import, family_import
 from entitlements.models import (
@@ -65,7 +65,35 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "gender", "birth_date", "masked_id", "masked_phone", "social_insurance"]
     search_fields = ["=id_number", "=phone", "name", "=policies__policy_no"]
     list_filter = ["gender", "social_insurance"]
-    readonly_fields = ["created_at", "updated_at"]
+    # On an existing person the full ID number and phone never appear in the page: they are shown
+    # masked, and a role that needs them reveals them one at a time, each reveal audited.
+    MASKED = ("id_number", "phone")
+    change_form_template = "entitlements/person_change_form.html"
+
+    def get_exclude(self, request, obj=None):
+        return list(self.MASKED) if obj else []
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["created_at", "updated_at"]
+        return ["masked_id", "masked_phone", "created_at", "updated_at"]
+
+    def reveal_view(self, request, object_id):
+        if request.method != "POST":
+            raise PermissionDenied
+        person = self.get_object(request, object_id)
+        field = request.POST.get("field")
+        if person is None or field not in self.MASKED:
+            raise PermissionDenied
+        value = personal_data_reveal(actor=request.user, obj=person, field=field, request=request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{person.name} · 完整{Person._meta.get_field(field).verbose_name}",
+            "opts": self.model._meta,
+            "person": person,
+            "value": value,
+        }
+        return TemplateResponse(request, "entitlements/person_reveal.html", context)
 
     @admin.display(description="身份证号")
     def masked_id(self, obj: Person) -> str:
@@ -79,6 +107,11 @@ class PersonAdmin(admin.ModelAdmin):
         extra = [
             path("inquiry/", self.admin_site.admin_view(self.inquiry_view), name="entitlements_inquiry"),
             path("import/", self.admin_site.admin_view(self.import_view), name="entitlements_import"),
+            path(
+                "<int:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="entitlements_person_reveal",
+            ),
         ]
         return extra + super().get_urls()
 
