@@ -1,5 +1,6 @@
-"""Every endpoint of the served OpenAPI schema, fed schema-generated input with valid tokens: no 5xx
-and no response that contradicts the schema. Bounded (MAX_EXAMPLES per operation) to stay quick in CI.
+"""Every endpoint of the served OpenAPI schema, fed schema-generated input with valid tokens — both
+input the schema allows and input it forbids: no 5xx and no response that contradicts the schema.
+Bounded (MAX_EXAMPLES per operation and mode, SCHEMATHESIS_MAX_EXAMPLES to raise it) to stay quick in CI.
 """
 
 import contextlib
@@ -13,6 +14,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -71,11 +73,11 @@ def caller(path: str) -> str:
     return "staff"
 
 
-def exercise(operation, token: str) -> list[str]:
+def exercise(operation, token: str, mode: GenerationMode) -> list[str]:
     """Run one operation's generated requests; return the failures, each with its reproduction."""
     failures: list[str] = []
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=MAX_EXAMPLES,
         deadline=None,
@@ -86,7 +88,7 @@ def exercise(operation, token: str) -> list[str]:
         try:
             case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
         except (Exception, BaseExceptionGroup) as exc:  # every failed check of one request, in one error
-            failures.append(f"{operation.label}: {exc}")
+            failures.append(f"{operation.label} ({mode.value}): {exc}")
             raise
 
     with contextlib.suppress(Exception, BaseExceptionGroup):  # recorded above, hypothesis' shrunk example last
@@ -96,8 +98,16 @@ def exercise(operation, token: str) -> list[str]:
 
 def test_api_answers_every_generated_request_without_5xx_or_schema_violation(api_schema, tokens):
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    failures = [f for op in operations for f in exercise(op, tokens[caller(op.path)])]
+    failures = [
+        failure
+        for operation in operations
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        for failure in exercise(operation, tokens[caller(operation.path)], mode)
+    ]
 
-    print(f"\nschemathesis: {len(operations)} operations, up to {MAX_EXAMPLES} examples each, {len(failures)} failures")
+    print(
+        f"\nschemathesis: {len(operations)} operations × valid and invalid input, up to {MAX_EXAMPLES} examples"
+        f" each, {len(failures)} failures"
+    )
     assert operations
     assert failures == [], "\n\n".join(failures)
