@@ -117,6 +117,8 @@ class PersonAdmin(admin.ModelAdmin):
 
     def inquiry_view(self, request):
         """权益查询 for intake agents: find a person, show what each beneficiary may still use."""
+        if not request.user.has_perm("entitlements.view_person"):
+            raise PermissionDenied
         form = InquiryForm(request.GET or None)
         context = {**self.admin_site.each_context(request), "title": "权益查询", "form": form, "opts": self.model._meta}
         if form.is_valid():

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +24,16 @@ def _day(text: str | None) -> date | None:
         return None
 
 
+class CanLookUpCustomers(BasePermission):
+    """Entitlements are personal data: only roles that look customers up (intake, review,
+    dispatch, management) may ask — not providers, not catalogue admins."""
+
+    message = "当前角色无权查询客户权益"
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("entitlements.view_person"))
+
+
 @extend_schema(
     summary="权益查询: a person's enrollments, periods, beneficiaries and remaining quota",
     parameters=[
@@ -32,6 +43,7 @@ def _day(text: str | None) -> date | None:
     responses=OpenApiTypes.OBJECT,
 )
 @api_view(["GET"])
+@permission_classes([IsAuthenticated, CanLookUpCustomers])
 def entitlements_view(request: Request) -> Response:
     id_number = (request.query_params.get("id_number") or "").strip()
     if not id_number:

@@ -112,9 +112,25 @@ def test_command_prints_the_json(family, capsys):
     assert json.loads(capsys.readouterr().out)["enrollments"][0]["policy_no"] == enrollment.policy.policy_no
 
 
+def _intake_agent():
+    """A user whose role looks customers up (entitlements are personal data)."""
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user("agent")
+    user.groups.add(Group.objects.get(name="录入客服"))
+    return user
+
+
+def test_api_refuses_a_provider_or_catalogue_user(family, api_client):
+    enrollment, _ = family
+    api_client.force_authenticate(get_user_model().objects.create_user("someone-without-a-role"))
+    response = api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number})
+    assert response.status_code == 403
+
+
 def test_api_returns_the_inquiry_to_an_authenticated_user(family, api_client):
     enrollment, _ = family
-    api_client.force_authenticate(get_user_model().objects.create_user("agent"))
+    api_client.force_authenticate(_intake_agent())
     response = api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number, "on": "2026-11-24"})
     assert response.status_code == 200
     assert response.json() == entitlement_inquiry(person=enrollment.insured, on=ON)
@@ -124,7 +140,7 @@ def test_every_inquiry_is_kept_in_the_audit_trail(family, api_client, admin_clie
     from audit.models import AuditEvent
 
     enrollment, _ = family
-    api_client.force_authenticate(get_user_model().objects.create_user("agent"))
+    api_client.force_authenticate(_intake_agent())
     api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number})
     admin_client.get("/admin/entitlements/person/inquiry/", {"query": enrollment.insured.phone})
     events = AuditEvent.objects.filter(action="entitlements.inquiry", object_id=str(enrollment.insured.pk))
@@ -138,7 +154,7 @@ def test_api_refuses_anonymous_users(family, api_client):
 
 def test_api_names_a_bad_date_and_an_unknown_person(family, api_client):
     enrollment, _ = family
-    api_client.force_authenticate(get_user_model().objects.create_user("agent"))
+    api_client.force_authenticate(_intake_agent())
     bad = api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number, "on": "2026-13-01"})
     assert (bad.status_code, list(bad.json())) == (400, ["on"])
     unknown = api_client.get("/api/v1/entitlements", {"id_number": "11010519491231002X"})
