@@ -294,6 +294,14 @@ class Case(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "created_at"], name="case_queue_idx"),
             models.Index(fields=["state", "provider", "sla_deadline_due"], name="case_board_idx"),
+            # Cases whose service-level clock runs, by deadline: the sweep's candidates and the
+            # board's 已超时 / 即将到期 lists read ~20,000 index entries at a million cases, not the
+            # ~90,000 open ones.
+            models.Index(
+                fields=["sla_deadline_due", "id"],
+                condition=models.Q(state__in=[S.APPROVED, S.DISPATCHED, S.ACCEPTED], sla_stopped_at__isnull=True),
+                name="case_clock_running_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
