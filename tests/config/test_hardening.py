@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
-    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG",)}
+    # The browser tests allow async-unsafe ORM use in this process; production must not inherit that.
+    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(
         DEBUG="false",
         SECRET_KEY="p" * 20 + "-production-like-secret-key-with-enough-length-and-variety-123",
