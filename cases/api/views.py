@@ -1,5 +1,6 @@
 """The intake API for the WeChat back end and case reads; thin: validate, call a service, answer."""
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
@@ -88,10 +89,14 @@ class CaseListCreateView(APIView):
         serializer = CaseIntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            case = case_submit(actor=request.user, channel=Channel.WECHAT, **serializer.submit_arguments())
+            # The answer is read inside the transaction: if the database goes away before it is
+            # read, the case is rolled back with it and the 503 the client gets is the truth.
+            with transaction.atomic():
+                case = case_submit(actor=request.user, channel=Channel.WECHAT, **serializer.submit_arguments())
+                body = CaseSerializer(case).data
         except CaseError as exc:
             return case_error_response(exc)
-        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class CaseDetailView(APIView):
