@@ -37,3 +37,55 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def calendar_and_media(request, settings, tmp_path):
+    """The PRC working-day calendar from the library (synced if a flush emptied it), a private media
+    root per test, and a fast password hasher (test users' passwords need no protection)."""
+    from workdays.calendar import calendar_invalidate
+
+    settings.MEDIA_ROOT = tmp_path / "private-media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    from workdays.models import CalendarYear
+    from workdays.services import calendar_sync
+
+    calendar_invalidate()
+    if not CalendarYear.objects.exists():
+        calendar_sync()
+    calendar_invalidate()
+    yield
+    calendar_invalidate()
+
+
+@pytest.fixture
+def celery_worker_queue():
+    """A real Celery worker (subprocess, solo pool) on the test database and a private queue; tasks
+    sent from the test go to it. Yields the queue name."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from config.celery import app
+
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    queue = f"test-{os.getpid()}-{id(env)}"
+    env["CELERY_TASK_DEFAULT_QUEUE"] = queue
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo", "-l", "WARNING"]
+    worker = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env)
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        worker.terminate()
+        worker.wait(timeout=30)

@@ -6,7 +6,6 @@ from cases.models import DocumentKind
 from cases.services import DocumentUpload
 from tests.factories.cases import pdf_bytes, role_user
 from tests.factories.entitlements import EnrollmentFactory, PolicyFactory
-from workdays.calendar import calendar_invalidate
 
 
 @pytest.fixture(autouse=True)
@@ -21,24 +20,8 @@ def eager_tasks():
 
 
 @pytest.fixture(autouse=True)
-def workday_calendar(request, settings, tmp_path):
-    """The PRC working-day calendar from the library, and a private media root per test."""
-    settings.MEDIA_ROOT = tmp_path / "private-media"
-    # Tests make many users; the production hasher's deliberate slowness buys nothing here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        yield
-        return
-    from workdays.models import CalendarYear
-    from workdays.services import calendar_sync
-
-    calendar_invalidate()
-    if not CalendarYear.objects.exists():
-        calendar_sync()
-    calendar_invalidate()
-    yield
-    calendar_invalidate()
+def workday_calendar(calendar_and_media):
+    """The working-day calendar, a private media root for every test here."""
 
 
 @pytest.fixture

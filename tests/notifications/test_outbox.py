@@ -1,8 +1,5 @@
 """The outbox: a message exists exactly when its change committed, and is delivered exactly once."""
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -114,28 +111,10 @@ def test_inbox_lists_my_notifications_and_marks_them_read(client, coordinator):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_on_redis_delivers_a_committed_message(coordinator, settings):
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    queue = f"test-outbox-{os.getpid()}"
-    env["CELERY_TASK_DEFAULT_QUEUE"] = queue
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo", "-l", "WARNING"],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        from config.celery import app
-
-        app.conf.task_default_queue = queue
-        with transaction.atomic():
-            message = _notify(coordinator)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not Notification.objects.filter(message=message).exists():
-            time.sleep(0.5)
-        assert Notification.objects.filter(message=message).count() == 2
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        app.conf.task_default_queue = "celery"
+def test_a_real_worker_on_redis_delivers_a_committed_message(coordinator, celery_worker_queue):
+    with transaction.atomic():
+        message = _notify(coordinator)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not Notification.objects.filter(message=message).exists():
+        time.sleep(0.5)
+    assert Notification.objects.filter(message=message).count() == 2

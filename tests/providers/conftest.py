@@ -37,25 +37,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def workday_calendar(request, settings, tmp_path):
-    """The PRC working-day calendar from the library, a private media root, eager Celery."""
-    settings.MEDIA_ROOT = tmp_path / "private-media"
-    request.getfixturevalue("celery_eager")
-    # Test users' passwords need no protection; the production hasher costs half a second per user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        yield
-        return
-    from workdays.models import CalendarYear
-    from workdays.services import calendar_sync
-
-    calendar_invalidate()
-    if not CalendarYear.objects.exists():
-        calendar_sync()
-    calendar_invalidate()
-    yield
-    calendar_invalidate()
+def workday_calendar(calendar_and_media, celery_eager):
+    """The working-day calendar, a private media root and eager Celery for every test here."""
 
 
 @pytest.fixture
