@@ -74,8 +74,13 @@ def database_refusing_connections() -> Iterator[None]:
 
 
 def postgres_cluster_command(action: str) -> list[str]:
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
+    """``pg_ctlcluster`` for the cluster serving the test database (found by its port)."""
+    port = str(connection.settings_dict["PORT"] or 5432)
+    listing = subprocess.run(["pg_lsclusters", "--no-header"], check=True, capture_output=True, text=True).stdout
+    for version, cluster, cluster_port, *_ in (line.split() for line in listing.splitlines() if line.strip()):
+        if cluster_port == port:
+            return ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, action]
+    raise RuntimeError(f"no local PostgreSQL cluster listens on port {port}")
 
 
 def wait_for_postgres(timeout: float = 60) -> bool:

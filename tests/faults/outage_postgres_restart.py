@@ -5,6 +5,7 @@ serves again once the server is back, without being restarted.
 This test restarts the PostgreSQL server itself and always starts it again.
 """
 
+import shutil
 import subprocess
 import time
 
@@ -14,7 +15,11 @@ import requests
 from tests.faults.conftest import postgres_cluster_command, report, wait_for_postgres
 from tests.faults.test_database_outage import integrity, submissions_under_outage
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which("pg_ctlcluster") is None, reason="restarting PostgreSQL needs pg_ctlcluster"),
+]
 
 
 def test_postgres_restart_under_intake_load_answers_503_and_resumes(live_server):
