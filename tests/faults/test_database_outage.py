@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 import requests
+from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
@@ -64,6 +65,30 @@ def test_page_request_during_outage_answers_a_short_chinese_page_not_a_traceback
     assert "服务暂时不可用" in response.text and "Traceback" not in response.text
     assert response.headers["Retry-After"] == "30"
     assert browser.get(url, timeout=30).status_code == 200
+
+
+class QueryAfterView:
+    """Stands for any middleware that reads the database after the view (a session being saved)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        get_user_model().objects.exists()
+        return response
+
+
+def test_outage_met_by_a_middleware_after_the_view_is_a_503_too(client, settings):
+    settings.DEBUG = True
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.faults.test_database_outage.QueryAfterView"]
+    client.raise_request_exception = False  # answer as a real server would, not re-raise in the test
+
+    with database_refusing_connections():
+        response = client.get("/api/v1/no-such-endpoint")
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": DETAIL}
 
 
 def _intake_body(enrollment) -> dict:
