@@ -1,0 +1,27 @@
+"""Template helpers of the case pages: how far a deadline is, in working days."""
+
+from datetime import date
+
+from django import template
+from django.utils import timezone
+
+from workdays.calendar import CalendarNotCovered, workdays_between
+
+register = template.Library()
+
+
+@register.filter
+def workdays_left(due: date | None) -> str:
+    """ "（还剩 3 个工作日）", "（今日到期）" or "（已超 2 个工作日）" beside a due date; nothing when the
+    calendar does not cover the dates (never a guess)."""
+    if not due:
+        return ""
+    try:
+        left = workdays_between(timezone.localdate(), due)
+    except CalendarNotCovered:
+        return ""
+    if left > 0:
+        return f"（还剩 {left} 个工作日）"
+    if left == 0:
+        return "（今日到期）"
+    return f"（已超 {-left} 个工作日）"
