@@ -1,9 +1,9 @@
 """OpenAPI schema post-processing: the error answers every endpoint can give, declared once.
 
 Every API view may refuse a request as 400 (field errors), 401 (no or bad token), 403 (not allowed),
-404 (no such object, or nothing under that path) or 503 (database unavailable, from
-config.middleware). Declaring them here keeps clients and contract tests honest without repeating
-the same ``extend_schema`` responses on every view.
+404 (no such object, or nothing under that path), 415 (a body in a format it does not read) or 503
+(database unavailable, from config.middleware). Declaring them here keeps clients and contract
+tests honest without repeating the same ``extend_schema`` responses on every view.
 """
 
 ERROR_DETAIL = {
@@ -23,6 +23,8 @@ STANDARD = {
     "404": ("不存在", ERROR_DETAIL),
     "503": ("服务暂时不可用，请稍后重试（响应头 Retry-After）", ERROR_DETAIL),
 }
+# Requests with a body may also be refused for its format.
+WITH_BODY = {"415": ("请求体格式不受支持（Content-Type）", ERROR_DETAIL)}
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -35,7 +37,8 @@ def add_error_responses(result, generator, request, public):
             if method not in METHODS:
                 continue
             responses = operation.setdefault("responses", {})
-            for code, (description, schema) in STANDARD.items():
+            errors = {**STANDARD, **WITH_BODY} if method in {"post", "put", "patch"} else STANDARD
+            for code, (description, schema) in errors.items():
                 responses.setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": schema}}}
                 )
