@@ -7,7 +7,7 @@ in the past (the clock is moved with time-machine), so histories, quota and due 
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import time_machine
@@ -185,7 +185,7 @@ CHECKLIST = {
 }
 
 
-def _arrangement(cast: Cast, case: Case, provider_user) -> dict:
+def _arrangement(case: Case) -> dict:
     return {
         "hospital": "复旦大学附属中山医院" if case.city == "上海" else f"{case.city}市第一人民医院",
         "department": case.preferred_department or "肿瘤内科",
@@ -222,9 +222,7 @@ def _run(cast: Cast, case: Case | None, plan: dict, current: Step) -> Case | Non
         "await_customer": lambda: case_services.case_await_customer(
             case=case, actor=provider_user, note="需客户确认可就诊时间"
         ),
-        "arrange": lambda: case_services.case_arrange(
-            case=case, actor=provider_user, **_arrangement(cast, case, provider_user)
-        ),
+        "arrange": lambda: case_services.case_arrange(case=case, actor=provider_user, **_arrangement(case)),
         "complete": lambda: case_services.case_complete(case=case, actor=provider_user),
         "close": lambda: case_services.case_close(case=case, actor=users["coordinator"]),
         "claim_approve": lambda: case_services.claim_approve(case=case, actor=users["reviewer"], amount=args["amount"]),
@@ -511,7 +509,3 @@ def demo_clear() -> None:
         for model in (QuotaHold, QuotaBucket, FamilyDesignation, Enrollment, Policy):
             model.objects.all().delete()
         Person.objects.all().delete()
-
-
-def today() -> date:
-    return timezone.localdate()

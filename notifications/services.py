@@ -74,6 +74,28 @@ def outbox_kick_batch(*, message_ids: list[int]) -> None:
         log.warning("broker unavailable; %s outbox messages left for the relay", len(message_ids), exc_info=True)
 
 
+def notify_payload(
+    *,
+    kind: str,
+    subject: str,
+    body: str = "",
+    case_number: str = "",
+    link: str = "",
+    user_ids: Iterable[int] = (),
+    emails: Iterable[str] = (),
+) -> dict:
+    """The payload of a ``notify`` outbox message, for callers that write messages in bulk."""
+    return {
+        "kind": kind,
+        "subject": subject,
+        "body": body,
+        "case_number": case_number,
+        "link": link,
+        "user_ids": sorted(set(user_ids)),
+        "emails": sorted({email for email in emails if email}),
+    }
+
+
 def notify(
     *,
     kind: str,
@@ -86,15 +108,10 @@ def notify(
     dedupe_key: str | None = None,
 ) -> OutboxMessage | None:
     """Tell users (in the portal and by e-mail) and outside addresses (by e-mail) about something."""
-    payload = {
-        "kind": kind,
-        "subject": subject,
-        "body": body,
-        "case_number": case_number,
-        "link": link,
-        "user_ids": sorted({user.pk for user in users if user is not None}),
-        "emails": sorted({email for email in emails if email}),
-    }
+    user_ids = [user.pk for user in users if user is not None]
+    payload = notify_payload(
+        kind=kind, subject=subject, body=body, case_number=case_number, link=link, user_ids=user_ids, emails=emails
+    )
     return outbox_enqueue(topic="notify", payload=payload, dedupe_key=dedupe_key)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseState
 from notifications.models import OutboxMessage
-from notifications.services import outbox_kick_batch
+from notifications.services import notify_payload, outbox_kick_batch
 from providers.models import ProviderContact
 from sla.models import REVIEW_RUNNING, SLA_RUNNING, Reminder, ReminderKind, WorkdayRank, WorkdayRankState
 from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, workdays_between
@@ -126,7 +126,7 @@ def _recipients(rows: list[dict]) -> tuple[dict[str, list[int]], dict[int, list[
 
 
 def _payload(row: dict, members: dict[str, list[int]], contacts: dict[int, list[str]]) -> dict:
-    """The outbox ``notify`` payload (same shape as ``notifications.services.notify`` writes)."""
+    """The outbox ``notify`` payload of one reminder."""
     label, due_label = KIND_TEXT[row["kind"]]
     if row["holder_id"]:
         user_ids = [row["holder_id"]]
@@ -135,15 +135,15 @@ def _payload(row: dict, members: dict[str, list[int]], contacts: dict[int, list[
     emails: list[str] = []
     if row["state"] in PROVIDER_STATES and row["provider_id"]:
         emails = [row["provider__contact_email"], *contacts.get(row["provider_id"], [])]
-    return {
-        "kind": f"sla_{row['kind']}",
-        "subject": f"时效提醒：案件 {row['number']} {label}",
-        "body": f"{row['service__name']}，{due_label} {row['due']:%Y-%m-%d}。",
-        "case_number": row["number"],
-        "link": f"/admin/cases/case/{row['id']}/change/",
-        "user_ids": sorted(set(user_ids)),
-        "emails": sorted({e for e in emails if e}),
-    }
+    return notify_payload(
+        kind=f"sla_{row['kind']}",
+        subject=f"时效提醒：案件 {row['number']} {label}",
+        body=f"{row['service__name']}，{due_label} {row['due']:%Y-%m-%d}。",
+        case_number=row["number"],
+        link=f"/admin/cases/case/{row['id']}/change/",
+        user_ids=user_ids,
+        emails=emails,
+    )
 
 
 def reminder_dedupe_key(*, case_id: int, kind: str, deadline: date) -> str:

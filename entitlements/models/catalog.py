@@ -4,8 +4,6 @@ Loaded from ``entitlements/data/catalog.yaml`` by ``manage.py load_catalog``; ca
 edit it in the admin, and every change is kept by django-simple-history.
 """
 
-from decimal import Decimal
-
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -76,14 +74,6 @@ class Service(models.Model):
     @property
     def needs_medical_review(self) -> bool:
         return self.illness_condition == IllnessCondition.REVIEWED
-
-    @property
-    def is_green_channel(self) -> bool:
-        return self.kind == ServiceKind.GREEN_CHANNEL
-
-    @property
-    def claim_cap(self) -> Decimal | None:
-        return self.max_claim_amount
 
 
 class Edition(models.Model):
