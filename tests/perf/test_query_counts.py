@@ -20,12 +20,18 @@ REVIEWER_URLS = [
     "/admin/cases/case/?queue=dispatched&channel=wechat",
     "/admin/cases/case/?queue=accepted",
     "/admin/cases/case/?queue=all&q=0000",
+    # Pages past the first, one sorted by a column where many rows tie (the channel).
+    "/admin/cases/case/?queue=all&p=4",
+    "/admin/cases/case/?queue=all&o=4&p=3",
+    "/admin/cases/case/?queue=all&service__id__exact=1&enrollment__edition__id__exact=1",
 ]
 BOARD_URLS = [
     "/board/",
     "/board/?sla_status=breached",
     "/board/?provider=1&state=accepted",
     "/board/?city=%E4%B8%8A%E6%B5%B7&o=-deadline",
+    "/board/?page=2",
+    "/board/?o=state&page=2",
 ]
 
 
