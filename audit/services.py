@@ -46,7 +46,7 @@ def _object_fields(obj: models.Model | None) -> dict[str, str]:
     }
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint of its own
 def audit_record(
     *,
     actor: Any = None,

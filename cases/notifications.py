@@ -44,24 +44,24 @@ def _provider_is_next(event: CaseEvent) -> bool:
     return event.transition == "withdraw" and event.from_state in (CaseState.DISPATCHED, CaseState.ACCEPTED)
 
 
-def event_recipients(*, event: CaseEvent) -> tuple[list, list[str]]:
-    """(staff users, outside e-mail addresses) who act next after this event."""
+def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str]]:
+    """(staff user ids, outside e-mail addresses) of those who act next after this event."""
     if _provider_is_next(event):
         return [], _provider_addresses(event)
     codename = NEXT_ACTOR_PERMISSION.get(event.transition)
     if codename:
-        return list(users_with_permission(codename=codename)), []
-    holder = event.case.holder
+        return list(users_with_permission(codename=codename).values_list("pk", flat=True)), []
+    holder_id = event.case.holder_id
     # Nobody is told about their own action.
-    if holder is None or holder.pk == event.actor_id:
+    if holder_id is None or holder_id == event.actor_id:
         return [], []
-    return [holder], []
+    return [holder_id], []
 
 
 def case_event_notify(*, event: CaseEvent) -> None:
     """Put the notice of one event in the outbox (once per event, however often this is called)."""
-    users, emails = event_recipients(event=event)
-    if not users and not emails:
+    user_ids, emails = event_recipients(event=event)
+    if not user_ids and not emails:
         return
     case = event.case
     state = event.get_to_state_display() or event.get_kind_display()
@@ -74,7 +74,7 @@ def case_event_notify(*, event: CaseEvent) -> None:
         body="\n".join(lines),
         case_number=case.number,
         link=reverse("admin:cases_case_change", args=[case.pk]),
-        users=users,
+        user_ids=user_ids,
         emails=emails,
         dedupe_key=f"case-event:{event.pk}",
     )

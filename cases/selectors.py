@@ -1,7 +1,6 @@
 """Reads of the cases app: who may see a case, the review queue, the timeline, the actions offered."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
 from cases.models import Case, CaseEvent
@@ -88,16 +87,12 @@ def case_available_actions(*, case: Case, user) -> list[str]:
 
 
 def users_with_permission(*, codename: str) -> QuerySet:
-    """Active users holding a cases permission directly or through a group (superusers excluded)."""
-    perm = Permission.objects.filter(content_type__app_label="cases", codename=codename).first()
-    if perm is None:
-        return get_user_model().objects.none()
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(user_permissions=perm) | Q(groups__permissions=perm))
-        .distinct()
-    )
+    """Active users holding a cases permission directly or through a group (superusers excluded).
+
+    One query: the permission is matched by its natural key inside the join, not looked up first."""
+    direct = Q(user_permissions__content_type__app_label="cases", user_permissions__codename=codename)
+    grouped = Q(groups__permissions__content_type__app_label="cases", groups__permissions__codename=codename)
+    return get_user_model().objects.filter(is_active=True).filter(direct | grouped).distinct()
 
 
 def review_hints(*, case: Case) -> dict[str, str]:

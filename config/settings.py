@@ -121,7 +121,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # share office gateways, and one mistyping colleague must not lock out the floor.
 AUTHENTICATION_BACKENDS = [
     "audit.backends.ThrottledLoginBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "audit.backends.PermissionBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))

@@ -1,5 +1,6 @@
 """Writing to the outbox, and delivering what it holds exactly once."""
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -7,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -36,6 +37,12 @@ def outbox_handler(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
+INSERT_ONCE_SQL = (
+    "INSERT INTO notifications_outboxmessage (topic, payload, dedupe_key, created_at, attempts, last_error)"
+    " VALUES (%s, %s::jsonb, %s, %s, 0, '') ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+)
+
+
 def outbox_enqueue(*, topic: str, payload: dict, dedupe_key: str | None = None) -> OutboxMessage | None:
     """Record a message in the caller's transaction and ask a worker for it once that commits.
 
@@ -43,15 +50,31 @@ def outbox_enqueue(*, topic: str, payload: dict, dedupe_key: str | None = None) 
     reminders stay once per case × kind × deadline however many sweeps run.
     """
     if dedupe_key is not None:
-        try:
-            with transaction.atomic():
-                message = OutboxMessage.objects.create(topic=topic, payload=payload, dedupe_key=dedupe_key)
-        except IntegrityError:
+        message = _create_once(topic=topic, payload=payload, dedupe_key=dedupe_key)
+        if message is None:
             return None
     else:
         message = OutboxMessage.objects.create(topic=topic, payload=payload)
     transaction.on_commit(lambda: outbox_kick(message_id=message.pk))
     return message
+
+
+def _create_once(*, topic: str, payload: dict, dedupe_key: str) -> OutboxMessage | None:
+    """Insert unless a message with the key exists. On PostgreSQL one ``INSERT … ON CONFLICT DO
+    NOTHING`` (no savepoint round trips on every case event); elsewhere a savepoint catches the clash."""
+    if connection.vendor != "postgresql":
+        try:
+            with transaction.atomic():
+                return OutboxMessage.objects.create(topic=topic, payload=payload, dedupe_key=dedupe_key)
+        except IntegrityError:
+            return None
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_ONCE_SQL, [topic, json.dumps(payload), dedupe_key, created_at])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return OutboxMessage(pk=row[0], topic=topic, payload=payload, dedupe_key=dedupe_key, created_at=created_at)
 
 
 def outbox_kick(*, message_id: int) -> None:
@@ -104,11 +127,13 @@ def notify(
     case_number: str = "",
     link: str = "",
     users: Iterable = (),
+    user_ids: Iterable[int] = (),
     emails: Iterable[str] = (),
     dedupe_key: str | None = None,
 ) -> OutboxMessage | None:
-    """Tell users (in the portal and by e-mail) and outside addresses (by e-mail) about something."""
-    user_ids = [user.pk for user in users if user is not None]
+    """Tell users (in the portal and by e-mail) and outside addresses (by e-mail) about something.
+    Recipients are users or their ids (both may be given)."""
+    user_ids = [*user_ids, *(user.pk for user in users if user is not None)]
     payload = notify_payload(
         kind=kind, subject=subject, body=body, case_number=case_number, link=link, user_ids=user_ids, emails=emails
     )

@@ -32,7 +32,8 @@ class CaseIntakeSerializer(serializers.Serializer):
         slug_field="code", queryset=Service.objects.exclude(kind=ServiceKind.USAGE), help_text="服务项目代码"
     )
     enrollment = serializers.PrimaryKeyRelatedField(
-        queryset=Enrollment.objects.all(),
+        # The policy and edition are read by every entitlement check of the submission.
+        queryset=Enrollment.objects.select_related("policy", "edition"),
         required=False,
         allow_null=True,
         help_text="使用的权益；留空由系统选择有余量的权益",

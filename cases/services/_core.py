@@ -2,15 +2,17 @@
 save, history, notification after commit."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import sla
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
-from cases.models import Case, CaseEvent, CaseState
+from cases.models import REVIEW_DECISIONS, Case, CaseEvent, CaseState
 from cases.notifications import case_event_notify
 
 User = AbstractBaseUser
@@ -96,28 +98,35 @@ def event_record(
     kind: str = CaseEvent.Kind.TRANSITION,
     transition: str = "",
     from_state: str = "",
+    to_state: str | None = None,
     note: str = "",
     extra: dict | None = None,
     notify: bool = False,
+    at: datetime | None = None,
 ) -> CaseEvent:
+    """One history row (and, for a transition, its audit row). ``to_state`` defaults to the case's
+    state; it is given when one save took the case through two transitions."""
+    moved = kind == CaseEvent.Kind.TRANSITION
+    to_state = (case.state if to_state is None else to_state) if moved else ""
     event = CaseEvent.objects.create(
         case=case,
         actor=actor,
+        at=at or timezone.now(),
         kind=kind,
         transition=transition,
         from_state=from_state,
-        to_state=case.state if kind == CaseEvent.Kind.TRANSITION else "",
+        to_state=to_state,
         note=note,
         extra=extra or {},
     )
-    if kind == CaseEvent.Kind.TRANSITION:
+    if moved:
         label = ACTION_LABELS.get(transition, transition)
         audit_record(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=case,
-            summary=f"{label}：{state_label(from_state)} → {case.get_state_display()}",
-            extra={"transition": transition, "from": from_state, "to": case.state, "event_id": event.pk},
+            summary=f"{label}：{state_label(from_state)} → {state_label(to_state)}",
+            extra={"transition": transition, "from": from_state, "to": to_state, "event_id": event.pk},
         )
     if notify:
         case_event_notify(event=event)
@@ -153,8 +162,17 @@ def transition_run(
     getattr(locked, name)(**(arguments or {}))
     result = clocks(locked) if clocks else sla.ClockResult()
     locked.save()
+    # A review decision is recorded at the moment the transition stamped on the case (reviewed_at).
+    decided = from_state == CaseState.IN_REVIEW and locked.state in REVIEW_DECISIONS
     event = event_record(
-        case=locked, actor=actor, transition=name, from_state=from_state, note=note, extra=extra, notify=True
+        case=locked,
+        actor=actor,
+        transition=name,
+        from_state=from_state,
+        note=note,
+        extra=extra,
+        notify=True,
+        at=locked.reviewed_at if decided else None,
     )
     warnings_record(case=locked, result=result)
     return locked, event

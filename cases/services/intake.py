@@ -207,25 +207,37 @@ def case_submit(
     transition_check(case=case, actor=actor, name="submit")
     case.submit(on_date=on)
     case.quota_hold = _hold(case, on)
-    result = sla.review_recompute(case)
-    case.save()
-    event_record(case=case, actor=actor, transition="submit", from_state=CaseState.NEW, note=note, notify=True)
+    if case.needs_review:
+        result = sla.review_recompute(case)
+        case.save()
+        event_record(case=case, actor=actor, transition="submit", from_state=CaseState.NEW, note=note, notify=True)
+    else:
+        # Accepted at once (skip_review): the case is written once, in its final state, and its
+        # history still shows both steps. Only the coordinators who dispatch it are told.
+        transition_check(case=case, actor=actor, name="skip_review")
+        case.skip_review(on_date=on)
+        result = sla.sla_recompute(case)
+        case.save()
+        event_record(
+            case=case,
+            actor=actor,
+            transition="submit",
+            from_state=CaseState.NEW,
+            to_state=CaseState.SUBMITTED,
+            note=note,
+        )
     warnings_record(case=case, result=result)
     for document in checked:
         document_store(case=case, actor=actor, checked=document)
     if not case.needs_review:
-        case = _skip_review(case=case, actor=actor, on=on)
-    return case
-
-
-def _skip_review(*, case: Case, actor: User, on: date) -> Case:
-    def clocks(locked: Case) -> sla.ClockResult:
-        locked.review_due = None
-        return sla.sla_recompute(locked)
-
-    case, _ = transition_run(
-        case=case, actor=actor, name="skip_review", arguments={"on_date": on}, note="无需医学审核", clocks=clocks
-    )
+        event_record(
+            case=case,
+            actor=actor,
+            transition="skip_review",
+            from_state=CaseState.SUBMITTED,
+            note="无需医学审核",
+            notify=True,
+        )
     return case
 
 

@@ -19,11 +19,21 @@ def _nextval(name: str) -> int:
         return cursor.fetchone()[0]
 
 
+# Years whose sequence this process has already used: their ``nextval`` needs no savepoint.
+_KNOWN_SEQUENCES: set[tuple[str, int]] = set()
+
+
 def _sequence_next(year: int) -> int:
     name = f"cases_number_{year}"
+    known = (connection.settings_dict["NAME"], year)
+    if known in _KNOWN_SEQUENCES:
+        return _nextval(name)
     try:
         with transaction.atomic():
-            return _nextval(name)
+            serial = _nextval(name)
+        # Remembered once committed: a sequence created by a transaction that rolls back is gone.
+        transaction.on_commit(lambda: _KNOWN_SEQUENCES.add(known))
+        return serial
     except ProgrammingError:
         pass  # the year's first case: create its sequence
     try:

@@ -7,7 +7,7 @@ constraint backs the lock up in the database itself.
 
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from entitlements.errors import EntitlementError, QuotaStateError
@@ -30,6 +30,40 @@ def _bucket_locked(enrollment: Enrollment, beneficiary: Person, service: Service
     return QuotaBucket.objects.select_for_update().get(**key)
 
 
+# Create the bucket holding one unit, or take one more unit of it if the limit allows: one
+# statement, atomic under concurrency (the conflicting row is locked while the WHERE is checked).
+TAKE_SQL = """
+INSERT INTO entitlements_quotabucket AS b
+    (enrollment_id, beneficiary_id, service_id, period_start, period_end, "limit", held, used, updated_at)
+VALUES (%s, %s, %s, %s, %s, %s, 1, 0, %s)
+ON CONFLICT (enrollment_id, beneficiary_id, service_id, period_start) DO UPDATE
+    SET "limit" = EXCLUDED."limit", held = b.held + 1, updated_at = EXCLUDED.updated_at
+    WHERE EXCLUDED."limit" IS NULL OR b.held + b.used < EXCLUDED."limit"
+RETURNING b.id, b.period_end, b.held, b.used
+"""
+
+
+def _bucket_take(enrollment: Enrollment, beneficiary: Person, service: Service, resolved: Resolved) -> QuotaBucket:
+    """PostgreSQL: hold one unit in a single upsert; the bucket as it is after the hold."""
+    key = {"enrollment": enrollment, "beneficiary": beneficiary, "service": service}
+    values = [enrollment.pk, beneficiary.pk, service.pk, resolved.period_start, resolved.period_end, resolved.limit]
+    with connection.cursor() as cursor:
+        cursor.execute(TAKE_SQL, [*values, timezone.now()])
+        row = cursor.fetchone()
+    if row is None:  # the limit is reached: the conflicting row stays locked until we roll back
+        raise _exhausted(service, resolved, QuotaBucket.objects.get(**key, period_start=resolved.period_start))
+    pk, period_end, held, used = row
+    return QuotaBucket(
+        pk=pk,
+        **key,
+        period_start=resolved.period_start,
+        period_end=period_end,
+        limit=resolved.limit,
+        held=held,
+        used=used,
+    )
+
+
 def _exhausted(service: Service, resolved: Resolved, bucket: QuotaBucket) -> EntitlementError:
     held = f"，其中{bucket.held}次正在办理" if bucket.held else ""
     return EntitlementError(
@@ -49,12 +83,15 @@ def quota_hold(
     Raises EntitlementError (exhausted, outside_period, not_in_edition, family_barred, …).
     """
     resolved = resolve(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on)
-    bucket = _bucket_locked(enrollment, beneficiary, service, resolved)
-    if resolved.limit is not None and bucket.held + bucket.used >= resolved.limit:
-        raise _exhausted(service, resolved, bucket)
-    bucket.limit = resolved.limit
-    bucket.held += 1
-    bucket.save(update_fields=["limit", "held", "updated_at"])
+    if connection.vendor == "postgresql" and (resolved.limit is None or resolved.limit > 0):
+        bucket = _bucket_take(enrollment, beneficiary, service, resolved)
+    else:
+        bucket = _bucket_locked(enrollment, beneficiary, service, resolved)
+        if resolved.limit is not None and bucket.held + bucket.used >= resolved.limit:
+            raise _exhausted(service, resolved, bucket)
+        bucket.limit = resolved.limit
+        bucket.held += 1
+        bucket.save(update_fields=["limit", "held", "updated_at"])
     return QuotaHold.objects.create(
         bucket=bucket,
         enrollment=enrollment,

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import close_old_connections, connection, transaction
 
 from cases.errors import CaseConflict
 from cases.models import Case, CaseState
@@ -79,3 +79,23 @@ def test_concurrent_submissions_never_share_a_case_number(intake, enroll, medica
         thread.join()
 
     assert len(numbers) == len(set(numbers)) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_year_whose_first_submission_rolled_back_still_numbers_cases():
+    """The first case of a year creates its sequence; if that submission is refused and rolled back,
+    the sequence goes with it, and the next submission must create it again rather than fail."""
+    from cases.services import numbers
+
+    year = numbers.local_today().year
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SEQUENCE IF EXISTS cases_number_{year}")
+    numbers._KNOWN_SEQUENCES.clear()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        numbers.case_number_next()
+        numbers.case_number_next()
+        raise RuntimeError("refused after the number was drawn")
+
+    assert numbers.case_number_next() == f"LB-{year}-000001"
+    assert numbers.case_number_next() == f"LB-{year}-000002"

@@ -2,8 +2,10 @@
 customer's personal data, never for an action that was refused, never lost to a broker outage."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 
+from audit.roles import REVIEWER
 from cases.errors import CaseConflict, CasePermissionDenied
 from cases.models import CaseState
 from cases.services import case_dispatch, case_start_review, review_approve, review_return
@@ -11,6 +13,7 @@ from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_deliver
 from providers.models import ProviderContact
 from tests.cases.conftest import CHECKLIST_ALL
+from tests.factories.cases import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +96,25 @@ def test_a_broker_outage_never_undoes_or_breaks_a_decision(
 
     assert case.state == CaseState.RETURNED
     assert _messages(case, "case.return_to_applicant").get().delivered_at is None  # left for the relay
+
+
+def test_a_case_accepted_at_once_tells_the_coordinators_not_the_reviewers(submit, enroll, reviewer, coordinator):
+    case = submit(enroll("2021-pro"), "escort", documents=[])
+
+    assert case.state == "approved"
+    assert not _messages(case, "case.submit").exists()  # nothing for reviewers to do
+    message = _messages(case, "case.skip_review").get()
+    assert message.payload["user_ids"] == [coordinator.pk]
+    assert reviewer.pk not in message.payload["user_ids"]
+
+
+def test_a_case_awaiting_review_tells_every_reviewer_once(submit, enrollment_2023_pro, reviewer, coordinator):
+    second = UserFactory(username="reviewer-2")  # a reviewer by role group, not by direct permissions
+    second.groups.add(Group.objects.get(name=REVIEWER.name))
+    UserFactory(username="reviewer-left", is_active=False).groups.add(Group.objects.get(name=REVIEWER.name))
+
+    case = submit(enrollment_2023_pro)
+
+    message = _messages(case, "case.submit").get()
+    assert message.payload["user_ids"] == sorted([reviewer.pk, second.pk])
+    assert coordinator.pk not in message.payload["user_ids"]

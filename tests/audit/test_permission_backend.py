@@ -1,0 +1,39 @@
+"""Permissions are read in one query per request; the answer is the stock backend's."""
+
+import pytest
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audit.roles import COORDINATOR
+from tests.factories.cases import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)  # no permission cache
+
+
+def test_direct_and_group_permissions_are_both_held_after_one_query():
+    user = UserFactory(username="mixed")
+    user.groups.add(Group.objects.get(name=COORDINATOR.name))
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="pay_claim"))
+    user = _fresh(user)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert user.has_perm("cases.dispatch_case")  # from the group
+        assert user.has_perm("cases.pay_claim")  # given directly
+        assert not user.has_perm("cases.review_case")
+    assert len(queries) == 1
+    assert user.get_all_permissions() == ModelBackend().get_all_permissions(_fresh(user))
+
+
+def test_inactive_users_hold_nothing_and_superusers_hold_everything():
+    inactive = UserFactory(username="gone", is_active=False)
+    inactive.groups.add(Group.objects.get(name=COORDINATOR.name))
+    boss = UserFactory(username="root", is_superuser=True)
+
+    assert not _fresh(inactive).has_perm("cases.dispatch_case")
+    assert _fresh(boss).get_all_permissions() == ModelBackend().get_all_permissions(_fresh(boss))
