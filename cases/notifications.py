@@ -8,7 +8,6 @@ one never does. Delivery — in-app notice and e-mail — happens in a worker.
 from django.urls import reverse
 
 from cases.models import CaseEvent, CaseState
-from cases.selectors import users_with_permission
 from notifications.services import notify
 from providers.models import ProviderContact
 
@@ -44,24 +43,25 @@ def _provider_is_next(event: CaseEvent) -> bool:
     return event.transition == "withdraw" and event.from_state in (CaseState.DISPATCHED, CaseState.ACCEPTED)
 
 
-def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str]]:
-    """(staff user ids, outside e-mail addresses) of those who act next after this event."""
+def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str], str]:
+    """(staff user ids, outside e-mail addresses, role permission) of those who act next after this
+    event. A role's members are looked up when the notice is delivered, not in the transition."""
     if _provider_is_next(event):
-        return [], _provider_addresses(event)
+        return [], _provider_addresses(event), ""
     codename = NEXT_ACTOR_PERMISSION.get(event.transition)
     if codename:
-        return list(users_with_permission(codename=codename).values_list("pk", flat=True)), []
+        return [], [], f"cases.{codename}"
     holder_id = event.case.holder_id
     # Nobody is told about their own action.
     if holder_id is None or holder_id == event.actor_id:
-        return [], []
-    return [holder_id], []
+        return [], [], ""
+    return [holder_id], [], ""
 
 
 def case_event_notify(*, event: CaseEvent) -> None:
     """Put the notice of one event in the outbox (once per event, however often this is called)."""
-    user_ids, emails = event_recipients(event=event)
-    if not user_ids and not emails:
+    user_ids, emails, permission = event_recipients(event=event)
+    if not user_ids and not emails and not permission:
         return
     case = event.case
     state = event.get_to_state_display() or event.get_kind_display()
@@ -76,5 +76,6 @@ def case_event_notify(*, event: CaseEvent) -> None:
         link=reverse("admin:cases_case_change", args=[case.pk]),
         user_ids=user_ids,
         emails=emails,
+        permission=permission,
         dedupe_key=f"case-event:{event.pk}",
     )

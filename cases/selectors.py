@@ -1,7 +1,6 @@
 """Reads of the cases app: who may see a case, the review queue, the timeline, the actions offered."""
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from cases.models import Case, CaseEvent
 
@@ -84,15 +83,6 @@ def case_available_actions(*, case: Case, user) -> list[str]:
         if all(condition(case) for condition in structural):
             names.append(name)
     return names
-
-
-def users_with_permission(*, codename: str) -> QuerySet:
-    """Active users holding a cases permission directly or through a group (superusers excluded).
-
-    One query: the permission is matched by its natural key inside the join, not looked up first."""
-    direct = Q(user_permissions__content_type__app_label="cases", user_permissions__codename=codename)
-    grouped = Q(groups__permissions__content_type__app_label="cases", groups__permissions__codename=codename)
-    return get_user_model().objects.filter(is_active=True).filter(direct | grouped).distinct()
 
 
 def review_hints(*, case: Case) -> dict[str, str]:

@@ -68,7 +68,14 @@ def _check_period(enrollment: Enrollment, on: date) -> None:
 
 
 def _rules_for(edition: Edition, service: Service) -> list[EditionRule]:
-    return [rule for rule in edition.rules.all() if rule.service_id == service.pk]
+    """The edition's rules for one service: from the prefetched rules when the caller loaded them
+    (the inquiry reads every service), else only that service's rows (a submission needs one)."""
+    if "rules" in getattr(edition, "_prefetched_objects_cache", {}):
+        return [rule for rule in edition.rules.all() if rule.service_id == service.pk]
+    rules = list(edition.rules.filter(service=service))
+    for rule in rules:
+        rule.service = service
+    return rules
 
 
 def pick_rule(*, enrollment: Enrollment, service: Service, on: date) -> EditionRule:

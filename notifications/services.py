@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from notifications.models import Notification, OutboxMessage
@@ -106,9 +106,13 @@ def notify_payload(
     link: str = "",
     user_ids: Iterable[int] = (),
     emails: Iterable[str] = (),
+    permission: str = "",
 ) -> dict:
-    """The payload of a ``notify`` outbox message, for callers that write messages in bulk."""
-    return {
+    """The payload of a ``notify`` outbox message, for callers that write messages in bulk.
+
+    ``permission`` ("app_label.codename") addresses everyone who holds it when the message is
+    delivered (a role: the reviewers, the coordinators), looked up by the worker, not the request."""
+    payload = {
         "kind": kind,
         "subject": subject,
         "body": body,
@@ -117,6 +121,18 @@ def notify_payload(
         "user_ids": sorted(set(user_ids)),
         "emails": sorted({email for email in emails if email}),
     }
+    if permission:
+        payload["permission"] = permission
+    return payload
+
+
+def permission_holders(permission: str) -> QuerySet:
+    """Active users holding ``app_label.codename`` directly or through a group (superusers are not
+    addressed by role: they hold every permission but act on none of the queues)."""
+    app_label, codename = permission.split(".", 1)
+    direct = Q(user_permissions__content_type__app_label=app_label, user_permissions__codename=codename)
+    grouped = Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
+    return get_user_model().objects.filter(is_active=True).filter(direct | grouped).distinct()
 
 
 def notify(
@@ -129,13 +145,21 @@ def notify(
     users: Iterable = (),
     user_ids: Iterable[int] = (),
     emails: Iterable[str] = (),
+    permission: str = "",
     dedupe_key: str | None = None,
 ) -> OutboxMessage | None:
     """Tell users (in the portal and by e-mail) and outside addresses (by e-mail) about something.
-    Recipients are users or their ids (both may be given)."""
+    Recipients are users, their ids, and/or everyone holding ``permission`` at delivery."""
     user_ids = [*user_ids, *(user.pk for user in users if user is not None)]
     payload = notify_payload(
-        kind=kind, subject=subject, body=body, case_number=case_number, link=link, user_ids=user_ids, emails=emails
+        kind=kind,
+        subject=subject,
+        body=body,
+        case_number=case_number,
+        link=link,
+        user_ids=user_ids,
+        emails=emails,
+        permission=permission,
     )
     return outbox_enqueue(topic="notify", payload=payload, dedupe_key=dedupe_key)
 
@@ -157,7 +181,10 @@ def _notification_rows(message: OutboxMessage, users: Iterable) -> list[Notifica
 
 @outbox_handler("notify")
 def _deliver_notify(message: OutboxMessage) -> list[Notification]:
-    users = get_user_model().objects.filter(pk__in=message.payload.get("user_ids", []), is_active=True)
+    users = list(get_user_model().objects.filter(pk__in=message.payload.get("user_ids", []), is_active=True))
+    if message.payload.get("permission"):
+        named = {user.pk for user in users}
+        users += [user for user in permission_holders(message.payload["permission"]) if user.pk not in named]
     rows = _notification_rows(message, users)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
@@ -167,9 +194,13 @@ def _deliver_notify_many(messages: list[OutboxMessage]) -> None:
     """The "notify" handler for a batch: one query for the recipients, one insert for the rows."""
     wanted = {user_id for message in messages for user_id in message.payload.get("user_ids", [])}
     users = {user.pk: user for user in get_user_model().objects.filter(pk__in=wanted, is_active=True)}
+    roles = {m.payload["permission"] for m in messages if m.payload.get("permission")}
+    holders = {permission: list(permission_holders(permission)) for permission in sorted(roles)}
     rows: list[Notification] = []
     for message in messages:
         recipients = [users[i] for i in message.payload.get("user_ids", []) if i in users]
+        named = {user.pk for user in recipients}
+        recipients += [u for u in holders.get(message.payload.get("permission", ""), []) if u.pk not in named]
         rows += _notification_rows(message, recipients)
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 

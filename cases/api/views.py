@@ -92,8 +92,9 @@ class CaseListCreateView(APIView):
             # The answer is read inside the transaction: if the database goes away before it is
             # read, the case is rolled back with it and the 503 the client gets is the truth.
             with transaction.atomic():
-                case = case_submit(actor=request.user, channel=Channel.WECHAT, **serializer.submit_arguments())
-                body = CaseSerializer(case).data
+                arguments = serializer.submit_arguments()
+                case = case_submit(actor=request.user, channel=Channel.WECHAT, **arguments)
+                body = CaseSerializer(case, context={"no_documents": not arguments["documents"]}).data
         except CaseError as exc:
             return case_error_response(exc)
         return Response(body, status=status.HTTP_201_CREATED)

@@ -22,6 +22,12 @@ def _messages(case, kind):
     return OutboxMessage.objects.filter(payload__case_number=case.number, payload__kind=kind)
 
 
+def _recipients(message) -> set[int]:
+    """Who got the notice in the portal once the worker delivered it."""
+    outbox_deliver(message_id=message.pk)
+    return set(Notification.objects.filter(message=message).values_list("recipient_id", flat=True))
+
+
 def test_approval_tells_the_coordinators_in_the_portal_and_by_email(submit, enrollment_2023_pro, reviewer, coordinator):
     case = case_start_review(case=submit(enrollment_2023_pro), actor=reviewer)
     case = review_approve(case=case, actor=reviewer, checklist=CHECKLIST_ALL)
@@ -65,8 +71,8 @@ def test_return_to_applicant_tells_intake(submit, enrollment_2023_pro, reviewer,
     case = review_return(case=case, actor=reviewer, message="请补充病理报告")
 
     message = _messages(case, "case.return_to_applicant").get()
-    assert message.payload["user_ids"] == [intake.pk]
     assert "请补充病理报告" in message.payload["body"]
+    assert _recipients(message) == {intake.pk}
 
 
 def test_a_refused_action_leaves_no_notice(approved_case, coordinator, outsider, provider):
@@ -103,18 +109,28 @@ def test_a_case_accepted_at_once_tells_the_coordinators_not_the_reviewers(submit
 
     assert case.state == "approved"
     assert not _messages(case, "case.submit").exists()  # nothing for reviewers to do
-    message = _messages(case, "case.skip_review").get()
-    assert message.payload["user_ids"] == [coordinator.pk]
-    assert reviewer.pk not in message.payload["user_ids"]
+    assert _recipients(_messages(case, "case.skip_review").get()) == {coordinator.pk}
 
 
 def test_a_case_awaiting_review_tells_every_reviewer_once(submit, enrollment_2023_pro, reviewer, coordinator):
     second = UserFactory(username="reviewer-2")  # a reviewer by role group, not by direct permissions
     second.groups.add(Group.objects.get(name=REVIEWER.name))
-    UserFactory(username="reviewer-left", is_active=False).groups.add(Group.objects.get(name=REVIEWER.name))
+    left = UserFactory(username="reviewer-left", is_active=False)
+    left.groups.add(Group.objects.get(name=REVIEWER.name))
 
-    case = submit(enrollment_2023_pro)
+    message = _messages(submit(enrollment_2023_pro), "case.submit").get()
 
-    message = _messages(case, "case.submit").get()
-    assert message.payload["user_ids"] == sorted([reviewer.pk, second.pk])
-    assert coordinator.pk not in message.payload["user_ids"]
+    assert message.payload["permission"] == "cases.review_case"
+    assert _recipients(message) == {reviewer.pk, second.pk}
+    outbox_deliver(message_id=message.pk)  # delivered again (a retried task): nobody hears twice
+    assert Notification.objects.filter(message=message).count() == 2
+
+
+def test_a_role_notice_reaches_whoever_holds_the_role_when_it_is_delivered(submit, enrollment_2023_pro, reviewer):
+    message = _messages(submit(enrollment_2023_pro), "case.submit").get()
+    newcomer = UserFactory(username="reviewer-joined")
+    newcomer.groups.add(Group.objects.get(name=REVIEWER.name))
+    reviewer.is_active = False
+    reviewer.save()
+
+    assert _recipients(message) == {newcomer.pk}

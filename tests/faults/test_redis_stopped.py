@@ -17,6 +17,7 @@ from django.utils import timezone
 from cases.models import Case, CaseState, DocumentKind
 from cases.services import DocumentUpload, case_start_review, case_submit, review_approve
 from notifications.models import Notification, OutboxMessage
+from notifications.services import permission_holders
 from tests.factories.cases import pdf_bytes, role_user, service
 from tests.factories.entitlements import EnrollmentFactory, PolicyFactory
 from tests.faults.conftest import Worker, redis_start, redis_stop, report, wait_until, worker_queue
@@ -65,7 +66,11 @@ def submit_and_approve(enrollments, intake, reviewer, errors: list) -> None:
 
 
 def expected_notifications(messages) -> int:
-    return sum(len(m.payload.get("user_ids", [])) + len(m.payload.get("emails", [])) for m in messages)
+    def role(message) -> int:
+        permission = message.payload.get("permission")
+        return permission_holders(permission).count() if permission else 0
+
+    return sum(len(m.payload.get("user_ids", [])) + len(m.payload.get("emails", [])) + role(m) for m in messages)
 
 
 def test_cases_moved_while_redis_is_down_all_commit_and_every_notice_arrives_once(settings, tmp_path):
