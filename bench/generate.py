@@ -786,6 +786,7 @@ class Generator:
             "sla_stopped_at",
             "resume_state",
             "submitted_at",
+            "reviewed_at",
             "created_at",
             "updated_at",
             "beneficiary_id",
@@ -883,6 +884,7 @@ class Generator:
             "arranged_at": None,
             "reject_reason": "",
             "approved_amount": None,
+            "reviewed_at": None,
         }
         events, dispatches = [], []
         for name, at in zip(path, times, strict=True):
@@ -980,6 +982,7 @@ class Generator:
                 f["sla_stopped_at"],
                 f["resume_state"],
                 start,
+                f["reviewed_at"],
                 created,
                 times[-1],
                 beneficiary,
@@ -1005,6 +1008,8 @@ class Generator:
     def _apply(self, f: dict, name: str, at: datetime, to_state: str, dispatches: list) -> None:
         """The fields the transition (and its service) set, as ``cases.models.Case`` does."""
         day = at.astimezone(SHANGHAI).date()
+        if name in ("approve", "reject", "claim_approve"):
+            f["reviewed_at"] = at  # the review decision, at its event's moment
         if name == "start_review":
             f["holder"] = self.users["reviewer"]
         elif name in ("approve", "skip_review"):

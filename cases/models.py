@@ -48,6 +48,8 @@ OPEN_BEFORE_ARRANGEMENT = [
     S.CLAIM_APPROVED,
 ]
 PROVIDER_STATES = [S.DISPATCHED, S.ACCEPTED]
+# The states a review decision leads to: the transitions out of 医学审核中 that end the review.
+REVIEW_DECISIONS = [S.APPROVED, S.REJECTED, S.CLAIM_APPROVED]
 FINAL_STATES = [S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED]
 
 
@@ -284,6 +286,9 @@ class Case(FSMModelMixin, models.Model):
     resume_state = models.CharField("客户反馈后回到", max_length=20, blank=True)
 
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    # When the review was decided (approved, rejected, or the subsidy amount approved): the same
+    # moment as the decision's CaseEvent, kept on the case so the reports need no timeline lookup.
+    reviewed_at = models.DateTimeField("审核结论时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -385,11 +390,13 @@ class Case(FSMModelMixin, models.Model):
     def approve(self, *, on_date) -> None:
         self.holder = None
         self.sla_started_on = on_date
+        self.reviewed_at = timezone.now()
 
     @transition(field=state, source=S.IN_REVIEW, target=S.REJECTED, permission=_perm("review_case"))
     def reject(self, *, reason: str) -> None:
         self.reject_reason = reason
         self.holder = None
+        self.reviewed_at = timezone.now()
 
     @transition(field=state, source=S.IN_REVIEW, target=S.RETURNED, permission=_perm("review_case"))
     def return_to_applicant(self, *, on_date) -> None:
@@ -482,6 +489,7 @@ class Case(FSMModelMixin, models.Model):
     )
     def claim_approve(self) -> None:
         self.holder = None
+        self.reviewed_at = timezone.now()
 
     @transition(field=state, source=S.CLAIM_APPROVED, target=S.PAID, permission=_perm("pay_claim"))
     def pay(self) -> None:
@@ -533,14 +541,11 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["case", "at"], name="caseevent_case_at_idx"),
-            # The review decision of each case, which the manager report looks up per case received
-            # (sla.selectors.report_cases): one index probe instead of reading the case's timeline.
+            # The review decision of each case, one index probe instead of reading the case's timeline
+            # (the backfill of Case.reviewed_at reads it; the reports now read reviewed_at itself).
             models.Index(
                 fields=["case", "at"],
-                condition=models.Q(
-                    from_state=CaseState.IN_REVIEW,
-                    to_state__in=[CaseState.APPROVED, CaseState.REJECTED, CaseState.CLAIM_APPROVED],
-                ),
+                condition=models.Q(from_state=CaseState.IN_REVIEW, to_state__in=REVIEW_DECISIONS),
                 name="caseevent_review_decision_idx",
             ),
         ]
