@@ -106,6 +106,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # SQLite cannot enforce "NULLS NOT DISTINCT"; PostgreSQL, which production runs on, does.
     SILENCED_SYSTEM_CHECKS.append("models.W047")
+    # Nor covering indexes: there the report's index (cases.Case) is created without its INCLUDE columns.
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -21,6 +21,24 @@ def percentile_cont(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def percentile_cont_counts(counts: dict[float, int], fraction: float) -> float | None:
+    """``percentile_cont`` of values given as {value: how many times it occurs}, without listing them."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    low, high = math.floor(position), math.ceil(position)
+    seen, ordered = 0, []
+    for value in sorted(counts):
+        seen += counts[value]
+        ordered.append((seen, value))  # positions below ``seen`` hold ``value`` or a smaller one
+
+    def at(index: int) -> float:
+        return float(next(value for seen, value in ordered if index < seen))
+
+    return at(low) + (at(high) - at(low)) * (position - low)
+
+
 class Percentile(Aggregate):
     function = "PERCENTILE_CONT"
     name = "Percentile"

@@ -1,25 +1,48 @@
+from datetime import date, datetime, time, timedelta
+
 import django_filters
 from django import forms
+from django.db import connection
+from django.db.models import QuerySet
 
 from cases.models import Case
 from entitlements.models import Edition, Service
 from providers.models import Provider
+from sla.selectors import SHANGHAI
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in Shanghai, as an aware moment."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+# Each city once, in order: from one city to the next by a probe of the city index (a few dozen
+# probes), where SELECT DISTINCT would read every case.
+CITIES_SQL = """
+WITH RECURSIVE cities (name) AS (
+    SELECT MIN(city) FROM {table} WHERE city > ''
+    UNION ALL
+    SELECT (SELECT MIN(city) FROM {table} WHERE city > cities.name) FROM cities WHERE cities.name IS NOT NULL
+)
+SELECT name FROM cities WHERE name IS NOT NULL
+"""
 
 
 def city_choices() -> list[tuple[str, str]]:
-    cities = Case.objects.exclude(city="").order_by("city").values_list("city", flat=True).distinct()
-    return [(city, city) for city in cities]
+    with connection.cursor() as cursor:
+        cursor.execute(CITIES_SQL.format(table=Case._meta.db_table))
+        return [(city, city) for (city,) in cursor.fetchall()]
 
 
 class ReportFilter(django_filters.FilterSet):
     """The manager report's filters. The period selects cases by the day they were received."""
 
+    # A range of moments on submitted_at (Shanghai days), which its index serves; a __date lookup
+    # would compute every case's date first.
     date_from = django_filters.DateFilter(
-        field_name="submitted_at", lookup_expr="date__gte", label="受理日期自", widget=forms.DateInput({"type": "date"})
+        method="received_from", label="受理日期自", widget=forms.DateInput({"type": "date"})
     )
-    date_to = django_filters.DateFilter(
-        field_name="submitted_at", lookup_expr="date__lte", label="至", widget=forms.DateInput({"type": "date"})
-    )
+    date_to = django_filters.DateFilter(method="received_to", label="至", widget=forms.DateInput({"type": "date"}))
     provider = django_filters.ModelChoiceFilter(queryset=Provider.objects.all(), label="服务商", empty_label="全部")
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.exclude(kind="usage").order_by("sort_order", "id"),
@@ -37,6 +60,12 @@ class ReportFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = []
+
+    def received_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.filter(submitted_at__gte=day_start(value))
+
+    def received_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.filter(submitted_at__lt=day_start(value + timedelta(days=1)))
 
     def keep(self, queryset, name, value):
         return queryset  # the trend's grain shapes the chart, not the cohort

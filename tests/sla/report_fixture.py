@@ -32,7 +32,8 @@ def _case(state, provider, service, submitted, **fields) -> Case:
     decided = fields.pop("decided", None)
     decision = fields.pop("decision", S.APPROVED)
     case = CaseFactory(state=state, quota_hold=None, provider=provider, service=service, **fields)
-    Case.objects.filter(pk=case.pk).update(submitted_at=submitted)
+    # The decision as the review services leave it: on the case (reviewed_at) and in its history.
+    Case.objects.filter(pk=case.pk).update(submitted_at=submitted, reviewed_at=decided)
     if decided:
         CaseEvent.objects.create(case=case, at=decided, transition="approve", from_state=S.IN_REVIEW, to_state=decision)
     return case

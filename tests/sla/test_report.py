@@ -1,6 +1,8 @@
+from datetime import datetime
+
 import pytest
 
-from cases.models import Case
+from cases.models import Case, CaseState
 from sla.filters import ReportFilter
 from sla.selectors import manager_report
 from sla.services import workday_ranks_sync
@@ -10,6 +12,7 @@ from tests.sla.report_fixture import (
     EXPECTED_SUMMARY,
     EXPECTED_WEEKS,
     REPORT_DAY,
+    SH,
     build_report_fixture,
 )
 
@@ -94,7 +97,8 @@ def test_period_ending_before_it_starts_is_refused_naming_the_field():
 
 def test_report_runs_a_fixed_number_of_queries(fixture_cases, django_assert_max_num_queries):
     queryset = september()
-    with django_assert_max_num_queries(5):
+    # The statement and its settings, in a savepoint here (the test runs inside a transaction).
+    with django_assert_max_num_queries(4):
         manager_report(queryset, today=REPORT_DAY)
 
 
@@ -128,3 +132,87 @@ def test_sqlite_percentile_fallback_agrees_with_postgresql(values, fraction):
         expected = cursor.fetchone()[0]
 
     assert percentile_cont(values, fraction) == pytest.approx(expected)
+
+
+def _received_on(submitted) -> Case:
+    from tests.factories.cases import CaseFactory
+
+    case = CaseFactory(state=CaseState.SUBMITTED, quota_hold=None)
+    Case.objects.filter(pk=case.pk).update(submitted_at=submitted)
+    return case
+
+
+@pytest.mark.parametrize(
+    ("moment", "inside"),
+    [
+        # 1 September 00:00 in Shanghai is still 31 August in UTC: in.
+        ("2026-08-31T23:59:59.999999", False),
+        ("2026-09-01T00:00:00", True),
+        # 30 September 23:59 in Shanghai (15:59 UTC) is in; 1 October 00:00 (16:00 UTC, still the
+        # 30th in UTC) is out.
+        ("2026-09-30T23:59:59.999999", True),
+        ("2026-10-01T00:00:00", False),
+    ],
+)
+def test_period_runs_from_midnight_to_midnight_in_shanghai(moment, inside):
+    case = _received_on(datetime.fromisoformat(moment).replace(tzinfo=SH))
+
+    assert september().filter(pk=case.pk).exists() is inside
+    assert manager_report(september(), today=REPORT_DAY).summary["received"] == int(inside)
+
+
+def test_one_statement_agrees_with_the_aggregate_queries(fixture_cases):
+    """The PostgreSQL statement and the portable ORM queries give the same rows (figures and order)."""
+    from sla import selectors
+
+    day = selectors.ReportDay.of(REPORT_DAY)
+    for grain in ("week", "month"):
+        for filters in ({}, {"provider": str(fixture_cases["p1"].pk)}, {"service": str(fixture_cases["b"].pk)}):
+            queryset = september(**filters)
+            fast = selectors._report_pg(queryset, day=day, grain=grain)
+            cases = selectors.report_cases(queryset)
+            providers = selectors.report_by(cases, day=day, key="provider_id", label="provider__name")
+            for row in providers:
+                row["label"] = row["label"] or selectors.UNASSIGNED
+            portable = {
+                "summary": selectors.report_summary(cases, day=day),
+                "providers": providers,
+                "services": selectors.report_by(cases, day=day, key="service_id", label="service__name"),
+                "trend": selectors.report_trend(cases, day=day, grain=grain),
+            }
+            figures = [*selectors._FIGURES, "breaches", "on_time_pct", "review_on_time_pct"]
+            assert pick(fast["summary"], figures) == pick(portable["summary"], figures)
+            for table, key in (("providers", "label"), ("services", "label"), ("trend", "period")):
+                assert [pick(r, [key, *figures]) for r in fast[table]] == [
+                    pick(r, [key, *figures]) for r in portable[table]
+                ], table
+
+
+def test_report_without_a_working_day_horizon_counts_nothing_at_risk(fixture_cases):
+    from sla import selectors
+
+    day = selectors.ReportDay(REPORT_DAY, None)
+    report = selectors._report_pg(september(), day=day, grain="week")
+
+    assert report["summary"]["at_risk"] == 0
+    assert report["summary"]["open_late"] == EXPECTED_SUMMARY["open_late"]
+
+
+def test_report_of_no_cases_has_empty_figures():
+    report = manager_report(september(), today=REPORT_DAY)
+
+    assert report.summary["received"] == 0
+    assert report.summary["arrange_median"] is None
+    assert report.summary["on_time_pct"] is None
+    assert (report.providers, report.services, report.trend) == ([], [], [])
+
+
+@pytest.mark.parametrize("values", [[4, 7, 9, 10], [5], [1, 1, 2, 3, 5, 8, 13], [0, 0, 0, 2, 2, 11], [3, -1, 3, 3]])
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 0.9, 1.0])
+def test_percentile_from_counts_equals_percentile_of_the_values(values, fraction):
+    from collections import Counter
+
+    from sla.aggregates import percentile_cont, percentile_cont_counts
+
+    assert percentile_cont_counts(Counter(values), fraction) == percentile_cont(values, fraction)
+    assert percentile_cont_counts({}, fraction) is None

@@ -119,3 +119,23 @@ def test_report_permission_alone_opens_the_page(client):
     client.force_login(user)
 
     assert client.get("/reports/", SEPTEMBER).status_code == 200
+
+
+def test_report_page_reads_the_cases_twice_whatever_the_period(manager_client, fixture_cases):
+    """The figures come from one statement and the city choices from an index walk: the page's queries
+    do not grow with the cases, the period or the number of providers and services."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager_client.get("/reports/", SEPTEMBER)  # the first view builds the working-day ranks
+    with CaptureQueriesContext(connection) as captured:
+        response = manager_client.get("/reports/", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
+
+    assert response.status_code == 200
+    reading_cases = [
+        q["sql"] for q in captured.captured_queries if '"cases_case"' in q["sql"] or "cases_case" in q["sql"]
+    ]
+    assert len(reading_cases) == 2  # the report statement and the city choices
+    # Session, user, permissions, calendar and rank versions; the report (its settings and statement,
+    # in a savepoint here); the unread-notice badge; the provider, service and city choices.
+    assert len(captured.captured_queries) <= 13, [q["sql"][:80] for q in captured.captured_queries]
