@@ -51,6 +51,8 @@ PROVIDER_STATES = [S.DISPATCHED, S.ACCEPTED]
 # The states a review decision leads to: the transitions out of 医学审核中 that end the review.
 REVIEW_DECISIONS = [S.APPROVED, S.REJECTED, S.CLAIM_APPROVED]
 FINAL_STATES = [S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED]
+# The cases on the coordinator board (providers' 调度看板): approved until the service is completed.
+BOARD_STATES = [S.APPROVED, S.DISPATCHED, S.ACCEPTED, S.WAITING_CUSTOMER, S.ARRANGED, S.COMPLETED]
 
 
 class Channel(models.TextChoices):
@@ -289,7 +291,8 @@ class Case(FSMModelMixin, models.Model):
     # When the review was decided (approved, rejected, or the subsidy amount approved): the same
     # moment as the decision's CaseEvent, kept on the case so the reports need no timeline lookup.
     reviewed_at = models.DateTimeField("审核结论时间", null=True, blank=True)
-    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
+    # Indexed with the id, in Meta (case_created_idx).
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -299,6 +302,24 @@ class Case(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "created_at"], name="case_queue_idx"),
             models.Index(fields=["state", "provider", "sla_deadline_due"], name="case_board_idx"),
+            # The reviewer queue's whole list in its order, and by service (the edition filter joins
+            # the enrollment, kept in the index): a page's keys, and a filtered count, are read from
+            # the index alone, so page 50 or the last page needs no row but its own.
+            models.Index(fields=["created_at", "id"], name="case_created_idx"),
+            models.Index(fields=["service", "created_at", "id", "enrollment"], name="case_service_created_idx"),
+            # The coordinator board's cases (BOARD_STATES, ~90,000 of a million):
+            # by deadline, its default order, and by city then deadline, its city filter and the
+            # list of cities it offers (one probe per city).
+            models.Index(
+                fields=["sla_deadline_due", "id"],
+                condition=models.Q(state__in=BOARD_STATES),
+                name="case_board_deadline_idx",
+            ),
+            models.Index(
+                fields=["city", "sla_deadline_due", "id"],
+                condition=models.Q(state__in=BOARD_STATES),
+                name="case_board_city_idx",
+            ),
             # Cases whose service-level clock runs, by deadline: the sweep's candidates and the
             # board's 已超时 / 即将到期 lists read ~20,000 index entries at a million cases, not the
             # ~90,000 open ones.
