@@ -173,7 +173,8 @@ def coordinator_board(repeat: int) -> list[Figure]:
     urls = {
         "breached": "/board/?sla_status=breached&per_page=100",
         "one provider, accepted": "/board/?provider=1&state=accepted&per_page=100",
-        "city 上海, latest deadline first": "/board/?city=%E4%B8%8A%E6%B5%B7&o=-deadline&per_page=100",
+        # The city is picked from the cities of the board's cases (上海市), matched exactly.
+        "city 上海市, latest deadline first": "/board/?city=%E4%B8%8A%E6%B5%B7%E5%B8%82&o=-deadline&per_page=100",
         "unfiltered, page 20": "/board/?per_page=100&page=20",
     }
     return [

@@ -10,18 +10,24 @@ from cases.models import CaseState
 from entitlements.models import Service
 from entitlements.models.catalog import ServiceKind
 from providers.models import Provider
-from providers.selectors import BOARD_STATES, SlaStatus, sla_status_filter
+from providers.selectors import BOARD_STATES, SlaStatus, board_cities, sla_status_filter
 from workdays.calendar import CalendarNotCovered, sub_workdays
 
 
 class BoardFilter(django_filters.FilterSet):
-    provider = django_filters.ModelChoiceFilter(label="服务商", queryset=Provider.objects.all(), empty_label="全部")
+    """``providers`` (all of them, read once by the view, which also lists the active ones for the
+    bulk re-dispatch) and ``cities`` (those of the board's cases) are the choices of their filters.
+
+    The city is picked from the cities present and matched exactly, through the board's city
+    index; a contains-search read every board case (0.3 s at a million)."""
+
+    provider = django_filters.ChoiceFilter(label="服务商", empty_label="全部")
     service = django_filters.ModelChoiceFilter(
         label="服务项目",
         queryset=Service.objects.filter(kind=ServiceKind.GREEN_CHANNEL),
         empty_label="全部",
     )
-    city = django_filters.CharFilter(label="城市", lookup_expr="icontains")
+    city = django_filters.ChoiceFilter(label="城市", empty_label="全部")
     state = django_filters.ChoiceFilter(
         label="状态", choices=[(s.value, s.label) for s in map(CaseState, BOARD_STATES)], empty_label="全部"
     )
@@ -52,6 +58,18 @@ class BoardFilter(django_filters.FilterSet):
             "sla_deadline_due": "最迟完成日",
         },
     )
+
+    def __init__(self, data=None, queryset=None, *, providers=None, cities=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        if providers is None:
+            providers = Provider.objects.all()
+        self.filters["provider"].extra["choices"] = [(p.pk, p.name) for p in providers]
+        cities = list(cities if cities is not None else board_cities())
+        chosen = (data or {}).get("city")
+        if chosen and chosen not in cities:
+            # A link to a city no board case is in any more: shown as chosen, with no rows.
+            cities.append(chosen)
+        self.filters["city"].extra["choices"] = [(city, city) for city in cities]
 
     def filter_sla_status(self, queryset, name, value):
         predicate = sla_status_filter(value, today=timezone.localdate())

@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices, Value, When
 
-from cases.models import Case, CaseState, Dispatch, Document, DocumentKind
+from cases.models import BOARD_STATES, Case, CaseState, Dispatch, Document, DocumentKind
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule, place_key
 from workdays.calendar import CalendarNotCovered, add_workdays, workdays_between
@@ -176,16 +177,6 @@ class SlaStatus(TextChoices):
     UNKNOWN = "unknown", "未计算"
 
 
-BOARD_STATES = (
-    CaseState.APPROVED,
-    CaseState.DISPATCHED,
-    CaseState.ACCEPTED,
-    CaseState.WAITING_CUSTOMER,
-    CaseState.ARRANGED,
-    CaseState.COMPLETED,
-)
-
-
 def next_workday_or_today(today: date) -> date:
     """The last day still "within 1 working day"; today alone when the calendar stops short."""
     try:
@@ -215,6 +206,34 @@ def board_cases(*, today: date) -> QuerySet[Case]:
         .select_related("service", "beneficiary", "provider")
         .annotate(sla_status=sla_status)
     )
+
+
+_BOARD_CITIES_SQL = """
+    WITH RECURSIVE cities(city) AS (
+        (SELECT c.city FROM cases_case c WHERE c.state = ANY(%s) ORDER BY c.city LIMIT 1)
+        UNION ALL
+        SELECT (
+            SELECT c.city FROM cases_case c WHERE c.state = ANY(%s) AND c.city > cities.city ORDER BY c.city LIMIT 1
+        )
+        FROM cities WHERE cities.city IS NOT NULL
+    )
+    SELECT city FROM cities WHERE city IS NOT NULL
+"""
+
+
+def board_cities() -> list[str]:
+    """The cities of the cases on the board, sorted: the board's city choices.
+
+    On PostgreSQL a skip scan over the board's city index (``case_board_city_idx``): one index
+    probe per city, well under a millisecond at a million cases, where DISTINCT reads all ~90,000
+    board cases' entries."""
+    states = [str(s) for s in BOARD_STATES]
+    if connection.vendor != "postgresql":
+        cities = Case.objects.filter(state__in=states).order_by("city").values_list("city", flat=True).distinct()
+        return [city for city in cities if city]
+    with connection.cursor() as cursor:
+        cursor.execute(_BOARD_CITIES_SQL, [states, states])
+        return [row[0] for row in cursor.fetchall() if row[0]]
 
 
 # The states in which the service-level clock runs: arranged and completed cases always carry

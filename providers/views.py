@@ -46,7 +46,13 @@ def board(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _bulk_action(request)
     today = timezone.localdate()
-    board_filter = BoardFilter(request.GET, queryset=selectors.board_cases(today=today))
+    providers = list(Provider.objects.all())
+    board_filter = BoardFilter(
+        request.GET,
+        queryset=selectors.board_cases(today=today),
+        providers=providers,
+        cities=selectors.board_cities(),
+    )
     cases = board_filter.qs if board_filter.is_valid() else selectors.board_cases(today=today).none()
     if request.GET.get("export") == "csv":
         return _csv_export(request, cases, today)
@@ -67,7 +73,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "today": today,
             "page_sizes": PAGE_SIZES,
             "sort": _sort_links(request),
-            "providers": Provider.objects.filter(active=True),
+            "providers": [provider for provider in providers if provider.active],
         },
     )
 

@@ -29,7 +29,7 @@ BOARD_URLS = [
     "/board/",
     "/board/?sla_status=breached",
     "/board/?provider=1&state=accepted",
-    "/board/?city=%E4%B8%8A%E6%B5%B7&o=-deadline",
+    "/board/?city=%E4%B8%8A%E6%B5%B7%E5%B8%82&o=-deadline",  # 上海市, one of the cities offered
     "/board/?page=2",
     "/board/?o=state&page=2",
 ]

@@ -77,6 +77,38 @@ def test_filter_by_provider_service_city_and_state(board_client, provider_a, pro
     assert numbers(board_client.get(BOARD, {"state": "approved"})) == [waiting.number]
 
 
+def test_city_is_chosen_from_the_cities_of_board_cases(board_client, provider_a, coordinator):
+    dispatched_case(provider=provider_a, actor=coordinator, city="杭州市", province="浙江省")
+    approved_case(city="上海市", province="上海市")
+    approved_case(state=CaseState.IN_REVIEW, city="成都市", province="四川省")  # not on the board
+    response = board_client.get(BOARD)
+    choices = [value for value, _label in response.context["filter"].form.fields["city"].choices]
+    assert choices[0] == "" and sorted(choices[1:]) == ["上海市", "杭州市"]
+    assert '<select name="city"' in response.content.decode()
+
+
+def test_city_filter_matches_the_city_exactly(board_client):
+    shanghai = approved_case(city="上海市", province="上海市")
+    approved_case(city="上海市浦东", province="上海市")
+    assert numbers(board_client.get(BOARD, {"city": "上海市"})) == [shanghai.number]
+
+
+def test_a_link_to_a_city_without_board_cases_shows_no_rows_and_no_error(board_client):
+    approved_case(city="上海市", province="上海市")
+    response = board_client.get(BOARD, {"city": "拉萨市"})
+    assert numbers(response) == []
+    assert response.context["filter"].form.errors == {}
+
+
+def test_inactive_providers_are_filterable_but_not_offered_for_redispatch(board_client, provider_a, provider_b):
+    provider_b.active = False
+    provider_b.save()
+    response = board_client.get(BOARD)
+    offered = [value for value, _label in response.context["filter"].form.fields["provider"].choices]
+    assert str(provider_b.pk) in map(str, offered)
+    assert provider_b not in response.context["providers"] and provider_a in response.context["providers"]
+
+
 def test_filter_by_working_days_elapsed(board_client):
     old = approved_case(started_workdays_ago=8)
     approved_case(started_workdays_ago=2)
