@@ -351,7 +351,10 @@ class Generator:
         for i in range(self.n_people):
             gender = "M" if i % 2 else "F"
             birth = date(1940, 1, 1) + timedelta(days=(i // len(AREAS)) % 25_000)
-            number = id_number(AREAS[i % len(AREAS)], birth, (i // (len(AREAS) * 25_000)) % 500, gender)
+            # Sequence digits spread like real ones (every tail about as common), and still unique per
+            # area and birth day: people sharing both differ in i // (areas × 25,000) alone.
+            sequence = (i // (len(AREAS) * 25_000) + (i // len(AREAS)) * 7919) % 500
+            number = id_number(AREAS[i % len(AREAS)], birth, sequence, gender)
             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if i % 3 else "")
             phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
             province, city = CITIES[i % len(CITIES)]
