@@ -75,6 +75,24 @@ def audit_record(
     )
 
 
+def audit_record_many(*, actor: Any, action: str, entries: list[tuple[models.Model, str, dict]]) -> None:
+    """Several rows of one actor and action in one INSERT: (object, summary, extra) each."""
+    actor_id, username = _actor_fields(actor, None)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor_id=actor_id,
+                actor_username=username,
+                action=action,
+                summary=summary,
+                extra=extra,
+                **_object_fields(obj),
+            )
+            for obj, summary, extra in entries
+        ]
+    )
+
+
 def personal_data_reveal(*, actor: Any, obj: models.Model, field: str, request: HttpRequest | None = None) -> str:
     """The full value of a masked field (ID number, phone) for a user whose role needs it.
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_many
 from cases import sla
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import REVIEW_DECISIONS, Case, CaseEvent, CaseState
@@ -91,6 +91,11 @@ def conditions_check(*, case: Case, name: str) -> None:
         raise CaseValidationError(errors, code="condition_unmet")
 
 
+def _summary(transition: str, from_state: str, to_state: str) -> str:
+    """The audit trail's line for a transition: 审核通过：医学审核中 → 待派单."""
+    return f"{ACTION_LABELS.get(transition, transition)}：{state_label(from_state)} → {state_label(to_state)}"
+
+
 def event_record(
     *,
     case: Case,
@@ -120,17 +125,43 @@ def event_record(
         extra=extra or {},
     )
     if moved:
-        label = ACTION_LABELS.get(transition, transition)
         audit_record(
             actor=actor,
             action=AuditAction.TRANSITION,
             obj=case,
-            summary=f"{label}：{state_label(from_state)} → {state_label(to_state)}",
+            summary=_summary(transition, from_state, to_state),
             extra={"transition": transition, "from": from_state, "to": to_state, "event_id": event.pk},
         )
     if notify:
         case_event_notify(event=event)
     return event
+
+
+def transitions_record(*, case: Case, actor: User | None, steps: list[tuple[str, str, str, str]]) -> list[CaseEvent]:
+    """History and audit rows of transitions one save took the case through, two INSERTs whatever
+    their number: ``steps`` are (transition, from_state, to_state, note), oldest first. Only the
+    last one is notified: it is the state the next actor finds."""
+    events = CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(case=case, actor=actor, kind=CaseEvent.Kind.TRANSITION, transition=name, from_state=source,
+                      to_state=target, note=note, extra={})
+            for name, source, target, note in steps
+        ]
+    )  # fmt: skip
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        entries=[
+            (
+                case,
+                _summary(e.transition, e.from_state, e.to_state),
+                {"transition": e.transition, "from": e.from_state, "to": e.to_state, "event_id": e.pk},
+            )
+            for e in events
+        ],
+    )
+    case_event_notify(event=events[-1])
+    return events
 
 
 def warnings_record(*, case: Case, result: sla.ClockResult) -> None:

@@ -12,7 +12,14 @@ from cases import sla
 from cases.errors import CasePermissionDenied, CaseValidationError
 from cases.models import ApplicantRelation, Case, CaseEvent, CaseState, DocumentKind
 from cases.selectors import case_visible_to
-from cases.services._core import User, event_record, transition_check, transition_run, warnings_record
+from cases.services._core import (
+    User,
+    event_record,
+    transition_check,
+    transition_run,
+    transitions_record,
+    warnings_record,
+)
 from cases.services.documents import CheckedDocument, DocumentUpload, document_check, document_store
 from cases.services.numbers import case_number_next
 from entitlements.errors import EntitlementError
@@ -218,26 +225,14 @@ def case_submit(
         case.skip_review(on_date=on)
         result = sla.sla_recompute(case)
         case.save()
-        event_record(
-            case=case,
-            actor=actor,
-            transition="submit",
-            from_state=CaseState.NEW,
-            to_state=CaseState.SUBMITTED,
-            note=note,
-        )
+        steps = [
+            ("submit", CaseState.NEW, CaseState.SUBMITTED, note),
+            ("skip_review", CaseState.SUBMITTED, case.state, "无需医学审核"),
+        ]
+        transitions_record(case=case, actor=actor, steps=steps)
     warnings_record(case=case, result=result)
     for document in checked:
         document_store(case=case, actor=actor, checked=document)
-    if not case.needs_review:
-        event_record(
-            case=case,
-            actor=actor,
-            transition="skip_review",
-            from_state=CaseState.SUBMITTED,
-            note="无需医学审核",
-            notify=True,
-        )
     return case
 
 
