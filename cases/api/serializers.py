@@ -7,7 +7,16 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from cases.models import ApplicantRelation, Case, DocumentKind, HospitalLevel, HospitalOwnership
+from cases.models import (
+    ApplicantRelation,
+    Case,
+    CaseState,
+    Channel,
+    DocumentKind,
+    HospitalLevel,
+    HospitalOwnership,
+    RejectReason,
+)
 from cases.services import DocumentUpload
 from entitlements.models import CriticalIllness, Enrollment, Person, Service
 from entitlements.models.catalog import ServiceKind
@@ -103,39 +112,39 @@ class CaseIntakeSerializer(serializers.Serializer):
         return arguments
 
 
-class CaseSerializer(serializers.ModelSerializer):
+MONEY = {"max_digits": 10, "decimal_places": 2, "allow_null": True, "read_only": True}
+
+
+class CaseSerializer(serializers.Serializer):
+    """A case as the API shows it. Fields are declared, not derived from the model, so answering
+    costs no model introspection per response (every submission returns one)."""
+
+    number = serializers.CharField(label="案件编号", read_only=True)
+    channel = serializers.ChoiceField(label="渠道", choices=Channel.choices, read_only=True)
+    state = serializers.ChoiceField(label="状态", choices=CaseState.choices, read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
-    service = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    service = serializers.CharField(label="服务项目代码", source="service.code", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
+    enrollment = serializers.IntegerField(label="权益", source="enrollment_id", read_only=True)
     holder = serializers.CharField(source="holder_display", read_only=True)
-    documents = serializers.SerializerMethodField()
+    city = serializers.CharField(label="城市", read_only=True)
+    preferred_hospital = serializers.CharField(label="意向医院", read_only=True)
+    claimed_amount = serializers.DecimalField(
+        label="申请金额（元）", max_digits=10, decimal_places=2, allow_null=True, read_only=True
+    )
+    approved_amount = serializers.DecimalField(
+        label="核定金额（元）", max_digits=10, decimal_places=2, allow_null=True, read_only=True
+    )
+    review_due = serializers.DateField(label="审核应完成日", allow_null=True, read_only=True)
+    sla_target_due = serializers.DateField(label="目标完成日", allow_null=True, read_only=True)
+    sla_deadline_due = serializers.DateField(label="最迟完成日", allow_null=True, read_only=True)
+    submitted_at = serializers.DateTimeField(label="提交时间", allow_null=True, read_only=True)
+    reject_reason = serializers.ChoiceField(
+        label="不通过原因", choices=RejectReason.choices, allow_blank=True, read_only=True
+    )
     reject_reason_label = serializers.CharField(source="get_reject_reason_display", read_only=True)
     message_to_applicant = serializers.SerializerMethodField(help_text="退回补充材料时审核人员写给申请人的说明")
-
-    class Meta:
-        model = Case
-        fields = [
-            "number",
-            "channel",
-            "state",
-            "state_label",
-            "service",
-            "service_name",
-            "enrollment",
-            "holder",
-            "city",
-            "preferred_hospital",
-            "claimed_amount",
-            "approved_amount",
-            "review_due",
-            "sla_target_due",
-            "sla_deadline_due",
-            "submitted_at",
-            "reject_reason",
-            "reject_reason_label",
-            "message_to_applicant",
-            "documents",
-        ]
+    documents = serializers.SerializerMethodField()
 
     def get_message_to_applicant(self, case: Case) -> str:
         if case.state != "returned":
