@@ -27,7 +27,7 @@ from entitlements.models import Enrollment, Person, Service
 from entitlements.models.catalog import IllnessCondition, NamedExpert, ServiceKind
 from entitlements.rules import pick_rule
 from entitlements.selectors import enrollment_pick, enrollments_for, entitlement_check
-from entitlements.services import quota_hold, quota_record_usage, quota_release
+from entitlements.services import quota_hold_within, quota_record_usage, quota_release
 
 INTAKE_FIELDS = frozenset(
     {
@@ -158,8 +158,9 @@ def _named_expert_check(*, enrollment: Enrollment, service: Service, on: date, d
 
 
 def _hold(case: Case, on: date):
+    # Inside case_submit's transaction, which any refusal rolls back whole: no savepoint needed.
     try:
-        return quota_hold(
+        return quota_hold_within(
             enrollment=case.enrollment, beneficiary=case.beneficiary, service=case.service, on=on, reference=case.number
         )
     except EntitlementError as exc:

@@ -8,7 +8,7 @@ from entitlements.services.enrollments import (
     person_upsert,
     policy_upsert,
 )
-from entitlements.services.quota import quota_hold, quota_record_usage, quota_release, quota_use
+from entitlements.services.quota import quota_hold, quota_hold_within, quota_record_usage, quota_release, quota_use
 
 __all__ = [
     "EntitlementError",
@@ -19,6 +19,7 @@ __all__ = [
     "person_upsert",
     "policy_upsert",
     "quota_hold",
+    "quota_hold_within",
     "quota_record_usage",
     "quota_release",
     "quota_use",

@@ -82,6 +82,18 @@ def quota_hold(
 
     Raises EntitlementError (exhausted, outside_period, not_in_edition, family_barred, …).
     """
+    return quota_hold_within(
+        enrollment=enrollment, beneficiary=beneficiary, service=service, on=on, reference=reference
+    )
+
+
+def quota_hold_within(
+    *, enrollment: Enrollment, beneficiary: Person, service: Service, on: date, reference: str = ""
+) -> QuotaHold:
+    """``quota_hold`` for a caller whose own transaction rolls back whenever this raises (case
+    submission): no savepoint of its own."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("quota_hold_within must run inside the caller's transaction")
     resolved = resolve(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on)
     if connection.vendor == "postgresql" and (resolved.limit is None or resolved.limit > 0):
         bucket = _bucket_take(enrollment, beneficiary, service, resolved)
