@@ -196,3 +196,22 @@ def test_every_ledger_move(pro, service_of, start, move, outcome):
     assert action(hold=entry).status == outcome
     bucket = QuotaBucket.objects.get()
     assert (bucket.held, bucket.used) == ({"held": 1, "used": 0, "released": 0}[outcome], int(outcome == "used"))
+
+
+def test_a_refused_hold_leaves_the_bucket_as_it_was(pro, service_of):
+    service = service_of("重疾三甲专家预约")
+    hold(pro, service, reference="C-1")
+
+    refusal(pro, service)  # the single upsert found the limit reached and changed nothing
+
+    bucket = QuotaBucket.objects.get(enrollment=pro, service=service)
+    assert (bucket.limit, bucket.held, bucket.used) == (1, 1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_savepoint_free_hold_refuses_to_run_outside_a_transaction(pro, service_of):
+    from entitlements.services import quota_hold_within
+
+    with pytest.raises(RuntimeError, match="inside the caller's transaction"):
+        quota_hold_within(enrollment=pro, beneficiary=pro.insured, service=service_of("重疾三甲专家预约"), on=ON)
+    assert not QuotaBucket.objects.exists()
