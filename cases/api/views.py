@@ -15,7 +15,7 @@ from cases.errors import CaseConflict, CaseError, CasePermissionDenied, CaseVali
 from cases.forms import ACTIONS
 from cases.models import Channel
 from cases.selectors import cases_visible_to
-from cases.services import case_submit
+from cases.services import case_submit_within
 
 # Entitlement refusals that are about the quota's state rather than the request's fields.
 CONFLICT_CODES = {"exhausted"}
@@ -90,10 +90,11 @@ class CaseListCreateView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             # The answer is read inside the transaction: if the database goes away before it is
-            # read, the case is rolled back with it and the 503 the client gets is the truth.
+            # read, the case is rolled back with it and the 503 the client gets is the truth. A
+            # refusal leaves this block and rolls it back whole, so the submission needs no savepoint.
             with transaction.atomic():
                 arguments = serializer.submit_arguments()
-                case = case_submit(actor=request.user, channel=Channel.WECHAT, **arguments)
+                case = case_submit_within(actor=request.user, channel=Channel.WECHAT, **arguments)
                 body = CaseSerializer(case, context={"no_documents": not arguments["documents"]}).data
         except CaseError as exc:
             return case_error_response(exc)

@@ -24,6 +24,7 @@ from cases.services.intake import (
     case_cancel,
     case_resubmit,
     case_submit,
+    case_submit_within,
     case_withdraw,
     usage_record,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "case_resubmit",
     "case_start_review",
     "case_submit",
+    "case_submit_within",
     "case_withdraw",
     "claim_approve",
     "claim_pay",

@@ -168,7 +168,13 @@ def _hold(case: Case, on: date):
 
 
 @transaction.atomic
-def case_submit(
+def case_submit(**arguments: Any) -> Case:
+    """Record a request as a case in a transaction of its own (a savepoint inside the caller's);
+    the arguments and refusals are those of ``case_submit_within``."""
+    return case_submit_within(**arguments)
+
+
+def case_submit_within(
     *,
     actor: User,
     channel: str,
@@ -185,7 +191,13 @@ def case_submit(
     Services without 服务条件 are accepted at once (``skip_review``, shown as 无需医学审核 in the
     history) and their SLA clock starts; the others wait in the review queue. Any refusal raises
     before anything is kept: CaseValidationError with messages per field, CasePermissionDenied.
+
+    Runs in the caller's transaction, which must roll back whenever this raises (the API view
+    answers its refusals outside its atomic block): no savepoint of its own. ``case_submit`` is
+    the same with a transaction or savepoint of its own.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("case_submit_within must run inside the caller's transaction")
     unknown = set(details) - INTAKE_FIELDS
     if unknown:
         raise TypeError(f"unknown case fields: {sorted(unknown)}")
