@@ -70,8 +70,9 @@ class QuotaHold(models.Model):
     enrollment = models.ForeignKey(
         Enrollment, on_delete=models.PROTECT, related_name="quota_holds", verbose_name="服务权益"
     )
+    # No index of its own: quota_hold_beneficiary_idx (beneficiary, status) begins with it.
     beneficiary = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="quota_holds", verbose_name="服务对象"
+        Person, on_delete=models.PROTECT, related_name="quota_holds", verbose_name="服务对象", db_index=False
     )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="quota_holds", verbose_name="服务项目")
     period_start = models.DateField("计次起始日")
