@@ -39,6 +39,18 @@ def celery_eager():
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def calendar_edits_end_with_their_test():
+    """A calendar edit makes the process re-read the calendar's token on every call until it has
+    been read outside a transaction — which never happens inside a test's transaction. The test's
+    rollback took the edit away: forget it, so later tests use the cached calendar as production does."""
+    yield
+    from workdays import calendar
+
+    if calendar._watching:
+        calendar.calendar_invalidate()
+
+
 @pytest.fixture
 def calendar_and_media(request, settings, tmp_path):
     """The PRC working-day calendar from the library (synced if a flush emptied it), a private media
