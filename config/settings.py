@@ -219,8 +219,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # Per token (one token per API user): a runaway integration is stopped before it hurts others.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_RATE_PER_TOKEN", "20000/min"),

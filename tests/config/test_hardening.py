@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.throttling import UserRateThrottle
+
+from config.throttling import AnonRateThrottle, UserRateThrottle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,3 +53,39 @@ def test_a_token_that_floods_the_api_is_slowed_down(api_client, django_user_mode
     other = django_user_model.objects.create_user("another-integration", password="a-long-password-2")
     api_client.force_authenticate(other)
     assert api_client.get("/api/v1/catalog").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_slowed_token_is_told_when_to_retry_and_gets_its_allowance_back(api_client, django_user_model, monkeypatch):
+    import time_machine
+    from django.core.cache import cache
+
+    cache.clear()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
+    api_client.force_authenticate(django_user_model.objects.create_user("burst", password="a-long-password-3"))
+    with time_machine.travel("2026-11-25 10:00:00 +0800", tick=False) as clock:
+        assert [api_client.get("/api/v1/catalog").status_code for _ in range(3)] == [200, 200, 429]
+        refused = api_client.get("/api/v1/catalog")
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) == 30  # one request's worth of a 2-per-minute allowance
+        clock.shift(31)
+        assert api_client.get("/api/v1/catalog").status_code == 200  # refilled one, not the whole burst
+        assert api_client.get("/api/v1/catalog").status_code == 429
+        clock.shift(60)
+        assert [api_client.get("/api/v1/catalog").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_bucket_kept_per_client_is_two_numbers_whatever_the_rate():
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    cache.clear()
+    throttle = AnonRateThrottle()
+    throttle.rate, (throttle.num_requests, throttle.duration) = "20000/min", (20000, 60)
+    request = RequestFactory().get("/api/v1/catalog", REMOTE_ADDR="203.0.113.9")
+    request.user = None
+    for _ in range(500):
+        assert throttle.allow_request(request, None)
+    kept = cache.get(throttle.get_cache_key(request, None))
+    assert len(kept) == 2
+    assert 19_499 <= kept[0] < 19_600  # 500 taken, a few refilled while the loop ran
