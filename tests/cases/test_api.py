@@ -226,3 +226,31 @@ def test_wechat_back_end_reads_what_the_reviewer_asked_for(wechat, enrollment_20
 
     assert body["state"] == "returned"
     assert body["message_to_applicant"] == "请补充近三个月的病理报告"
+
+
+def test_a_review_free_submission_costs_a_fixed_handful_of_statements(wechat, enroll):
+    """The figure the submission benchmark depends on: 15 statements (token, permissions, person,
+    service, enrollment, number, rule, quota upsert, hold, case, history, audit, outbox, and the
+    transaction), whatever else is in the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = enroll("2021-pro"), enroll("2021-pro")
+
+    def body(enrollment) -> dict:
+        return {
+            "beneficiary_id_number": enrollment.insured.id_number,
+            "enrollment": enrollment.pk,
+            "service": "escort",
+            "city": "上海",
+        }
+
+    assert wechat.post(URL, body(first), format="json").status_code == 201  # the year's number sequence exists
+    with CaptureQueriesContext(connection) as captured:
+        response = wechat.post(URL, body(second), format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["state"] == "approved"
+    # 15, plus the savepoint pair around the number: a test's transaction never commits, so the
+    # process never learns that the year's sequence exists.
+    assert len(captured) <= 17, [q["sql"][:80] for q in captured.captured_queries]
