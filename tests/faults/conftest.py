@@ -194,19 +194,6 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.5) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def working_day_calendar(request, settings):
+def working_day_calendar(calendar_and_media):
     """The PRC working-day calendar the case clocks count with, and quick password hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if request.node.get_closest_marker("django_db") is None:
-        yield
-        return
-    from workdays.calendar import calendar_invalidate
-    from workdays.models import CalendarYear
-    from workdays.services import calendar_sync
-
-    calendar_invalidate()
-    if not CalendarYear.objects.exists():
-        calendar_sync()
-    calendar_invalidate()
     yield
-    calendar_invalidate()

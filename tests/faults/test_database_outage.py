@@ -180,23 +180,31 @@ def integrity(confirmed: list[str]) -> dict:
     }
 
 
-def test_intake_under_a_database_outage_answers_503_loses_nothing_and_resumes(live_server):
-    def outage() -> None:
-        with database_refusing_connections():
-            time.sleep(3)
-
-    seen = submissions_under_outage(live_server.url, outage)
+def outage_report(name: str, base_url: str, outage, extra: dict | None = None) -> tuple[dict, dict, dict]:
+    """Submissions while ``outage`` runs, their integrity afterwards, written to the fault report
+    with ``extra`` as it stands once the outage is over."""
+    seen = submissions_under_outage(base_url, outage)
     counts = integrity(seen["confirmed"])
     statuses = dict(seen["statuses"])
     report(
-        "database_outage_under_load",
+        name,
         requests=sum(statuses.values()),
         ok_201=statuses.get(201, 0),
         retried_409=statuses.get(409, 0),
         clean_503=statuses.get(503, 0),
         other=len(seen["bad"]),
+        **(extra or {}),
         **counts,
     )
+    return seen, statuses, counts
+
+
+def test_intake_under_a_database_outage_answers_503_loses_nothing_and_resumes(live_server):
+    def outage() -> None:
+        with database_refusing_connections():
+            time.sleep(3)
+
+    seen, statuses, counts = outage_report("database_outage_under_load", live_server.url, outage)
 
     assert seen["bad"] == []
     assert statuses.get(503, 0) > 0, "the outage hit no request"

@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from tests.faults.conftest import postgres_cluster_command, report, wait_for_postgres
-from tests.faults.test_database_outage import integrity, submissions_under_outage
+from tests.faults.conftest import postgres_cluster_command, wait_for_postgres
+from tests.faults.test_database_outage import outage_report
 
 pytestmark = [
     pytest.mark.faults,
@@ -35,19 +35,8 @@ def test_postgres_restart_under_intake_load_answers_503_and_resumes(live_server)
                 wait_for_postgres(timeout=60)
         timings["restart_seconds"] = round(time.monotonic() - began, 1)
 
-    seen = submissions_under_outage(live_server.url, restart)
-    counts = integrity(seen["confirmed"])
-    statuses = dict(seen["statuses"])
-    report(
-        "postgres_restart_under_load",
-        requests=sum(statuses.values()),
-        ok_201=statuses.get(201, 0),
-        retried_409=statuses.get(409, 0),
-        clean_503=statuses.get(503, 0),
-        other=len(seen["bad"]),
-        **timings,
-        **counts,
-    )
+    # restart() fills timings while it runs; the report reads them after it.
+    seen, statuses, counts = outage_report("postgres_restart_under_load", live_server.url, restart, extra=timings)
 
     assert seen["bad"] == []
     assert statuses.get(503, 0) > 0, "the restart hit no request"
