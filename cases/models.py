@@ -163,20 +163,6 @@ def green_channel_case(case: "Case") -> bool:
     return not case.is_reimbursement
 
 
-class CaseNumberCounter(models.Model):
-    """The last case number issued in a year; its row is locked while the next one is taken."""
-
-    year = models.PositiveSmallIntegerField("年份", primary_key=True)
-    last = models.PositiveIntegerField("已用编号", default=0)
-
-    class Meta:
-        verbose_name = "案件编号计数"
-        verbose_name_plural = "案件编号计数"
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
-
-
 class Case(FSMModelMixin, models.Model):
     number = models.CharField("案件编号", max_length=20, unique=True)
     channel = models.CharField("渠道", max_length=16, choices=Channel.choices)

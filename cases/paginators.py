@@ -34,7 +34,7 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if not hasattr(queryset, "query") or connections[queryset.db].vendor != "postgresql":
+        if not hasattr(queryset, "query"):
             return super().count
         if not queryset.query.where:
             estimate = _table_estimate(queryset)

@@ -15,6 +15,7 @@ raised by another middleware (a session saved after the view, say) have already 
 import logging
 import sys
 
+import psycopg
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
@@ -33,14 +34,8 @@ _MARK = "_lanben_database_unavailable"
 
 
 def _database_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
-    try:  # a psycopg error that escaped Django's wrapper (the embedded SQLite setup has no psycopg)
-        import psycopg
-
-        errors += [psycopg.OperationalError, psycopg.InterfaceError]
-    except ImportError:
-        pass
-    return tuple(errors)
+    # With psycopg's own errors: one that escaped Django's wrapper (raised while connecting).
+    return (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 
 
 DATABASE_ERRORS = _database_errors()

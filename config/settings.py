@@ -1,7 +1,7 @@
 """Settings for Lanben Desk. Everything that differs between machines comes from the environment.
 
-Without DATABASE_URL the portal runs on an embedded SQLite file, and without CELERY_BROKER_URL on
-kombu's filesystem transport, so a newcomer needs nothing but Python. Production sets both
+Without DATABASE_URL the portal runs on an embedded PostgreSQL server (config/devdb.py), and without
+CELERY_BROKER_URL on kombu's filesystem transport, so a newcomer needs nothing but Python. Production sets both
 (PostgreSQL through psycopg 3, Redis) together with SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
+from config.devdb import embedded_database
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -91,23 +92,16 @@ TEMPLATES = [
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lanben.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # The embedded database serves one developer; a longer lock wait keeps the worker and the
-    # web process from tripping over each other.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # SQLite cannot enforce "NULLS NOT DISTINCT"; PostgreSQL, which production runs on, does.
-    SILENCED_SYSTEM_CHECKS.append("models.W047")
-    # Nor covering indexes: there the report's index (cases.Case) is created without its INCLUDE columns.
-    SILENCED_SYSTEM_CHECKS.append("models.W040")
+# PostgreSQL everywhere. Without DATABASE_URL, the embedded PostgreSQL server of a developer
+# machine (config/devdb.py), started on first use with its data under var/pgdata.
+if env_str("DATABASE_URL"):
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
+else:
+    DATABASES = {"default": embedded_database(VAR_DIR)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

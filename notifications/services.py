@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -60,14 +60,8 @@ def outbox_enqueue(*, topic: str, payload: dict, dedupe_key: str | None = None) 
 
 
 def _create_once(*, topic: str, payload: dict, dedupe_key: str) -> OutboxMessage | None:
-    """Insert unless a message with the key exists. On PostgreSQL one ``INSERT … ON CONFLICT DO
-    NOTHING`` (no savepoint round trips on every case event); elsewhere a savepoint catches the clash."""
-    if connection.vendor != "postgresql":
-        try:
-            with transaction.atomic():
-                return OutboxMessage.objects.create(topic=topic, payload=payload, dedupe_key=dedupe_key)
-        except IntegrityError:
-            return None
+    """Insert unless a message with the key exists: one ``INSERT … ON CONFLICT DO NOTHING`` (no
+    savepoint round trips on every case event)."""
     created_at = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(INSERT_ONCE_SQL, [topic, json.dumps(payload), dedupe_key, created_at])

@@ -5,13 +5,11 @@ risk" and "open past deadline" are those cases' state today. Working days are co
 the ``WorkdayRank`` table (working days in (a, b] = rank(b) - rank(a)); the review is counted to
 ``Case.reviewed_at``, the moment of the review decision.
 
-On PostgreSQL the whole report is one statement (``_report_sql``): the filtered cases are read once
+The whole report is one statement (``_report_sql``): the filtered cases are read once
 (from the ``case_received_idx`` covering index), each case's working days looked up in the rank
 table, and ``GROUPING SETS`` give the summary, the per-provider, per-service and per-period counts
 and, per group, how many cases took each number of working days; medians and the 90th percentile
 are interpolated from those counts exactly as PERCENTILE_CONT does (``percentile_cont_counts``).
-Elsewhere (the embedded SQLite of development) the same figures come from four ORM aggregate
-queries (``report_cases``); a test holds the two to the same figures.
 """
 
 import zoneinfo
@@ -22,14 +20,14 @@ from datetime import date
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, DateField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import DateField, QuerySet, When
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 
 from cases.models import Case, CaseState
 from entitlements.models import Service
 from providers.models import Provider
-from sla.aggregates import Percentile, percentile_cont_counts
-from sla.models import SLA_RUNNING, WorkdayRank
+from sla.aggregates import percentile_cont_counts
+from sla.models import SLA_RUNNING
 from workdays.calendar import CalendarNotCovered, add_workdays
 
 S = CaseState
@@ -73,7 +71,7 @@ def _period(grain: str):
     return trunc("submitted_at", tzinfo=SHANGHAI, output_field=DateField())
 
 
-# --- one statement (PostgreSQL) -------------------------------------------------------------------
+# --- one statement ------------------------------------------------------------------------------
 
 # The working-day ranks as two arrays indexed by day (1 = the first day of the table): rank and
 # run_start, 0 for a day the table does not hold. A subscript is far cheaper per case than a join.
@@ -237,62 +235,6 @@ def _labels(table: str, key, row: dict) -> dict:
     return {}
 
 
-# --- aggregate queries (any database) -------------------------------------------------------------
-
-
-def _rank(field: str, column: str = "rank"):
-    return Subquery(WorkdayRank.objects.filter(day=OuterRef(field)).values(column)[:1])
-
-
-def _workdays(start: str, end: str, paused: str):
-    """Working days in (start, end] less the paused ones; NULL when the calendar cannot say."""
-    same_run = Q(**{f"{start}_run": F(f"{end}_run")})
-    return CaseWhen(
-        When(same_run, then=F(f"{end}_rank") - F(f"{start}_rank") - F(paused)),
-        default=None,
-        output_field=IntegerField(),
-    )
-
-
-def report_cases(queryset: QuerySet | None = None) -> QuerySet:
-    """Received cases with the dates and working-day counts the figures need, as aliases."""
-    queryset = _received(queryset).alias(**_days())
-    queryset = queryset.alias(
-        **{f"{name}_rank": _rank(name) for name in ("sla_started_on", "arranged_on", "submitted_on", "decided_on")},
-        **{f"{name}_run": _rank(name, "run_start") for name in ("sla_started_on", "arranged_on", "submitted_on")},
-        decided_on_run=_rank("decided_on", "run_start"),
-    )
-    return queryset.alias(
-        arrange_days=_workdays("sla_started_on", "arranged_on", "sla_paused_days"),
-        review_days=_workdays("submitted_on", "decided_on", "review_paused_days"),
-    )
-
-
-def _aggregates(day: ReportDay) -> dict:
-    arranged = Q(arranged_on__isnull=False)
-    late = arranged & Q(arranged_on__gt=F("sla_deadline_due"))
-    open_late = Q(state__in=SLA_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lt=day.today)
-    at_risk = Q(pk__in=[])
-    if day.horizon is not None:
-        at_risk = Q(
-            state__in=SLA_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__range=(day.today, day.horizon)
-        )
-    decided = Q(decided_on__isnull=False)
-    return {
-        "received": Count("pk"),
-        "arranged": Count("pk", filter=arranged),
-        "on_time": Count("pk", filter=arranged & Q(arranged_on__lte=F("sla_deadline_due"))),
-        "arranged_late": Count("pk", filter=late),
-        "open_late": Count("pk", filter=open_late),
-        "at_risk": Count("pk", filter=at_risk),
-        "arrange_median": Percentile("arrange_days", 0.5, filter=arranged),
-        "arrange_p90": Percentile("arrange_days", 0.9, filter=arranged),
-        "reviewed": Count("pk", filter=decided),
-        "review_on_time": Count("pk", filter=decided & Q(decided_on__lte=F("review_due"))),
-        "review_median": Percentile("review_days", 0.5, filter=decided),
-    }
-
-
 def _finish(row: dict) -> dict:
     """Ratios and totals from the aggregated counts."""
     row["breaches"] = row["arranged_late"] + row["open_late"]
@@ -307,29 +249,6 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def report_summary(queryset: QuerySet, *, day: ReportDay) -> dict:
-    # One group holding every case: aggregate() cannot reach the working-day aliases.
-    aggregates = _aggregates(day)
-    grouped = queryset.annotate(everything=Value(1)).values("everything").annotate(**aggregates).order_by()
-    row = next(iter(grouped), None)
-    if row is None:
-        row = {key: None if isinstance(agg, Percentile) else 0 for key, agg in aggregates.items()}
-    return _finish(row)
-
-
-def report_by(queryset: QuerySet, *, day: ReportDay, key: str, label: str) -> list[dict]:
-    """The same figures per provider, per service…, largest groups first."""
-    rows = queryset.values(key, label).annotate(**_aggregates(day)).order_by("-received", label)
-    return [_finish({**row, "key": row[key], "label": row[label]}) for row in rows]
-
-
-def report_trend(queryset: QuerySet, *, day: ReportDay, grain: str = "week") -> list[dict]:
-    """The figures per week (Monday) or month of receipt, oldest first."""
-    bucketed = queryset.annotate(period=_period(grain))
-    rows = bucketed.values("period").annotate(**_aggregates(day)).order_by("period")
-    return [_finish(dict(row)) for row in rows]
-
-
 @dataclass
 class ManagerReport:
     day: ReportDay
@@ -341,19 +260,6 @@ class ManagerReport:
 
 
 def manager_report(queryset: QuerySet, *, today: date, grain: str = "week") -> ManagerReport:
-    """Every figure of the manager report for the filtered cases: one statement on PostgreSQL."""
+    """Every figure of the manager report for the filtered cases, from one statement."""
     day = ReportDay.of(today)
-    if connections[queryset.db].vendor == "postgresql":
-        return ManagerReport(day=day, grain=grain, **_report_pg(queryset, day=day, grain=grain))
-    cases = report_cases(queryset)
-    providers = report_by(cases, day=day, key="provider_id", label="provider__name")
-    for row in providers:
-        row["label"] = row["label"] or UNASSIGNED
-    return ManagerReport(
-        day=day,
-        grain=grain,
-        summary=report_summary(cases, day=day),
-        providers=providers,
-        services=report_by(cases, day=day, key="service_id", label="service__name"),
-        trend=report_trend(cases, day=day, grain=grain),
-    )
+    return ManagerReport(day=day, grain=grain, **_report_pg(queryset, day=day, grain=grain))

@@ -26,15 +26,8 @@ DROP FUNCTION IF EXISTS audit_event_append_only();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)  # no placeholders: keep the % of RAISE
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]
+    # RunSQL passes a single string without parameters: the % of RAISE stays as written.
+    operations = [migrations.RunSQL(CREATE, DROP)]

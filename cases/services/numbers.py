@@ -1,15 +1,12 @@
 """Human case numbers, ``LB-2026-000123``: one sequence per year, gaps allowed, never shared.
 
-On PostgreSQL the number comes from a per-year sequence: ``nextval`` never waits for another
-transaction, so concurrent submissions do not queue behind each other (a rolled-back submission
-leaves a gap, which is allowed). Elsewhere (the embedded SQLite of ``dev.py up``) a per-year
-counter row is incremented under its row lock.
+The number comes from a per-year sequence: ``nextval`` never waits for another transaction, so
+concurrent submissions do not queue behind each other (a rolled-back submission leaves a gap,
+which is allowed).
 """
 
 from django.db import IntegrityError, ProgrammingError, connection, transaction
-from django.db.models import F
 
-from cases.models import CaseNumberCounter
 from cases.sla import local_today
 
 
@@ -44,19 +41,7 @@ def _sequence_next(year: int) -> int:
     return _nextval(name)
 
 
-def _counter_next(year: int) -> int:
-    if not CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                CaseNumberCounter.objects.create(year=year, last=0)
-        except IntegrityError:
-            pass  # another submission created the year's row first: use it
-        CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    return CaseNumberCounter.objects.get(year=year).last
-
-
 def case_number_next() -> str:
     """The next number of the current (Asia/Shanghai) year."""
     year = local_today().year
-    serial = _sequence_next(year) if connection.vendor == "postgresql" else _counter_next(year)
-    return f"LB-{year}-{serial:06d}"
+    return f"LB-{year}-{_sequence_next(year):06d}"

@@ -44,7 +44,7 @@ RETURNING b.id, b.period_end, b.held, b.used
 
 
 def _bucket_take(enrollment: Enrollment, beneficiary: Person, service: Service, resolved: Resolved) -> QuotaBucket:
-    """PostgreSQL: hold one unit in a single upsert; the bucket as it is after the hold."""
+    """Hold one unit in a single upsert; the bucket as it is after the hold."""
     key = {"enrollment": enrollment, "beneficiary": beneficiary, "service": service}
     values = [enrollment.pk, beneficiary.pk, service.pk, resolved.period_start, resolved.period_end, resolved.limit]
     with connection.cursor() as cursor:
@@ -95,15 +95,9 @@ def quota_hold_within(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("quota_hold_within must run inside the caller's transaction")
     resolved = resolve(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on)
-    if connection.vendor == "postgresql" and (resolved.limit is None or resolved.limit > 0):
-        bucket = _bucket_take(enrollment, beneficiary, service, resolved)
-    else:
-        bucket = _bucket_locked(enrollment, beneficiary, service, resolved)
-        if resolved.limit is not None and bucket.held + bucket.used >= resolved.limit:
-            raise _exhausted(service, resolved, bucket)
-        bucket.limit = resolved.limit
-        bucket.held += 1
-        bucket.save(update_fields=["limit", "held", "updated_at"])
+    if resolved.limit == 0:  # a limit of nothing: no unit to take, and the answer names the period
+        raise _exhausted(service, resolved, _bucket_locked(enrollment, beneficiary, service, resolved))
+    bucket = _bucket_take(enrollment, beneficiary, service, resolved)
     return QuotaHold.objects.create(
         bucket=bucket,
         enrollment=enrollment,

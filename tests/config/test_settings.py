@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
-    "'name': str(settings.DATABASES['default']['NAME']), 'broker': settings.CELERY_BROKER_URL, "
+    "'name': str(settings.DATABASES['default']['NAME']), 'host': str(settings.DATABASES['default']['HOST']), "
+    "'broker': settings.CELERY_BROKER_URL, "
     "'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, 'tz': settings.TIME_ZONE, "
     "'use_tz': settings.USE_TZ, 'lang': settings.LANGUAGE_CODE, 'langs': [c for c, _ in settings.LANGUAGES], "
     "'secure_cookie': settings.SESSION_COOKIE_SECURE}))"
@@ -27,12 +28,21 @@ def probe(tmp_path: Path, **overrides: str) -> dict:
     return json.loads(out.stdout)
 
 
-def test_without_variables_the_portal_uses_embedded_sqlite_and_filesystem_broker(tmp_path):
+def test_without_variables_the_portal_runs_an_embedded_postgresql_and_filesystem_broker(tmp_path):
     settings = probe(tmp_path)
-    assert settings["engine"] == "django.db.backends.sqlite3"
-    assert settings["name"] == str(tmp_path / "lanben.sqlite3")
+    assert settings["engine"] == "django.db.backends.postgresql"
+    assert settings["name"] == "lanben"
+    assert settings["host"] == str(tmp_path / "pgdata")  # its Unix socket, no TCP port
     assert settings["broker"] == "filesystem://"
     assert settings["debug"] is True
+    # The probe was the server's only user: it stopped when the probe exited.
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+
+def test_no_other_database_engine_is_configured_anywhere():
+    sources = [p for p in ROOT.rglob("*.py") if ".venv" not in p.parts and "tests" not in p.parts]
+    offenders = [str(p.relative_to(ROOT)) for p in sources if "sqlite" in p.read_text(encoding="utf-8").lower()]
+    assert offenders == []
 
 
 def test_database_and_broker_urls_are_honoured(tmp_path):
