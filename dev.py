@@ -173,6 +173,9 @@ def run_checks_and_tests(env: dict, extra: list[str]) -> int:
     subprocess.run([bin_dir / "ruff", "format", "--check", "."], check=True, cwd=ROOT)
     say("manage.py makemigrations --check")
     manage("makemigrations", "--check", "--dry-run", env=env)
+    say("lint-imports (the apps' layer order) / mypy")
+    subprocess.run([bin_dir / "lint-imports", "--no-cache"], check=True, cwd=ROOT, env=env)
+    subprocess.run([bin_dir / "mypy"], check=True, cwd=ROOT, env=env)
     say("pytest")
     return subprocess.run([PY, "-m", "pytest", "--create-db", *extra], cwd=ROOT, env=env).returncode
 

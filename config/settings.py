@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "entitlements",
     "cases",
     "providers",
+    "dispatch",
     "notifications",
     "demo",
     "sla",

@@ -24,7 +24,7 @@ def _user(staff, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_dispatch_board_opens_only_for_roles_that_see_cases(client, staff, role):
     client.force_login(_user(staff, role))
-    assert client.get(reverse("providers:board")).status_code == BOARD[role]
+    assert client.get(reverse("dispatch:board")).status_code == BOARD[role]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -37,6 +37,6 @@ def test_provider_api_answers_only_provider_tokens(api_client, staff, role):
 
 
 def test_anonymous_is_sent_to_login_from_the_board(client):
-    response = client.get(reverse("providers:board"))
+    response = client.get(reverse("dispatch:board"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from cases.admin import CaseAdmin
 from cases.models import Case
 from cases.paginators import EstimatedCountPaginator
-from providers.selectors import board_cases
+from dispatch.selectors import board_cases
 
 
 def _pages(queryset, per_page: int) -> list[list[int]]:

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import CaseState
+from dispatch.services import provider_reminder_deliver
 from providers.models import ProviderReminder
-from providers.services import provider_reminder_deliver
 from tests.factories.cases import UserFactory, service
 from tests.factories.providers import ProviderContactFactory
 from tests.providers.conftest import approved_case, dispatched_case
@@ -196,7 +196,7 @@ def test_bulk_reminder_mails_each_cases_provider_after_commit(
 
 
 def test_a_reminder_is_sent_only_once(provider_a, coordinator, django_capture_on_commit_callbacks):
-    from providers.services import provider_remind
+    from dispatch.services import provider_remind
 
     case = dispatched_case(provider=provider_a, actor=coordinator)
     result = provider_remind(cases=[case], actor=coordinator)

@@ -3,9 +3,9 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
+from dispatch.selectors import provider_suggest, provider_suggestion
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage
-from providers.selectors import provider_suggest, provider_suggestion
 from tests.factories.providers import ProviderCoverageFactory, ProviderFactory, RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db

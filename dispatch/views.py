@@ -16,9 +16,9 @@ from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import Case
 from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_available_actions, case_timeline
-from providers import selectors, services
-from providers.filters import BoardFilter
-from providers.forms import ArrangementForm, BulkActionForm, DeclineForm, DispatchForm, RedispatchForm
+from dispatch import selectors, services
+from dispatch.filters import BoardFilter
+from dispatch.forms import ArrangementForm, BulkActionForm, DeclineForm, DispatchForm, RedispatchForm
 from providers.models import Provider
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -65,7 +65,7 @@ def board(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "providers/board.html",
+        "dispatch/board.html",
         {
             "filter": board_filter,
             "page": page,
@@ -183,7 +183,7 @@ def board_case(request: HttpRequest, number: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.select_related("service", "beneficiary", "provider"), number=number)
     if request.method == "POST":
         return _case_action(request, case)
-    return render(request, "providers/case.html", _case_context(request, case))
+    return render(request, "dispatch/case.html", _case_context(request, case))
 
 
 def _case_context(request: HttpRequest, case: Case, **forms) -> dict:
@@ -225,7 +225,7 @@ def _case_action(request: HttpRequest, case: Case) -> HttpResponse:
     if form is not None and not form.is_valid():
         messages.error(request, "请检查表单中标出的字段")
         key = "arrangement" if action == "arrange" else action
-        return render(request, "providers/case.html", _case_context(request, case, **{key: form}), status=400)
+        return render(request, "dispatch/case.html", _case_context(request, case, **{key: form}), status=400)
     data = form.cleaned_data if form is not None else {}
     # The state the coordinator saw: if someone moved the case since, the service says so.
     expected = request.POST.get("expected_state") or case.state
@@ -233,12 +233,12 @@ def _case_action(request: HttpRequest, case: Case) -> HttpResponse:
         _run_case_action(action, case=case, actor=request.user, data=data, expected=expected)
     except CASE_ERRORS as exc:
         messages.error(request, _error_text(exc))
-        return redirect("providers:case", number=case.number)
+        return redirect("dispatch:case", number=case.number)
     except KeyError:
         messages.error(request, "未知操作")
-        return redirect("providers:case", number=case.number)
+        return redirect("dispatch:case", number=case.number)
     messages.success(request, f"{case.number}：{DONE[action]}")
-    return redirect("providers:case", number=case.number)
+    return redirect("dispatch:case", number=case.number)
 
 
 def _run_case_action(action: str, *, case: Case, actor, data: dict, expected: str) -> Case:

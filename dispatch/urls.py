@@ -1,8 +1,8 @@
 from django.urls import path
 
-from providers import views
+from dispatch import views
 
-app_name = "providers"
+app_name = "dispatch"
 
 urlpatterns = [
     path("", views.board, name="board"),

@@ -7,10 +7,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import CaseState
+from dispatch.selectors import BOARD_STATES, SlaStatus, board_cities, sla_status_filter
 from entitlements.models import Service
 from entitlements.models.catalog import ServiceKind
 from providers.models import Provider
-from providers.selectors import BOARD_STATES, SlaStatus, board_cities, sla_status_filter
 from workdays.calendar import CalendarNotCovered, sub_workdays
 
 

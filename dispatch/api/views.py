@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import Case, CaseState, Document
-from providers import selectors, services
-from providers.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent_call
-from providers.api.logging import api_log_record
-from providers.api.permissions import IsProviderMember
-from providers.api.serializers import (
+from dispatch import selectors, services
+from dispatch.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent_call
+from dispatch.api.logging import api_log_record
+from dispatch.api.permissions import IsProviderMember
+from dispatch.api.serializers import (
     ArrangementSerializer,
     ConflictSerializer,
     DeclinedSerializer,

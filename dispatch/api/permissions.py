@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from providers.selectors import provider_for_user
+from dispatch.selectors import provider_for_user
 
 
 class IsProviderMember(BasePermission):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers.api import views
+from dispatch.api import views
 
 app_name = "provider-api"
 

@@ -1,8 +1,8 @@
-"""Celery tasks of the providers app: fetch, call a service, nothing else."""
+"""Celery tasks of dispatch: fetch, call a service, nothing else."""
 
 from celery import shared_task
 
-from providers.services import idempotency_records_purge, provider_reminder_deliver
+from dispatch.services import idempotency_records_purge, provider_reminder_deliver
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)

@@ -1,4 +1,4 @@
-"""Reads about providers: who covers a place and service, and whom to suggest for a case."""
+"""Reads for dispatch: coverage and suggestions, the board, the provider's own cases."""
 
 from dataclasses import dataclass, field
 from datetime import date

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from providers.api.idempotency import HEADER
+from dispatch.api.idempotency import HEADER
 from providers.models import ProviderApiLog
 
 

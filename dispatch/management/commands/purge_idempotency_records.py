@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from providers.services import IDEMPOTENCY_RETENTION_DAYS, idempotency_records_purge
+from dispatch.services import IDEMPOTENCY_RETENTION_DAYS, idempotency_records_purge
 
 
 class Command(BaseCommand):
