@@ -18,13 +18,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from cases import services
+from cases.action_pages import action_items, action_perform
 from cases.api.views import request_field_errors
-from cases.errors import CaseConflict, CaseError, CaseValidationError
-from cases.forms import ACTIONS, DocumentForm, HotlineIntakeForm, NoteForm
+from cases.errors import CaseError, CaseValidationError, refusal_messages
+from cases.forms import DocumentForm, HotlineIntakeForm, NoteForm
 from cases.models import Case, CaseState
 from cases.paginators import EstimatedCountPaginator
-from cases.selectors import case_available_actions, case_visible_to, review_hints, user_is_case_staff
+from cases.selectors import case_visible_to, user_is_case_staff
 from cases.views import case_page_context, case_view_record
+from cases.workflow import Place
 from entitlements.models import Enrollment, Service
 from entitlements.models.catalog import ServiceKind
 from workdays.calendar import CalendarNotCovered, sub_workdays, workdays_between
@@ -213,16 +215,12 @@ class CaseAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
         case = self._case_or_404(request, object_id)
         case_view_record(request=request, case=case)
-        names = case_available_actions(case=case, user=request.user)
-        actions = [
-            {
-                "name": name,
-                "action": ACTIONS[name],
-                "form": self._form(case, name),
-                "url": reverse("admin:cases_case_action", args=[case.pk, name]),
-            }
-            for name in names
-        ]
+        actions = action_items(
+            case=case,
+            user=request.user,
+            place=Place.ADMIN,
+            url=lambda name: reverse("admin:cases_case_action", args=[case.pk, name]),
+        )
         context = {
             **self.admin_site.each_context(request),
             **case_page_context(case=case, user=request.user),
@@ -235,54 +233,16 @@ class CaseAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/cases/case/review.html", context)
 
-    def _form(self, case: Case, name: str):
-        form = ACTIONS[name].form(initial=self._initial(case, name), prefix=name)
-        if name == "approve":
-            for field, hint in review_hints(case=case).items():
-                form.fields[field].help_text = hint
-        return form
-
-    def _initial(self, case: Case, name: str) -> dict:
-        initial = {"expected_state": case.state}
-        if name == "approve":
-            initial.update(
-                check_hospital_level=case.check_hospital_level,
-                check_specialist_diagnosis=case.check_specialist_diagnosis,
-                check_disease_listed=case.check_disease_listed,
-                check_documents_complete=case.check_documents_complete,
-            )
-        if name == "claim_approve" and case.claimed_amount is not None:
-            initial["amount"] = min(case.claimed_amount, case.service.max_claim_amount or case.claimed_amount)
-        return initial
-
     def action_view(self, request: HttpRequest, object_id, action: str) -> HttpResponse:
         case = self._case_or_404(request, object_id)
-        if request.method != "POST" or action not in ACTIONS:
+        if request.method != "POST":
             return self._back(case)
-        spec = ACTIONS[action]
-        form = spec.form(request.POST, request.FILES, prefix=action)
-        if not form.is_valid():
+        form = action_perform(request, case=case, name=action, place=Place.ADMIN)
+        if form is not None:
             for field, errors in form.errors.items():
-                messages.error(
-                    request, f"{form.fields[field].label if field in form.fields else ''}：{'；'.join(errors)}"
-                )
-            return self._back(case)
-        try:
-            form.run(case=case, actor=request.user, service=spec.service)
-        except CaseError as exc:
-            self._refused(request, exc)
-            return self._back(case)
-        messages.success(request, spec.done)
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
         return self._back(case)
-
-    def _refused(self, request, exc: CaseError) -> None:
-        if isinstance(exc, CaseConflict):
-            messages.error(request, f"操作未执行：{exc.message}。请查看最新状态。")
-        elif isinstance(exc, CaseValidationError):
-            for messages_ in exc.errors.values():
-                messages.error(request, "；".join(messages_))
-        else:
-            messages.error(request, exc.message)
 
     def note_view(self, request: HttpRequest, object_id) -> HttpResponse:
         case = self._case_or_404(request, object_id)
@@ -292,7 +252,8 @@ class CaseAdmin(admin.ModelAdmin):
                 services.case_add_note(case=case, actor=request.user, note=form.cleaned_data["note"])
                 messages.success(request, "已添加备注")
             except CaseError as exc:
-                self._refused(request, exc)
+                for message in refusal_messages(exc):
+                    messages.error(request, message)
         return self._back(case)
 
     def document_view(self, request: HttpRequest, object_id) -> HttpResponse:
@@ -303,7 +264,8 @@ class CaseAdmin(admin.ModelAdmin):
                 services.document_attach(case=case, actor=request.user, upload=form.upload())
                 messages.success(request, "已上传材料")
             except CaseError as exc:
-                self._refused(request, exc)
+                for message in refusal_messages(exc):
+                    messages.error(request, message)
         elif request.method == "POST":
             messages.error(request, "请选择材料类型和文件")
         return self._back(case)

@@ -1,7 +1,7 @@
-"""Forms behind the case page's decision buttons and the hotline intake form.
+"""Forms behind the case actions of the workflow table (``cases.workflow``) and the hotline intake form.
 
-Each action form only collects input; ``run`` hands it to the service, so the admin, the API and
-the tasks share one path (django-fsm-2's stock admin buttons would call the transition directly
+Each action form only collects input; ``run`` hands it to the row's service, so the admin, the
+board, the APIs and the tasks share one path (django-fsm-2's stock admin buttons would call the transition directly
 and skip the ledger, the history and the notifications)."""
 
 from collections.abc import Callable
@@ -10,7 +10,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from cases import services
-from cases.models import DocumentKind, RejectReason
+from cases.models import DOCTOR_TITLES_FOR_EXPERT_SERVICES, DocumentKind, RejectReason
 from cases.services.review import CHECKLIST_FIELDS
 from providers.models import Provider
 
@@ -80,30 +80,45 @@ class ResubmitForm(NoteActionForm):
 
 class DispatchForm(NoteActionForm):
     provider = forms.ModelChoiceField(label="服务商", queryset=Provider.objects.filter(active=True))
+    note = forms.CharField(label="派单说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def run(self, *, case, actor, service: Callable, **extra):
         return super().run(case=case, actor=actor, service=service, provider=self.cleaned_data["provider"])
 
 
+class RedispatchForm(DispatchForm):
+    provider = forms.ModelChoiceField(label="改派给", queryset=Provider.objects.filter(active=True))
+    note = forms.CharField(label="改派原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProviderReportForm(NoteActionForm):
+    """What the provider did, recorded by the provider API or by a coordinator it phoned."""
+
+    note = forms.CharField(label="说明", required=False, initial="电话回报", widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class DeclineForm(ActionForm):
     note = None
-    reason = forms.CharField(label="拒单原因", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="拒单原因", max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
 
     def run(self, *, case, actor, service: Callable, **extra):
         return super().run(case=case, actor=actor, service=service, reason=self.cleaned_data["reason"])
 
 
-class ArrangeForm(NoteActionForm):
+class ArrangeForm(ProviderReportForm):
     hospital = forms.CharField(label="医院", max_length=128)
     department = forms.CharField(label="科室", max_length=64, required=False)
     doctor = forms.CharField(label="医生", max_length=64, required=False)
     doctor_title = forms.ChoiceField(
         label="职称",
         required=False,
-        choices=[("", "—"), ("主任医师", "主任医师"), ("副主任医师", "副主任医师"), ("主治医师", "主治医师")],
+        choices=[("", "—"), *((t, t) for t in (*DOCTOR_TITLES_FOR_EXPERT_SERVICES, "主治医师", "住院医师"))],
+        help_text="专家类服务须为副主任医师或主任医师",
     )
     arranged_at = forms.DateTimeField(
-        label="就诊/入院时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label="就诊/入院时间",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     address = forms.CharField(label="地址", max_length=255, required=False)
 
@@ -125,33 +140,6 @@ class CancelForm(NoteActionForm):
 
 class AwaitCustomerForm(NoteActionForm):
     note = forms.CharField(label="需要客户反馈的内容", widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class Action:
-    def __init__(self, label: str, form: type[ActionForm], service: Callable, done: str, style: str = "") -> None:
-        self.label, self.form, self.service, self.done, self.style = label, form, service, done, style
-
-
-ACTIONS: dict[str, Action] = {
-    "start_review": Action("开始审核", StartReviewForm, services.case_start_review, "已开始审核"),
-    "approve": Action("批准", ApproveForm, services.review_approve, "已批准", "ok"),
-    "claim_approve": Action("核定金额", ClaimApproveForm, services.claim_approve, "已核定金额", "ok"),
-    "return_to_applicant": Action("退回补充材料", ReturnForm, services.review_return, "已退回申请人补充材料"),
-    "reject": Action("审核不通过", RejectForm, services.review_reject, "已审核不通过", "bad"),
-    "resubmit": Action("材料已补充", ResubmitForm, services.case_resubmit, "已重新提交审核"),
-    "dispatch": Action("派单", DispatchForm, services.case_dispatch, "已派单", "ok"),
-    "redispatch": Action("改派", DispatchForm, services.case_redispatch, "已改派"),
-    "provider_accept": Action("服务商接单", NoteActionForm, services.provider_accept, "已记录接单"),
-    "provider_decline": Action("服务商拒单", DeclineForm, services.provider_decline, "已记录拒单，案件回到待派单"),
-    "await_customer": Action("等待客户反馈", AwaitCustomerForm, services.case_await_customer, "时效已暂停"),
-    "customer_replied": Action("客户已反馈", NoteActionForm, services.case_customer_replied, "时效已恢复"),
-    "arrange": Action("记录安排结果", ArrangeForm, services.case_arrange, "已记录安排结果", "ok"),
-    "complete": Action("服务完成", NoteActionForm, services.case_complete, "已记录服务完成"),
-    "pay": Action("已支付", NoteActionForm, services.claim_pay, "已记录支付"),
-    "close": Action("结案", NoteActionForm, services.case_close, "已结案"),
-    "withdraw": Action("客户撤回", NoteActionForm, services.case_withdraw, "已撤回", "bad"),
-    "cancel": Action("取消案件", CancelForm, services.case_cancel, "已取消", "bad"),
-}
 
 
 class NoteForm(forms.Form):

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
+from cases.workflow import allowed
+
 
 class CaseState(models.TextChoices):
     NEW = "new", "新建"
@@ -92,16 +94,6 @@ class RejectReason(models.TextChoices):
 
 
 DOCTOR_TITLES_FOR_EXPERT_SERVICES = ("副主任医师", "主任医师")
-
-
-def _perm(*codenames: str):
-    """A transition permission met by any one of ``codenames`` (e.g. coordinator or provider)."""
-
-    def check(instance, user) -> bool:
-        return bool(user and user.is_active and any(user.has_perm(f"cases.{code}") for code in codenames))
-
-    check.codenames = codenames
-    return check
 
 
 def _condition(field: str, message: str, *, structural: bool = False):
@@ -400,19 +392,19 @@ class Case(FSMModelMixin, models.Model):
 
     # --- transitions: they only set fields; services do the rest -------------------------
 
-    @transition(field=state, source=S.NEW, target=S.SUBMITTED, permission=_perm("submit_case"))
+    @transition(field=state, source=S.NEW, target=S.SUBMITTED, permission=allowed("submit"))
     def submit(self, *, on_date) -> None:
         self.submitted_at = timezone.now()
         self.review_paused_days = 0
 
     @transition(
-        field=state, source=S.SUBMITTED, target=S.APPROVED, permission=_perm("submit_case"), custom={"system": True}
+        field=state, source=S.SUBMITTED, target=S.APPROVED, permission=allowed("skip_review"), custom={"system": True}
     )
     def skip_review(self, *, on_date) -> None:
         """Services without 服务条件 need no medical review: accepted on submission."""
         self.sla_started_on = on_date
 
-    @transition(field=state, source=S.SUBMITTED, target=S.IN_REVIEW, permission=_perm("review_case"))
+    @transition(field=state, source=S.SUBMITTED, target=S.IN_REVIEW, permission=allowed("start_review"))
     def start_review(self, *, reviewer) -> None:
         self.holder = reviewer
 
@@ -420,7 +412,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=S.IN_REVIEW,
         target=S.APPROVED,
-        permission=_perm("review_case"),
+        permission=allowed("approve"),
         conditions=[green_channel_case, checklist_ticked, quota_hold_active, policy_in_force],
     )
     def approve(self, *, on_date) -> None:
@@ -428,26 +420,26 @@ class Case(FSMModelMixin, models.Model):
         self.sla_started_on = on_date
         self.reviewed_at = timezone.now()
 
-    @transition(field=state, source=S.IN_REVIEW, target=S.REJECTED, permission=_perm("review_case"))
+    @transition(field=state, source=S.IN_REVIEW, target=S.REJECTED, permission=allowed("reject"))
     def reject(self, *, reason: str) -> None:
         self.reject_reason = reason
         self.holder = None
         self.reviewed_at = timezone.now()
 
-    @transition(field=state, source=S.IN_REVIEW, target=S.RETURNED, permission=_perm("review_case"))
+    @transition(field=state, source=S.IN_REVIEW, target=S.RETURNED, permission=allowed("return_to_applicant"))
     def return_to_applicant(self, *, on_date) -> None:
         self.review_paused_on = on_date
 
-    @transition(field=state, source=S.RETURNED, target=S.IN_REVIEW, permission=_perm("submit_case"))
+    @transition(field=state, source=S.RETURNED, target=S.IN_REVIEW, permission=allowed("resubmit"))
     def resubmit(self, *, paused_days: int) -> None:
         self.review_paused_days += paused_days
         self.review_paused_on = None
 
-    @transition(field=state, source=OPEN_BEFORE_ARRANGEMENT, target=S.WITHDRAWN, permission=_perm("withdraw_case"))
+    @transition(field=state, source=OPEN_BEFORE_ARRANGEMENT, target=S.WITHDRAWN, permission=allowed("withdraw"))
     def withdraw(self) -> None:
         self.holder = None
 
-    @transition(field=state, source=OPEN_BEFORE_ARRANGEMENT, target=S.CANCELLED, permission=_perm("close_case"))
+    @transition(field=state, source=OPEN_BEFORE_ARRANGEMENT, target=S.CANCELLED, permission=allowed("cancel"))
     def cancel(self) -> None:
         self.holder = None
 
@@ -455,22 +447,22 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=S.APPROVED,
         target=S.DISPATCHED,
-        permission=_perm("dispatch_case"),
+        permission=allowed("dispatch"),
         conditions=[green_channel_case],
     )
     def dispatch(self, *, provider) -> None:
         self.provider = provider
         self.holder = None
 
-    @transition(field=state, source=PROVIDER_STATES, target=S.DISPATCHED, permission=_perm("dispatch_case"))
+    @transition(field=state, source=PROVIDER_STATES, target=S.DISPATCHED, permission=allowed("redispatch"))
     def redispatch(self, *, provider) -> None:
         self.provider = provider
 
-    @transition(field=state, source=S.DISPATCHED, target=S.ACCEPTED, permission=_perm("provider_act"))
+    @transition(field=state, source=S.DISPATCHED, target=S.ACCEPTED, permission=allowed("provider_accept"))
     def provider_accept(self) -> None:
         pass
 
-    @transition(field=state, source=PROVIDER_STATES, target=S.APPROVED, permission=_perm("provider_act"))
+    @transition(field=state, source=PROVIDER_STATES, target=S.APPROVED, permission=allowed("provider_decline"))
     def provider_decline(self) -> None:
         self.provider = None
 
@@ -478,7 +470,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=PROVIDER_STATES,
         target=S.WAITING_CUSTOMER,
-        permission=_perm("provider_act", "dispatch_case", "arrange_case"),
+        permission=allowed("await_customer"),
     )
     def await_customer(self, *, on_date) -> None:
         self.resume_state = self.state
@@ -489,7 +481,7 @@ class Case(FSMModelMixin, models.Model):
         source=S.WAITING_CUSTOMER,
         # Back to whichever provider state the case was waiting in.
         target=RETURN_VALUE(*PROVIDER_STATES),
-        permission=_perm("provider_act", "dispatch_case", "arrange_case"),
+        permission=allowed("customer_replied"),
     )
     def customer_replied(self, *, paused_days: int) -> str:
         self.sla_paused_days += paused_days
@@ -501,18 +493,18 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=PROVIDER_STATES,
         target=S.ARRANGED,
-        permission=_perm("provider_act", "arrange_case"),
+        permission=allowed("arrange"),
         conditions=[doctor_title_fits_service],
     )
     def arrange(self) -> None:
         """The arrangement fields are set before the condition check; the clock stops here."""
         self.sla_stopped_at = timezone.now()
 
-    @transition(field=state, source=S.ARRANGED, target=S.COMPLETED, permission=_perm("provider_act", "arrange_case"))
+    @transition(field=state, source=S.ARRANGED, target=S.COMPLETED, permission=allowed("complete"))
     def complete(self) -> None:
         pass
 
-    @transition(field=state, source=[S.ARRANGED, S.COMPLETED, S.PAID], target=S.CLOSED, permission=_perm("close_case"))
+    @transition(field=state, source=[S.ARRANGED, S.COMPLETED, S.PAID], target=S.CLOSED, permission=allowed("close"))
     def close(self) -> None:
         self.holder = None
 
@@ -520,14 +512,14 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=S.IN_REVIEW,
         target=S.CLAIM_APPROVED,
-        permission=_perm("pay_claim"),
+        permission=allowed("claim_approve"),
         conditions=[reimbursement_case, invoice_attached, approved_amount_within_cap],
     )
     def claim_approve(self) -> None:
         self.holder = None
         self.reviewed_at = timezone.now()
 
-    @transition(field=state, source=S.CLAIM_APPROVED, target=S.PAID, permission=_perm("pay_claim"))
+    @transition(field=state, source=S.CLAIM_APPROVED, target=S.PAID, permission=allowed("pay"))
     def pay(self) -> None:
         self.sla_stopped_at = timezone.now()
 

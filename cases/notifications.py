@@ -7,25 +7,10 @@ one never does. Delivery — in-app notice and e-mail — happens in a worker.
 
 from django.urls import reverse
 
-from cases.models import CaseEvent, CaseState
+from cases.models import PROVIDER_STATES, CaseEvent
+from cases.workflow import ACTIONS, NextActor
 from notifications.services import notify
 from providers.models import ProviderContact
-
-# The role that acts next after each transition, by the permission it holds.
-NEXT_ACTOR_PERMISSION = {
-    "submit": "review_case",
-    "resubmit": "review_case",
-    "skip_review": "dispatch_case",
-    # Intake staff pass the reviewer's request or decision on to the customer.
-    "return_to_applicant": "submit_case",
-    "reject": "submit_case",
-    "approve": "dispatch_case",
-    "provider_decline": "dispatch_case",
-    "claim_approve": "pay_claim",
-    "arrange": "close_case",
-    "complete": "close_case",
-    "pay": "close_case",
-}
 
 
 def _provider_addresses(event: CaseEvent) -> list[str]:
@@ -37,20 +22,24 @@ def _provider_addresses(event: CaseEvent) -> list[str]:
     return addresses or ([provider.contact_email] if provider.contact_email else [])
 
 
-def _provider_is_next(event: CaseEvent) -> bool:
-    if event.transition in ("dispatch", "redispatch", "customer_replied"):
+def _provider_is_next(event: CaseEvent, next_actor: str) -> bool:
+    if next_actor == NextActor.PROVIDER:
         return True
-    return event.transition == "withdraw" and event.from_state in (CaseState.DISPATCHED, CaseState.ACCEPTED)
+    return next_actor == NextActor.PROVIDER_IF_HELD and event.from_state in PROVIDER_STATES
 
 
 def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str], str]:
     """(staff user ids, outside e-mail addresses, role permission) of those who act next after this
-    event. A role's members are looked up when the notice is delivered, not in the transition."""
-    if _provider_is_next(event):
+    event, as the workflow table says. A role's members are looked up when the notice is delivered,
+    not in the transition."""
+    row = ACTIONS.get(event.transition)
+    next_actor = row.next_actor if row else NextActor.HOLDER
+    if next_actor == NextActor.NOBODY:
+        return [], [], ""
+    if _provider_is_next(event, next_actor):
         return [], _provider_addresses(event), ""
-    codename = NEXT_ACTOR_PERMISSION.get(event.transition)
-    if codename:
-        return [], [], f"cases.{codename}"
+    if next_actor not in NextActor.values:
+        return [], [], f"cases.{next_actor}"
     holder_id = event.case.holder_id
     # Nobody is told about their own action.
     if holder_id is None or holder_id == event.actor_id:

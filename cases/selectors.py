@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from cases.models import Case, CaseEvent
+from cases.workflow import ACTIONS, Place
 
 # Staff holding any of these see every case; a provider's user sees only the cases currently
 # dispatched to its provider (the insurer hands them requests, nothing else).
@@ -47,41 +48,21 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
     return list(case.events.select_related("actor").order_by("at", "id"))
 
 
-# The decisions a person takes from the case page, in the order the buttons appear; the system's
-# own step (skip_review) and submission are never offered as buttons.
-OFFERED_ACTIONS = (
-    "start_review",
-    "approve",
-    "claim_approve",
-    "return_to_applicant",
-    "reject",
-    "resubmit",
-    "dispatch",
-    "redispatch",
-    "provider_accept",
-    "provider_decline",
-    "await_customer",
-    "customer_replied",
-    "arrange",
-    "complete",
-    "pay",
-    "close",
-    "withdraw",
-    "cancel",
-)
-
-
-def case_available_actions(*, case: Case, user) -> list[str]:
-    """Transitions the case's state allows and the user may perform (conditions are checked when
-    the action is taken, so an incomplete checklist still shows the button and explains itself)."""
+def case_available_actions(*, case: Case, user, place: Place | None = None) -> list[str]:
+    """The workflow table's actions (offered at ``place``, or anywhere a person takes them) that the
+    case's state allows and the user may perform. Conditions are checked when the action is taken,
+    so an incomplete checklist still shows the button and explains itself; a structural condition
+    (the case's kind) hides the action."""
     names = []
-    for name in OFFERED_ACTIONS:
-        meta = getattr(Case, name)._django_fsm
+    for row in ACTIONS.values():
+        if not row.places or (place is not None and place not in row.places):
+            continue
+        meta = getattr(Case, row.name)._django_fsm
         if not (meta.has_transition(case.state) and meta.has_transition_perm(case, case.state, user)):
             continue
         structural = [c for c in meta.get_transition(case.state).conditions if getattr(c, "structural", False)]
         if all(condition(case) for condition in structural):
-            names.append(name)
+            names.append(row.name)
     return names
 
 

@@ -20,6 +20,7 @@ from rest_framework.authtoken.models import Token
 from cases import services as case_services
 from cases.models import Case
 from cases.services import DocumentUpload
+from cases.workflow import ACTIONS
 from demo.documents import render_pdf, render_png
 from demo.people import CUSTOMERS, Customer, id_number
 from entitlements.models import CriticalIllness, Edition, Person, Service
@@ -197,43 +198,43 @@ def _arrangement(case: Case) -> dict:
 
 
 def _run(cast: Cast, case: Case | None, plan: dict, current: Step) -> Case | None:
+    """One step of the story: the workflow table's action ``current.action``, through its service,
+    by the demo user of the role that takes it, with the input that role would give."""
     users, action, args = cast.users, current.action, dict(current.args)
     provider_user = users.get(PROVIDER_USERS.get(plan.get("provider", ""), ""), None)
-    actions: dict[str, Callable[[], Case]] = {
-        "start_review": lambda: case_services.case_start_review(case=case, actor=users["reviewer"]),
-        "approve": lambda: case_services.review_approve(case=case, actor=users["reviewer"], checklist=CHECKLIST),
-        "return": lambda: case_services.review_return(case=case, actor=users["reviewer"], message=args["message"]),
-        "resubmit": lambda: case_services.case_resubmit(
-            case=case,
-            actor=users["intake"],
-            note="客户已补充材料",
-            documents=_record(case.beneficiary.name, "补充检查报告"),
-        ),
-        "reject": lambda: case_services.review_reject(
-            case=case, actor=users["reviewer"], reason=args["reason"], note=args.get("note", "")
-        ),
-        "withdraw": lambda: case_services.case_withdraw(case=case, actor=users["intake"], note="客户来电撤回申请"),
-        "cancel": lambda: case_services.case_cancel(case=case, actor=users["coordinator"], note="客户已自行就医"),
-        "dispatch": lambda: case_services.case_dispatch(
-            case=case, actor=users["coordinator"], provider=cast.providers[plan["provider"]], note="按覆盖范围派单"
-        ),
-        "accept": lambda: case_services.provider_accept(case=case, actor=provider_user),
-        "decline": lambda: case_services.provider_decline(case=case, actor=provider_user, reason=args["reason"]),
-        "await_customer": lambda: case_services.case_await_customer(
-            case=case, actor=provider_user, note="需客户确认可就诊时间"
-        ),
-        "arrange": lambda: case_services.case_arrange(case=case, actor=provider_user, **_arrangement(case)),
-        "complete": lambda: case_services.case_complete(case=case, actor=provider_user),
-        "close": lambda: case_services.case_close(case=case, actor=users["coordinator"]),
-        "claim_approve": lambda: case_services.claim_approve(case=case, actor=users["reviewer"], amount=args["amount"]),
-        "pay": lambda: case_services.claim_pay(case=case, actor=users["reviewer"]),
-    }
     if action == "redispatch":
         plan["provider"] = args["provider"]
-        return case_services.case_redispatch(
-            case=case, actor=users["coordinator"], provider=cast.providers[args["provider"]], note=args["note"]
-        )
-    return actions[action]()
+    by_role = {"reviewer": users["reviewer"], "intake": users["intake"], "coordinator": users["coordinator"]}
+    steps: dict[str, tuple[object, Callable[[], dict]]] = {
+        "start_review": (by_role["reviewer"], dict),
+        "approve": (by_role["reviewer"], lambda: {"checklist": CHECKLIST}),
+        "return_to_applicant": (by_role["reviewer"], lambda: {"message": args["message"]}),
+        "resubmit": (
+            by_role["intake"],
+            lambda: {"note": "客户已补充材料", "documents": _record(case.beneficiary.name, "补充检查报告")},
+        ),
+        "reject": (by_role["reviewer"], lambda: {"reason": args["reason"], "note": args.get("note", "")}),
+        "withdraw": (by_role["intake"], lambda: {"note": "客户来电撤回申请"}),
+        "cancel": (by_role["coordinator"], lambda: {"note": "客户已自行就医"}),
+        "dispatch": (
+            by_role["coordinator"],
+            lambda: {"provider": cast.providers[plan["provider"]], "note": "按覆盖范围派单"},
+        ),
+        "redispatch": (
+            by_role["coordinator"],
+            lambda: {"provider": cast.providers[args["provider"]], "note": args["note"]},
+        ),
+        "provider_accept": (provider_user, dict),
+        "provider_decline": (provider_user, lambda: {"reason": args["reason"]}),
+        "await_customer": (provider_user, lambda: {"note": "需客户确认可就诊时间"}),
+        "arrange": (provider_user, lambda: _arrangement(case)),
+        "complete": (provider_user, dict),
+        "close": (by_role["coordinator"], dict),
+        "claim_approve": (by_role["reviewer"], lambda: {"amount": args["amount"]}),
+        "pay": (by_role["reviewer"], dict),
+    }
+    actor, arguments = steps[action]
+    return ACTIONS[action].run(case=case, actor=actor, **arguments())
 
 
 def _submit(cast: Cast, plan: dict) -> Case:
@@ -295,7 +296,11 @@ def story_plans() -> list[dict]:
             "service": "重疾陪诊服务",
             "city": "深圳",
             "province": "广东",
-            "steps": [s(4, "submit"), s(3, "start_review"), s(3, "return", message="请补充病理报告原件照片")],
+            "steps": [
+                s(4, "submit"),
+                s(3, "start_review"),
+                s(3, "return_to_applicant", message="请补充病理报告原件照片"),
+            ],
         },
         # Rejected, withdrawn, cancelled: quota given back.
         {
@@ -320,7 +325,11 @@ def story_plans() -> list[dict]:
             "city": "南京",
             "province": "江苏",
             "provider": "chenxi",
-            "steps": [s(6, "submit"), s(5, "dispatch"), s(4, "decline", reason="该院床位已满，无法在时限内安排")],
+            "steps": [
+                s(6, "submit"),
+                s(5, "dispatch"),
+                s(4, "provider_decline", reason="该院床位已满，无法在时限内安排"),
+            ],
         },
         {"who": "zhenghao", "service": "重疾海外就医协助", "steps": _dispatched(3, [s(2, "cancel")])},
         # With a provider: on track, due tomorrow, breached, waiting for the customer.
@@ -330,13 +339,13 @@ def story_plans() -> list[dict]:
             "city": "武汉",
             "province": "湖北",
             "provider": "cpic-health-mgmt",
-            "steps": [s(1, "submit"), s(1, "dispatch"), s(0, "accept")],
+            "steps": [s(1, "submit"), s(1, "dispatch"), s(0, "provider_accept")],
         },
         {
             "who": "zhenghao",
             "service": "重疾多学科会诊",
             "provider": "cpic-health-ins",
-            "steps": _dispatched(9, [s(9, "dispatch"), s(8, "accept")]),
+            "steps": _dispatched(9, [s(9, "dispatch"), s(8, "provider_accept")]),
         },
         {
             "who": "huanglei.parent0",
@@ -344,7 +353,7 @@ def story_plans() -> list[dict]:
             "city": "北京",
             "province": "北京",
             "provider": "chenxi",
-            "steps": _dispatched(9, [s(9, "dispatch"), s(7, "accept")]),
+            "steps": _dispatched(9, [s(9, "dispatch"), s(7, "provider_accept")]),
         },
         {
             "who": "wangfang",
@@ -352,7 +361,7 @@ def story_plans() -> list[dict]:
             "city": "北京",
             "province": "北京",
             "provider": "chenxi",
-            "steps": _dispatched(14, [s(13, "dispatch"), s(12, "accept")]),
+            "steps": _dispatched(14, [s(13, "dispatch"), s(12, "provider_accept")]),
         },
         {
             "who": "chenjing.parent0",
@@ -360,7 +369,7 @@ def story_plans() -> list[dict]:
             "city": "南京",
             "province": "江苏",
             "provider": "cpic-health-ins",
-            "steps": [s(13, "submit"), s(13, "dispatch"), s(11, "accept")],
+            "steps": [s(13, "submit"), s(13, "dispatch"), s(11, "provider_accept")],
         },
         {
             "who": "liuyang",
@@ -368,7 +377,7 @@ def story_plans() -> list[dict]:
             "city": "广州",
             "province": "广东",
             "provider": "cpic-health-mgmt",
-            "steps": _dispatched(6, [s(6, "dispatch"), s(5, "accept"), s(4, "await_customer")]),
+            "steps": _dispatched(6, [s(6, "dispatch"), s(5, "provider_accept"), s(4, "await_customer")]),
         },
         # Re-dispatched to another provider after a slow start.
         {
@@ -387,7 +396,7 @@ def story_plans() -> list[dict]:
             "service": "重疾三甲专家病房",
             "provider": "cpic-health-mgmt",
             "steps": _dispatched(
-                20, [s(20, "dispatch"), s(19, "accept"), s(15, "arrange"), s(10, "complete"), s(9, "close")]
+                20, [s(20, "dispatch"), s(19, "provider_accept"), s(15, "arrange"), s(10, "complete"), s(9, "close")]
             ),
         },
         {
@@ -397,14 +406,14 @@ def story_plans() -> list[dict]:
             "province": "湖北",
             "provider": "cpic-health-mgmt",
             "details": {"named_expert": "王建国 主任医师（著名专家）"},
-            "steps": _dispatched(12, [s(12, "dispatch"), s(11, "accept"), s(5, "arrange")]),
+            "steps": _dispatched(12, [s(12, "dispatch"), s(11, "provider_accept"), s(5, "arrange")]),
         },
         {
             "who": "zhenghao",
             "service": "重疾三甲专家门诊预约",
             "provider": "cpic-health-ins",
             "steps": _dispatched(
-                25, [s(25, "dispatch"), s(24, "accept"), s(12, "arrange"), s(10, "complete"), s(9, "close")]
+                25, [s(25, "dispatch"), s(24, "provider_accept"), s(12, "arrange"), s(10, "complete"), s(9, "close")]
             ),
         },
         {
@@ -413,7 +422,13 @@ def story_plans() -> list[dict]:
             "city": "南京",
             "province": "江苏",
             "provider": "chenxi",
-            "steps": [s(30, "submit"), s(30, "dispatch"), s(27, "accept"), s(12, "arrange"), s(11, "complete")],
+            "steps": [
+                s(30, "submit"),
+                s(30, "dispatch"),
+                s(27, "provider_accept"),
+                s(12, "arrange"),
+                s(11, "complete"),
+            ],
         },
         {
             "who": "linfeng.child0",
@@ -422,14 +437,14 @@ def story_plans() -> list[dict]:
             "province": "福建",
             "provider": "cpic-health-ins",
             "steps": _dispatched(
-                22, [s(22, "dispatch"), s(21, "accept"), s(14, "arrange"), s(13, "complete"), s(12, "close")]
+                22, [s(22, "dispatch"), s(21, "provider_accept"), s(14, "arrange"), s(13, "complete"), s(12, "close")]
             ),
         },
         {
             "who": "wumin",
             "service": "重疾专家病房",
             "provider": "cpic-health-mgmt",
-            "steps": [s(18, "submit"), s(18, "dispatch"), s(17, "accept"), s(12, "arrange"), s(8, "close")],
+            "steps": [s(18, "submit"), s(18, "dispatch"), s(17, "provider_accept"), s(12, "arrange"), s(8, "close")],
         },
         {
             "who": "zhouqiang",
@@ -439,7 +454,7 @@ def story_plans() -> list[dict]:
             "steps": [
                 s(16, "submit"),
                 s(16, "dispatch"),
-                s(15, "accept"),
+                s(15, "provider_accept"),
                 s(11, "arrange"),
                 s(10, "complete"),
                 s(9, "close"),

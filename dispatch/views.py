@@ -8,22 +8,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cases import services as case_services
-from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
+from cases.action_pages import action_items, action_perform
 from cases.models import Case
 from cases.paginators import EstimatedCountPaginator
-from cases.selectors import case_available_actions, case_timeline
+from cases.selectors import case_timeline
+from cases.workflow import Place
 from dispatch import selectors, services
 from dispatch.filters import BoardFilter
-from dispatch.forms import ArrangementForm, BulkActionForm, DeclineForm, DispatchForm, RedispatchForm
+from dispatch.forms import BulkActionForm
 from providers.models import Provider
 
 PAGE_SIZES = (25, 50, 100, 200)
 BOARD_PERMISSIONS = ("cases.dispatch_case", "cases.view_case")
-CASE_ERRORS = (CaseConflict, CasePermissionDenied, CaseValidationError)
 
 
 def _require_board_access(request: HttpRequest) -> None:
@@ -182,87 +182,29 @@ def board_case(request: HttpRequest, number: str) -> HttpResponse:
     _require_board_access(request)
     case = get_object_or_404(Case.objects.select_related("service", "beneficiary", "provider"), number=number)
     if request.method == "POST":
-        return _case_action(request, case)
+        name = request.POST.get("action", "")
+        form = action_perform(request, case=case, name=name, place=Place.BOARD)
+        if form is not None:  # wrong input: the page again, with the errors beside their fields
+            return render(request, "dispatch/case.html", _case_context(request, case, {name: form}), status=400)
+        return redirect("dispatch:case", number=case.number)
     return render(request, "dispatch/case.html", _case_context(request, case))
 
 
-def _case_context(request: HttpRequest, case: Case, **forms) -> dict:
+def _case_context(request: HttpRequest, case: Case, bound: dict | None = None) -> dict:
     suggestion = selectors.provider_suggestion(service=case.service, province=case.province, city=case.city)
+    page = reverse("dispatch:case", args=[case.number])
     return {
         "case": case,
-        "actions": case_available_actions(case=case, user=request.user),
+        "actions": action_items(
+            case=case,
+            user=request.user,
+            place=Place.BOARD,
+            url=lambda name: page,
+            bound=bound,
+            initial={"dispatch": {"provider": suggestion.provider}},
+        ),
         "suggestion": suggestion,
-        "dispatch_form": forms.get("dispatch") or DispatchForm(initial={"provider": suggestion.provider}),
-        "redispatch_form": forms.get("redispatch") or RedispatchForm(),
-        "decline_form": forms.get("decline") or DeclineForm(),
-        "arrangement_form": forms.get("arrangement") or ArrangementForm(),
         "dispatches": selectors.case_dispatch_history(case=case),
         "timeline": case_timeline(case=case),
         "elapsed": selectors.workdays_elapsed(started_on=case.sla_started_on, today=timezone.localdate()),
     }
-
-
-FORMS = {
-    "dispatch": DispatchForm,
-    "redispatch": RedispatchForm,
-    "decline": DeclineForm,
-    "arrange": ArrangementForm,
-}
-DONE = {
-    "dispatch": "已派单",
-    "redispatch": "已改派",
-    "provider_accept": "已记录：服务商接单",
-    "decline": "已记录：服务商拒单，案件退回待派单",
-    "arrange": "已记录安排结果，时效停止计时",
-    "complete": "已记录：服务完成",
-}
-
-
-def _case_action(request: HttpRequest, case: Case) -> HttpResponse:
-    action = request.POST.get("action", "")
-    form_class = FORMS.get(action)
-    form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
-        messages.error(request, "请检查表单中标出的字段")
-        key = "arrangement" if action == "arrange" else action
-        return render(request, "dispatch/case.html", _case_context(request, case, **{key: form}), status=400)
-    data = form.cleaned_data if form is not None else {}
-    # The state the coordinator saw: if someone moved the case since, the service says so.
-    expected = request.POST.get("expected_state") or case.state
-    try:
-        _run_case_action(action, case=case, actor=request.user, data=data, expected=expected)
-    except CASE_ERRORS as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("dispatch:case", number=case.number)
-    except KeyError:
-        messages.error(request, "未知操作")
-        return redirect("dispatch:case", number=case.number)
-    messages.success(request, f"{case.number}：{DONE[action]}")
-    return redirect("dispatch:case", number=case.number)
-
-
-def _run_case_action(action: str, *, case: Case, actor, data: dict, expected: str) -> Case:
-    """What the coordinator recorded, through the same cases services the provider API calls."""
-    calls = {
-        "dispatch": lambda: case_services.case_dispatch(case=case, actor=actor, expected_state=expected, **data),
-        "redispatch": lambda: case_services.case_redispatch(case=case, actor=actor, expected_state=expected, **data),
-        "provider_accept": lambda: case_services.provider_accept(
-            case=case, actor=actor, note="电话回报", expected_state=expected
-        ),
-        "decline": lambda: case_services.provider_decline(
-            case=case, actor=actor, reason=data["reason"], expected_state=expected
-        ),
-        "arrange": lambda: case_services.case_arrange(
-            case=case, actor=actor, note="电话回报", expected_state=expected, **data
-        ),
-        "complete": lambda: case_services.case_complete(
-            case=case, actor=actor, note="电话回报", expected_state=expected
-        ),
-    }
-    return calls[action]()
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, CaseValidationError):
-        return "；".join("，".join(messages_) for messages_ in exc.errors.values())
-    return exc.message

@@ -11,14 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.serializers import CaseIntakeSerializer, CaseSerializer
-from cases.errors import CaseConflict, CaseError, CasePermissionDenied, CaseValidationError
-from cases.forms import ACTIONS
+from cases.errors import CaseError, CaseValidationError, refusal
 from cases.models import Channel
 from cases.selectors import cases_visible_to
 from cases.services import case_submit_within
+from cases.workflow import ACTIONS, Place, actions_at
 
-# Entitlement refusals that are about the quota's state rather than the request's fields.
-CONFLICT_CODES = {"exhausted"}
 REQUEST_FIELDS = {"beneficiary": "beneficiary_id_number"}
 
 
@@ -28,15 +26,9 @@ def request_field_errors(exc: CaseValidationError) -> dict[str, list[str]]:
 
 
 def case_error_response(exc: CaseError) -> Response:
-    """The HTTP answer to a refused case action: 400 per field, 403, or 409 with the current state."""
-    if isinstance(exc, CaseValidationError):
-        code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-        return Response(request_field_errors(exc), status=code)
-    if isinstance(exc, CasePermissionDenied):
-        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, CaseConflict):
-        return Response({"detail": exc.message, "state": exc.current_state}, status=status.HTTP_409_CONFLICT)
-    raise exc
+    """The HTTP answer to a refused case action (``cases.errors.refusal``: the same on every API)."""
+    code, body = refusal(exc, field_names=REQUEST_FIELDS)
+    return Response(body, status=code)
 
 
 class CanSubmitCases(BasePermission):
@@ -124,25 +116,25 @@ class CaseActionView(APIView):
     @extend_schema(
         summary="对案件执行操作（审核、派单、安排、结案……）",
         description=(
-            "action 为状态机中的操作名：start_review, approve, reject, return_to_applicant, resubmit, dispatch, "
-            "redispatch, provider_accept, provider_decline, await_customer, customer_replied, arrange, complete, "
-            "close, claim_approve, pay, withdraw, cancel。请求体字段与后台按钮表单相同；可带 expected_state "
-            "（调用方看到的状态），若案件已被他人变更返回 409 及当前状态。无权限 403，条件不满足或字段错误 400。"
+            "action 为工作流表（cases/workflow.py）中的操作名："
+            + "，".join(f"{row.name}（{row.label}）" for row in actions_at(Place.STAFF_API))
+            + "。请求体字段与后台按钮表单相同；可带 expected_state（调用方看到的状态），若案件已被他人变更返回 409 "
+            "及当前状态。无权限 403，条件不满足或字段错误 400。"
         ),
         request=OpenApiTypes.OBJECT,
         responses={200: CaseSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request, number: str, action: str) -> Response:
         case = get_object_or_404(cases_visible_to(user=request.user).select_related("service"), number=number)
-        spec = ACTIONS.get(action)
-        if spec is None:
+        row = ACTIONS.get(action)
+        if row is None or not row.offered_at(Place.STAFF_API):
             return Response({"action": [f"未知操作「{action}」"]}, status=status.HTTP_404_NOT_FOUND)
         # Without expected_state the caller accepts the state the row lock finds; with it, a stale view is a 409.
-        form = spec.form(data={"expected_state": case.state, **_plain(request.data)}, files=request.FILES)
+        form = row.form_class(data={"expected_state": case.state, **_plain(request.data)}, files=request.FILES)
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            case = form.run(case=case, actor=request.user, service=spec.service)
+            case = form.run(case=case, actor=request.user, service=row.run)
         except CaseError as exc:
             return case_error_response(exc)
         return Response(CaseSerializer(case).data)

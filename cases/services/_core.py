@@ -14,32 +14,9 @@ from cases import sla
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import REVIEW_DECISIONS, Case, CaseEvent, CaseState
 from cases.notifications import case_event_notify
+from cases.workflow import action_label
 
 User = AbstractBaseUser
-
-ACTION_LABELS = {
-    "submit": "提交申请",
-    "skip_review": "无需医学审核",
-    "start_review": "开始审核",
-    "approve": "审核通过",
-    "reject": "审核不通过",
-    "return_to_applicant": "退回补充材料",
-    "resubmit": "补充材料后重新提交",
-    "withdraw": "客户撤回",
-    "cancel": "取消",
-    "dispatch": "派单",
-    "redispatch": "改派",
-    "provider_accept": "服务商接单",
-    "provider_decline": "服务商拒单",
-    "await_customer": "等待客户反馈",
-    "customer_replied": "客户已反馈",
-    "arrange": "记录安排结果",
-    "complete": "服务完成",
-    "close": "结案",
-    "claim_approve": "核定补贴金额",
-    "pay": "支付补贴",
-}
-
 
 def state_label(state: str) -> str:
     return CaseState(state).label if state in CaseState.values else state
@@ -73,12 +50,12 @@ def transition_allowed(*, case: Case, actor: User, name: str) -> None:
     transition = _transition_of(case, name)
     if transition is None:
         raise CaseConflict(
-            f"案件当前状态为「{state_label(case.state)}」，不能执行「{ACTION_LABELS.get(name, name)}」",
+            f"案件当前状态为「{state_label(case.state)}」，不能执行「{action_label(name)}」",
             current_state=case.state,
             current_label=state_label(case.state),
         )
     if actor is None or not transition.has_perm(case, actor):
-        raise CasePermissionDenied(f"您没有「{ACTION_LABELS.get(name, name)}」的权限")
+        raise CasePermissionDenied(f"您没有「{action_label(name)}」的权限")
 
 
 def conditions_check(*, case: Case, name: str) -> None:
@@ -93,7 +70,7 @@ def conditions_check(*, case: Case, name: str) -> None:
 
 def _summary(transition: str, from_state: str, to_state: str) -> str:
     """The audit trail's line for a transition: 审核通过：医学审核中 → 待派单."""
-    return f"{ACTION_LABELS.get(transition, transition)}：{state_label(from_state)} → {state_label(to_state)}"
+    return f"{action_label(transition)}：{state_label(from_state)} → {state_label(to_state)}"
 
 
 def event_record(

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
+from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError, refusal
 from cases.models import Case, CaseState, Document
 from dispatch import selectors, services
 from dispatch.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent_call
@@ -54,13 +54,8 @@ def _case_response(request: Request, provider, number: str) -> Response:
 def _refusal(exc: Exception) -> Response:
     if isinstance(exc, services.ProviderCaseNotFound):
         return Response({"detail": "未找到该案件"}, status=status.HTTP_404_NOT_FOUND)
-    if isinstance(exc, CaseConflict):
-        body = {"detail": exc.message, "state": exc.current_state, "state_label": exc.current_label}
-        return Response(body, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, CaseValidationError):
-        errors = {API_FIELD_NAMES.get(field, field): messages for field, messages in exc.errors.items()}
-        return Response(errors, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    code, body = refusal(exc, field_names=API_FIELD_NAMES)  # the same answer as the staff API's
+    return Response(body, status=code)
 
 
 class ProviderCaseList(generics.ListAPIView):

@@ -76,7 +76,7 @@ def test_review_page_shows_request_documents_checklist_and_decisions(client, rev
     assert "<iframe" in html
     assert "二级及以上公立医院诊断" in html
     assert "（符合二级及以上公立）" in html  # the request's facts beside each tick box
-    assert [a["name"] for a in response.context["actions"]] == ["approve", "return_to_applicant", "reject"]
+    assert [a.name for a in response.context["actions"]] == ["approve", "return_to_applicant", "reject"]
     assert 'name="state"' not in html
 
 
@@ -89,7 +89,7 @@ def test_approve_button_goes_through_the_service(client, reviewer, submit, enrol
 
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED
-    assert "已批准" in _messages(response)
+    assert f"{case.number}：已批准" in _messages(response)
     assert case.events.filter(transition="approve", actor=reviewer).count() == 1
     assert case.sla_started_on is not None
 

@@ -40,9 +40,11 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1360, "height": 900})
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(15000)
+    # An irreversible action asks first (static/desk.js); the journeys answer yes, as the person would.
+    page.on("dialog", lambda dialog: dialog.accept())
     yield page
     context.close()
 

@@ -21,9 +21,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _context_page(browser):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1360, "height": 900})
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(30000)
+    page.on("dialog", lambda dialog: dialog.accept())  # 结案 asks first; the coordinator confirms
     return context, page
 
 
@@ -116,9 +117,9 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     page.goto(f"{live_server.url}/board/")
     page.click(f"text={case.number}")
     page.wait_for_load_state()
-    page.select_option("#dispatch-form select[name=provider]", str(provider.pk))
-    page.fill("#dispatch-form textarea[name=note]", "请三个工作日内反馈")
-    page.click("#dispatch-form button[type=submit]")
+    page.select_option("#action-dispatch select[name=dispatch-provider]", str(provider.pk))
+    page.fill("#action-dispatch textarea[name=dispatch-note]", "请三个工作日内反馈")
+    page.click("#action-dispatch button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#current-provider").inner_text() == provider.name
     screenshot_page(page, "journey-4-dispatched")

@@ -8,7 +8,6 @@ from tests.providers.conftest import approved_case, dispatched_case
 pytestmark = pytest.mark.django_db
 
 ARRANGEMENT_FORM = {
-    "action": "arrange",
     "hospital": "北京协和医院",
     "department": "肿瘤内科",
     "doctor": "李医生",
@@ -22,6 +21,15 @@ def page(number: str) -> str:
     return f"/board/cases/{number}/"
 
 
+def action(name: str, **fields) -> dict:
+    """A case page form as the browser sends it: the action's fields carry its name as prefix."""
+    return {"action": name, **{f"{name}-{field}": value for field, value in fields.items()}}
+
+
+def names(response) -> list[str]:
+    return [item.name for item in response.context["actions"]]
+
+
 @pytest.fixture
 def signed_in(client, coordinator):
     client.force_login(coordinator)
@@ -33,7 +41,8 @@ def test_dispatch_form_preselects_the_suggested_provider(signed_in, provider_a):
     ProviderCoverageFactory(provider=provider_a, province="上海")
     case = approved_case()
     response = signed_in.get(page(case.number))
-    assert response.context["dispatch_form"].initial["provider"] == provider_a
+    dispatch = next(item for item in response.context["actions"] if item.name == "dispatch")
+    assert dispatch.form.initial["provider"] == provider_a
     assert "甲服务商" in response.context["suggestion"].reasons[0]
 
 
@@ -41,7 +50,7 @@ def test_coordinator_dispatches_from_the_case_page(signed_in, provider_a):
     case = approved_case()
     response = signed_in.post(
         page(case.number),
-        {"action": "dispatch", "provider": provider_a.pk, "note": "客户希望下周", "expected_state": "approved"},
+        action("dispatch", provider=provider_a.pk, note="客户希望下周", expected_state="approved"),
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -52,7 +61,7 @@ def test_coordinator_dispatches_from_the_case_page(signed_in, provider_a):
 def test_a_form_from_a_stale_page_is_refused_with_the_current_state(signed_in, provider_a, provider_b, coordinator):
     case = dispatched_case(provider=provider_a, actor=coordinator)
     response = signed_in.post(
-        page(case.number), {"action": "dispatch", "provider": provider_b.pk, "expected_state": "approved"}, follow=True
+        page(case.number), action("dispatch", provider=provider_b.pk, expected_state="approved"), follow=True
     )
     assert any("已派单" in str(m) for m in response.context["messages"])
     case.refresh_from_db()
@@ -61,7 +70,7 @@ def test_a_form_from_a_stale_page_is_refused_with_the_current_state(signed_in, p
 
 def test_coordinator_records_an_arrangement_taken_by_phone(signed_in, provider_a, coordinator):
     case = dispatched_case(provider=provider_a, actor=coordinator)
-    response = signed_in.post(page(case.number), {**ARRANGEMENT_FORM, "expected_state": "dispatched"})
+    response = signed_in.post(page(case.number), action("arrange", **ARRANGEMENT_FORM, expected_state="dispatched"))
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.ARRANGED
@@ -71,9 +80,11 @@ def test_coordinator_records_an_arrangement_taken_by_phone(signed_in, provider_a
 
 def test_arrangement_form_errors_name_the_fields(signed_in, provider_a, coordinator):
     case = dispatched_case(provider=provider_a, actor=coordinator)
-    response = signed_in.post(page(case.number), {"action": "arrange", "hospital": ""})
+    response = signed_in.post(page(case.number), action("arrange", hospital="", expected_state="dispatched"))
     assert response.status_code == 400
-    assert {"hospital", "arranged_at"} <= set(response.context["arrangement_form"].errors)
+    arrange = next(item for item in response.context["actions"] if item.name == "arrange")
+    assert {"hospital", "arranged_at"} <= set(arrange.form.errors)
+    assert "医院：该字段是必填项。" in response.content.decode()  # beside its field, naming it
     case.refresh_from_db()
     assert case.state == CaseState.DISPATCHED
 
@@ -81,7 +92,7 @@ def test_arrangement_form_errors_name_the_fields(signed_in, provider_a, coordina
 def test_phone_decline_returns_the_case_to_dispatch(client, phone_coordinator, provider_a):
     client.force_login(phone_coordinator)
     case = dispatched_case(provider=provider_a, actor=phone_coordinator)
-    client.post(page(case.number), {"action": "decline", "reason": "电话告知无号源", "expected_state": "dispatched"})
+    client.post(page(case.number), action("provider_decline", reason="电话告知无号源", expected_state="dispatched"))
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED and case.provider is None
     assert case.dispatches.get().decline_reason == "电话告知无号源"
@@ -91,10 +102,10 @@ def test_phone_accept_is_offered_only_to_coordinators_allowed_to_act_for_provide
     client, signed_in, phone_coordinator, provider_a, coordinator
 ):
     case = dispatched_case(provider=provider_a, actor=coordinator)
-    assert "provider_accept" not in signed_in.get(page(case.number)).context["actions"]
+    assert "provider_accept" not in names(signed_in.get(page(case.number)))
     client.force_login(phone_coordinator)
-    assert "provider_accept" in client.get(page(case.number)).context["actions"]
-    client.post(page(case.number), {"action": "provider_accept", "expected_state": "dispatched"})
+    assert "provider_accept" in names(client.get(page(case.number)))
+    client.post(page(case.number), action("provider_accept", expected_state="dispatched"))
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED
 
@@ -103,7 +114,7 @@ def test_case_page_shows_the_whole_dispatch_history(signed_in, provider_a, provi
     case = dispatched_case(provider=provider_a, actor=coordinator)
     signed_in.post(
         page(case.number),
-        {"action": "redispatch", "provider": provider_b.pk, "note": "改由乙方", "expected_state": "dispatched"},
+        action("redispatch", provider=provider_b.pk, note="改由乙方", expected_state="dispatched"),
     )
     response = signed_in.get(page(case.number))
     assert [d.provider for d in response.context["dispatches"]] == [provider_a, provider_b]

@@ -1,0 +1,93 @@
+"""The case actions on a page: the admin's case page and the coordinator board's case page both
+offer the workflow table's actions for their place, with the row's form, and perform a posted one
+through the row's service. One builder, one performer: a button is never written by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest
+
+from cases.errors import CaseError, refusal_messages
+from cases.models import Case
+from cases.selectors import case_available_actions, review_hints
+from cases.workflow import ACTIONS, CaseAction, Place
+
+
+@dataclass
+class ActionItem:
+    name: str
+    action: CaseAction
+    form: Any
+    url: str
+
+
+def action_initial(case: Case, name: str) -> dict:
+    initial: dict[str, Any] = {"expected_state": case.state}
+    if name == "approve":
+        initial.update(
+            check_hospital_level=case.check_hospital_level,
+            check_specialist_diagnosis=case.check_specialist_diagnosis,
+            check_disease_listed=case.check_disease_listed,
+            check_documents_complete=case.check_documents_complete,
+        )
+    if name == "claim_approve" and case.claimed_amount is not None:
+        initial["amount"] = min(case.claimed_amount, case.service.max_claim_amount or case.claimed_amount)
+    return initial
+
+
+def action_form(case: Case, name: str, data=None, files=None, *, initial: dict | None = None):
+    """The row's form, prefixed with the action's name (several forms share one page)."""
+    form = ACTIONS[name].form_class(data, files, initial={**action_initial(case, name), **(initial or {})}, prefix=name)
+    if name == "approve":
+        for field, hint in review_hints(case=case).items():
+            form.fields[field].help_text = hint
+    return form
+
+
+def action_items(
+    *,
+    case: Case,
+    user,
+    place: Place,
+    url: Callable[[str], str],
+    bound: dict[str, Any] | None = None,
+    initial: dict[str, dict] | None = None,
+) -> list[ActionItem]:
+    """The actions the page offers this user on this case; ``bound`` holds a form sent back with
+    its errors, ``initial`` per-action starting values (the suggested provider…)."""
+    bound, initial = bound or {}, initial or {}
+    return [
+        ActionItem(
+            name=name,
+            action=ACTIONS[name],
+            form=bound.get(name) or action_form(case, name, initial=initial.get(name)),
+            url=url(name),
+        )
+        for name in case_available_actions(case=case, user=user, place=place)
+    ]
+
+
+def action_perform(request: HttpRequest, *, case: Case, name: str, place: Place) -> Any | None:
+    """Perform the posted action ``name`` through its service. Returns the form with its field
+    errors when the input was wrong (the page shows it again), otherwise None. Refusals and the
+    success are told as page messages."""
+    row = ACTIONS.get(name)
+    if row is None or place not in row.places:
+        messages.error(request, f"未知操作「{name}」")
+        return None
+    form = action_form(case, name, request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请检查表单中标出的字段")
+        return form
+    try:
+        form.run(case=case, actor=request.user, service=row.run)
+    except CaseError as exc:
+        for message in refusal_messages(exc):
+            messages.error(request, message)
+        return None
+    messages.success(request, f"{case.number}：{row.done or row.label}")
+    return None
