@@ -14,47 +14,18 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
+from cases.states import (
+    CLOCK_RUNNING,
+    FINAL,
+    HELD_BY_PROVIDER,
+    ON_BOARD,
+    OPEN_BEFORE_ARRANGEMENT,
+    REVIEW_DECISIONS,
+    CaseState,
+)
 from cases.workflow import allowed
 
-
-class CaseState(models.TextChoices):
-    NEW = "new", "新建"
-    SUBMITTED = "submitted", "已提交"
-    IN_REVIEW = "in_review", "医学审核中"
-    RETURNED = "returned", "退回补充材料"
-    APPROVED = "approved", "待派单"
-    DISPATCHED = "dispatched", "已派单"
-    ACCEPTED = "accepted", "服务商已接单"
-    WAITING_CUSTOMER = "waiting_customer", "待客户反馈"
-    ARRANGED = "arranged", "已安排"
-    COMPLETED = "completed", "服务完成"
-    CLOSED = "closed", "已结案"
-    REJECTED = "rejected", "审核不通过"
-    WITHDRAWN = "withdrawn", "客户撤回"
-    CANCELLED = "cancelled", "已取消"
-    CLAIM_APPROVED = "claim_approved", "已核定金额"
-    PAID = "paid", "已支付"
-
-
 S = CaseState
-# A customer may still withdraw (and staff cancel) until the service has been arranged: after
-# that the quota unit is used and the case can only be completed and closed.
-OPEN_BEFORE_ARRANGEMENT = [
-    S.SUBMITTED,
-    S.IN_REVIEW,
-    S.RETURNED,
-    S.APPROVED,
-    S.DISPATCHED,
-    S.ACCEPTED,
-    S.WAITING_CUSTOMER,
-    S.CLAIM_APPROVED,
-]
-PROVIDER_STATES = [S.DISPATCHED, S.ACCEPTED]
-# The states a review decision leads to: the transitions out of 医学审核中 that end the review.
-REVIEW_DECISIONS = [S.APPROVED, S.REJECTED, S.CLAIM_APPROVED]
-FINAL_STATES = [S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED]
-# The cases on the coordinator board (providers' 调度看板): approved until the service is completed.
-BOARD_STATES = [S.APPROVED, S.DISPATCHED, S.ACCEPTED, S.WAITING_CUSTOMER, S.ARRANGED, S.COMPLETED]
 
 
 class Channel(models.TextChoices):
@@ -291,17 +262,17 @@ class Case(FSMModelMixin, models.Model):
             # the index alone, so page 50 or the last page needs no row but its own.
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
             models.Index(fields=["service", "created_at", "id", "enrollment"], name="case_service_created_idx"),
-            # The coordinator board's cases (BOARD_STATES, ~90,000 of a million):
+            # The coordinator board's cases (ON_BOARD, ~90,000 of a million):
             # by deadline, its default order, and by city then deadline, its city filter and the
             # list of cities it offers (one probe per city).
             models.Index(
                 fields=["sla_deadline_due", "id"],
-                condition=models.Q(state__in=BOARD_STATES),
+                condition=models.Q(state__in=ON_BOARD),
                 name="case_board_deadline_idx",
             ),
             models.Index(
                 fields=["city", "sla_deadline_due", "id"],
-                condition=models.Q(state__in=BOARD_STATES),
+                condition=models.Q(state__in=ON_BOARD),
                 name="case_board_city_idx",
             ),
             # Cases whose service-level clock runs, by deadline: the sweep's candidates and the
@@ -309,7 +280,7 @@ class Case(FSMModelMixin, models.Model):
             # ~90,000 open ones.
             models.Index(
                 fields=["sla_deadline_due", "id"],
-                condition=models.Q(state__in=[S.APPROVED, S.DISPATCHED, S.ACCEPTED], sla_stopped_at__isnull=True),
+                condition=models.Q(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True),
                 name="case_clock_running_idx",
             ),
             # The manager report's cohort: the cases received in a period (a range of submitted_at),
@@ -379,14 +350,14 @@ class Case(FSMModelMixin, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in FINAL_STATES
+        return self.state not in FINAL
 
     @property
     def holder_display(self) -> str:
         """Who holds the case now, in words every role understands."""
         if self.holder_id:
             return self.holder.get_full_name() or self.holder.get_username()
-        if self.state in (S.DISPATCHED, S.ACCEPTED) and self.provider_id:
+        if self.state in HELD_BY_PROVIDER and self.provider_id:
             return f"服务商：{self.provider}"
         return _QUEUE_HOLDERS.get(self.state, "—")
 
@@ -454,7 +425,7 @@ class Case(FSMModelMixin, models.Model):
         self.provider = provider
         self.holder = None
 
-    @transition(field=state, source=PROVIDER_STATES, target=S.DISPATCHED, permission=allowed("redispatch"))
+    @transition(field=state, source=HELD_BY_PROVIDER, target=S.DISPATCHED, permission=allowed("redispatch"))
     def redispatch(self, *, provider) -> None:
         self.provider = provider
 
@@ -462,13 +433,13 @@ class Case(FSMModelMixin, models.Model):
     def provider_accept(self) -> None:
         pass
 
-    @transition(field=state, source=PROVIDER_STATES, target=S.APPROVED, permission=allowed("provider_decline"))
+    @transition(field=state, source=HELD_BY_PROVIDER, target=S.APPROVED, permission=allowed("provider_decline"))
     def provider_decline(self) -> None:
         self.provider = None
 
     @transition(
         field=state,
-        source=PROVIDER_STATES,
+        source=HELD_BY_PROVIDER,
         target=S.WAITING_CUSTOMER,
         permission=allowed("await_customer"),
     )
@@ -480,7 +451,7 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=S.WAITING_CUSTOMER,
         # Back to whichever provider state the case was waiting in.
-        target=RETURN_VALUE(*PROVIDER_STATES),
+        target=RETURN_VALUE(*HELD_BY_PROVIDER),
         permission=allowed("customer_replied"),
     )
     def customer_replied(self, *, paused_days: int) -> str:
@@ -491,7 +462,7 @@ class Case(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=PROVIDER_STATES,
+        source=HELD_BY_PROVIDER,
         target=S.ARRANGED,
         permission=allowed("arrange"),
         conditions=[doctor_title_fits_service],

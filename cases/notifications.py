@@ -7,25 +7,17 @@ one never does. Delivery — in-app notice and e-mail — happens in a worker.
 
 from django.urls import reverse
 
-from cases.models import PROVIDER_STATES, CaseEvent
+from cases.models import CaseEvent
+from cases.recipients import provider_addresses_of
+from cases.states import HELD_BY_PROVIDER
 from cases.workflow import ACTIONS, NextActor
-from notifications.services import notify
-from providers.models import ProviderContact
-
-
-def _provider_addresses(event: CaseEvent) -> list[str]:
-    provider = event.case.provider
-    if provider is None:
-        return []
-    contacts = ProviderContact.objects.filter(provider=provider, receives_reminders=True).exclude(email="")
-    addresses = [c.email for c in contacts]
-    return addresses or ([provider.contact_email] if provider.contact_email else [])
+from notifications.services import notify, outbox_key
 
 
 def _provider_is_next(event: CaseEvent, next_actor: str) -> bool:
     if next_actor == NextActor.PROVIDER:
         return True
-    return next_actor == NextActor.PROVIDER_IF_HELD and event.from_state in PROVIDER_STATES
+    return next_actor == NextActor.PROVIDER_IF_HELD and event.from_state in HELD_BY_PROVIDER
 
 
 def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str], str]:
@@ -37,7 +29,7 @@ def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str], str]:
     if next_actor == NextActor.NOBODY:
         return [], [], ""
     if _provider_is_next(event, next_actor):
-        return [], _provider_addresses(event), ""
+        return [], provider_addresses_of(provider=event.case.provider), ""
     if next_actor not in NextActor.values:
         return [], [], f"cases.{next_actor}"
     holder_id = event.case.holder_id
@@ -66,5 +58,5 @@ def case_event_notify(*, event: CaseEvent) -> None:
         user_ids=user_ids,
         emails=emails,
         permission=permission,
-        dedupe_key=f"case-event:{event.pk}",
+        dedupe_key=outbox_key("case-event", event.pk),
     )

@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import CaseState
-from dispatch.selectors import BOARD_STATES, SlaStatus, board_cities, sla_status_filter
+from cases.states import ON_BOARD
+from dispatch.selectors import SlaStatus, board_cities, sla_status_filter
 from entitlements.models import Service
 from entitlements.models.catalog import ServiceKind
 from providers.models import Provider
@@ -29,7 +30,7 @@ class BoardFilter(django_filters.FilterSet):
     )
     city = django_filters.ChoiceFilter(label="城市", empty_label="全部")
     state = django_filters.ChoiceFilter(
-        label="状态", choices=[(s.value, s.label) for s in map(CaseState, BOARD_STATES)], empty_label="全部"
+        label="状态", choices=[(s.value, s.label) for s in map(CaseState, ON_BOARD)], empty_label="全部"
     )
     sla_status = django_filters.ChoiceFilter(
         label="时效", choices=SlaStatus.choices, empty_label="全部", method="filter_sla_status"

@@ -31,5 +31,3 @@ class BulkActionForm(forms.Form):
             if not (data.get("note") or "").strip():
                 self.add_error("note", "改派须说明原因")
         return data
-
-

@@ -7,13 +7,13 @@ from django.db import connection
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices, Value, When
 
-from cases.models import BOARD_STATES, Case, CaseState, Dispatch, Document, DocumentKind
+from cases.models import Case, CaseState, Dispatch, Document, DocumentKind
+from cases.states import CLOCK_RUNNING, ON_BOARD, WITH_PROVIDER
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule, place_key
 from workdays.calendar import CalendarNotCovered, add_workdays, workdays_between
 
 # Cases a provider is still working on: dispatched to it and not yet arranged.
-OPEN_WORKLOAD_STATES = (CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.WAITING_CUSTOMER)
 NO_RULE_PRIORITY = 10_000
 
 
@@ -67,7 +67,7 @@ def _best_rule_priority(*, service: Service, province: str, city: str) -> dict[i
 def provider_open_workload(*, provider_ids: list[int]) -> dict[int, int]:
     """How many cases each provider holds that are not yet arranged."""
     rows = (
-        Case.objects.filter(provider_id__in=provider_ids, state__in=OPEN_WORKLOAD_STATES)
+        Case.objects.filter(provider_id__in=provider_ids, state__in=WITH_PROVIDER)
         .values("provider_id")
         .annotate(n=Count("id"))
     )
@@ -118,13 +118,6 @@ def provider_for_user(*, user) -> Provider | None:
     if member is None or not member.provider.active:
         return None
     return member.provider
-
-
-def provider_reminder_recipients(*, provider: Provider) -> list[str]:
-    emails = [c.email for c in provider.contacts.all() if c.receives_reminders and c.email]
-    if provider.contact_email and provider.contact_email not in emails:
-        emails.insert(0, provider.contact_email)
-    return emails
 
 
 def provider_cases(*, provider: Provider) -> QuerySet[Case]:
@@ -202,7 +195,7 @@ def board_cases(*, today: date) -> QuerySet[Case]:
         output_field=CharField(),
     )
     return (
-        Case.objects.filter(state__in=BOARD_STATES)
+        Case.objects.filter(state__in=ON_BOARD)
         .select_related("service", "beneficiary", "provider")
         .annotate(sla_status=sla_status)
     )
@@ -227,22 +220,17 @@ def board_cities() -> list[str]:
     A skip scan over the board's city index (``case_board_city_idx``): one index
     probe per city, well under a millisecond at a million cases, where DISTINCT reads all ~90,000
     board cases' entries."""
-    states = [str(s) for s in BOARD_STATES]
+    states = [str(s) for s in ON_BOARD]
     with connection.cursor() as cursor:
         cursor.execute(_BOARD_CITIES_SQL, [states, states])
         return [row[0] for row in cursor.fetchall() if row[0]]
-
-
-# The states in which the service-level clock runs: arranged and completed cases always carry
-# ``sla_stopped_at`` (the arrangement stops the clock), waiting_customer is paused.
-CLOCK_RUNNING_STATES = (CaseState.APPROVED, CaseState.DISPATCHED, CaseState.ACCEPTED)
 
 
 def sla_status_filter(status: str, *, today: date) -> Q | None:
     """The board's "breached" and "due soon" as plain column predicates, the same cases as the
     ``sla_status`` annotation of ``board_cases`` selects: the indexes on state and deadline serve
     them, where a filter on the CASE expression reads every open case (~90,000 at a million)."""
-    running = Q(state__in=CLOCK_RUNNING_STATES, sla_stopped_at__isnull=True)
+    running = Q(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True)
     if status == SlaStatus.BREACHED:
         return running & Q(sla_deadline_due__lt=today)
     if status == SlaStatus.DUE_SOON:

@@ -13,11 +13,11 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases import services as case_services
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
-from cases.models import Case, CaseState
-from dispatch.selectors import provider_cases, provider_reminder_recipients
+from cases.models import Case
+from cases.recipients import provider_addresses_of
+from cases.states import WITH_PROVIDER
+from dispatch.selectors import provider_cases
 from providers.models import IdempotencyRecord, Provider, ProviderReminder
-
-REMINDABLE_STATES = (CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.WAITING_CUSTOMER)
 
 
 class ProviderCaseNotFound(Exception):
@@ -97,7 +97,7 @@ def provider_remind(*, cases: Iterable[Case], actor) -> BulkResult:
     """
     result = BulkResult()
     for case in cases:
-        if case.provider_id is None or case.state not in REMINDABLE_STATES:
+        if case.provider_id is None or case.state not in WITH_PROVIDER:
             result.skipped.append((case.number, "案件当前没有服务商在办，无需催办"))
             continue
         reminder = ProviderReminder.objects.create(case=case, provider_id=case.provider_id, sent_by=actor)
@@ -118,7 +118,7 @@ def provider_reminder_deliver(*, reminder_id: int) -> bool:
     if not claimed:
         return False
     reminder = ProviderReminder.objects.select_related("case__service", "provider").get(pk=reminder_id)
-    recipients = provider_reminder_recipients(provider=reminder.provider)
+    recipients = provider_addresses_of(provider=reminder.provider)
     try:
         _reminder_mail(reminder, recipients)
     except OSError:

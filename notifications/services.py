@@ -2,8 +2,9 @@
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -69,6 +70,35 @@ def _create_once(*, topic: str, payload: dict, dedupe_key: str) -> OutboxMessage
     if row is None:
         return None
     return OutboxMessage(pk=row[0], topic=topic, payload=payload, dedupe_key=dedupe_key, created_at=created_at)
+
+
+def outbox_key(kind: str, *parts: object) -> str:
+    """A message's dedupe key: what it is about and the parts that make it once (``reminder:12:breached:…``)."""
+    return ":".join([kind, *(str(part) for part in parts)])
+
+
+# Messages handed to one delivery task by a bulk writer.
+KICK_BATCH = 250
+
+
+def outbox_put_many(*, topic: str, entries: Sequence[tuple[str, dict]], batch_size: int = 10_000) -> dict[str, int]:
+    """The outbox's entry point for bulk writers (the SLA sweep's thousands of reminders): each
+    (dedupe key, payload) recorded once in the caller's transaction, in a few INSERTs; after commit
+    the messages go to workers in batches. Returns every key's message id, already recorded or new."""
+    if not entries:
+        return {}
+    now = timezone.now()
+    OutboxMessage.objects.bulk_create(
+        [OutboxMessage(topic=topic, payload=payload, dedupe_key=key, created_at=now) for key, payload in entries],
+        ignore_conflicts=True,
+        batch_size=batch_size,
+    )
+    keys = [key for key, _ in entries]
+    ids = dict(OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "id"))
+    message_ids = list(ids.values())
+    for start in range(0, len(message_ids), KICK_BATCH):
+        transaction.on_commit(partial(outbox_kick_batch, message_ids=message_ids[start : start + KICK_BATCH]))
+    return ids
 
 
 def outbox_kick(*, message_id: int) -> None:

@@ -10,14 +10,6 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from cases.models import CaseState
-
-# The service-level clock runs in these states. While the case waits for the customer the clock is
-# paused and its due dates are recomputed on resume, so a paused case is neither due nor late.
-SLA_RUNNING = [CaseState.APPROVED, CaseState.DISPATCHED, CaseState.ACCEPTED]
-# The review clock runs until the decision; it is paused while the case is returned to the applicant.
-REVIEW_RUNNING = [CaseState.SUBMITTED, CaseState.IN_REVIEW]
-
 
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", "即将到期"

@@ -24,10 +24,10 @@ from django.db.models import DateField, QuerySet, When
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 
 from cases.models import Case, CaseState
+from cases.states import CLOCK_RUNNING
 from entitlements.models import Service
 from providers.models import Provider
 from sla.aggregates import percentile_cont_counts
-from sla.models import SLA_RUNNING
 from workdays.calendar import CalendarNotCovered, add_workdays
 
 S = CaseState
@@ -181,7 +181,7 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
     # No horizon (the calendar does not cover the next working day): nothing is "at risk".
     horizon = day.horizon if day.horizon is not None else date.min
     # Positional parameters, in the order their placeholders appear in the statement.
-    return sql, [day.today, day.today, horizon, list(SLA_RUNNING), *cases_params]
+    return sql, [day.today, day.today, horizon, list(CLOCK_RUNNING), *cases_params]
 
 
 def _report_rows_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> list[dict]:

@@ -7,31 +7,23 @@ for the recipients, and five to write the reminders and their outbox messages.
 
 import logging
 import uuid
-from collections import defaultdict
 from datetime import date, timedelta
-from functools import partial
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Case as DbCase
 from django.db.models import Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from cases.models import Case, CaseState
-from notifications.models import OutboxMessage
-from notifications.services import notify_payload, outbox_kick_batch
-from providers.models import ProviderContact
-from sla.models import REVIEW_RUNNING, SLA_RUNNING, Reminder, ReminderKind, WorkdayRank, WorkdayRankState
+from cases.models import Case
+from cases.recipients import provider_addresses, queue_permission
+from cases.states import CLOCK_RUNNING, HELD_BY_PROVIDER, REVIEW_CLOCK_RUNNING
+from notifications.services import notify_payload, outbox_key, outbox_put_many
+from sla.models import Reminder, ReminderKind, WorkdayRank, WorkdayRankState
 from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, workdays_between
 
 log = logging.getLogger(__name__)
 # Rows per INSERT: a first sweep over a large backlog stays a handful of statements.
 WRITE_BATCH = 10_000
-
-PROVIDER_STATES = {CaseState.DISPATCHED, CaseState.ACCEPTED}
-# Reminder messages handed to one delivery task.
-KICK_BATCH = 250
 
 KIND_TEXT = {
     ReminderKind.DUE_SOON: ("即将到期", "最迟完成日"),
@@ -39,14 +31,6 @@ KIND_TEXT = {
     ReminderKind.REVIEW_DUE_SOON: ("医学审核即将到期", "审核应完成日"),
     ReminderKind.REVIEW_BREACHED: ("医学审核已超时", "审核应完成日"),
 }
-
-
-def coordinator_group() -> str:
-    return getattr(settings, "SLA_COORDINATOR_GROUP", "调度协调")
-
-
-def reviewer_group() -> str:
-    return getattr(settings, "SLA_REVIEWER_GROUP", "医学审核")
 
 
 def _kind(deadline: date, today: date, *, review: bool) -> str:
@@ -72,14 +56,14 @@ def _not_reminded(today: date, *, review: bool) -> Q:
 def _candidates(today: date, horizon: date | None) -> list[dict]:
     """Open cases due by ``horizon`` (or already late when the horizon is unknown): two queries."""
     limit = horizon or today - timedelta(days=1)
-    fields = ("id", "number", "state", "holder_id", "provider_id", "provider__contact_email", "service__name")
+    fields = ("id", "number", "state", "holder_id", "provider_id", "service__name")
     sla_rows = (
-        Case.objects.filter(state__in=SLA_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit)
+        Case.objects.filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit)
         .filter(_not_reminded(today, review=False))
         .values(*fields, due=F("sla_deadline_due"))
     )
     review_rows = (
-        Case.objects.filter(state__in=REVIEW_RUNNING, review_due__lte=limit)
+        Case.objects.filter(state__in=REVIEW_CLOCK_RUNNING, review_due__lte=limit)
         .filter(_not_reminded(today, review=True))
         .values(*fields, due=F("review_due"))
     )
@@ -105,49 +89,24 @@ def _reminders_insert(rows: list[dict], batch: uuid.UUID) -> list[Reminder]:
     return list(Reminder.objects.filter(batch=batch))
 
 
-def _recipients(rows: list[dict]) -> tuple[dict[str, list[int]], dict[int, list[str]]]:
-    """Active members of the fallback groups, and the provider contacts who take reminders."""
-    members: dict[str, list[int]] = defaultdict(list)
-    groups = {coordinator_group(), reviewer_group()}
-    for name, user_id in (
-        get_user_model().objects.filter(groups__name__in=groups, is_active=True).values_list("groups__name", "id")
-    ):
-        members[name].append(user_id)
-    provider_ids = {r["provider_id"] for r in rows if r["provider_id"] and r["state"] in PROVIDER_STATES}
-    contacts: dict[int, list[str]] = defaultdict(list)
-    if provider_ids:
-        for provider_id, email in (
-            ProviderContact.objects.filter(provider_id__in=provider_ids, receives_reminders=True)
-            .exclude(email="")
-            .values_list("provider_id", "email")
-        ):
-            contacts[provider_id].append(email)
-    return members, contacts
-
-
-def _payload(row: dict, members: dict[str, list[int]], contacts: dict[int, list[str]]) -> dict:
-    """The outbox ``notify`` payload of one reminder."""
+def _payload(row: dict, addresses: dict[int, list[str]]) -> dict:
+    """The outbox ``notify`` payload of one reminder, addressed by the recipients policy."""
     label, due_label = KIND_TEXT[row["kind"]]
-    if row["holder_id"]:
-        user_ids = [row["holder_id"]]
-    else:
-        user_ids = members.get(reviewer_group() if row["review"] else coordinator_group(), [])
-    emails: list[str] = []
-    if row["state"] in PROVIDER_STATES and row["provider_id"]:
-        emails = [row["provider__contact_email"], *contacts.get(row["provider_id"], [])]
+    held = row["state"] in HELD_BY_PROVIDER and row["provider_id"]
     return notify_payload(
         kind=f"sla_{row['kind']}",
         subject=f"时效提醒：案件 {row['number']} {label}",
         body=f"{row['service__name']}，{due_label} {row['due']:%Y-%m-%d}。",
         case_number=row["number"],
         link=f"/admin/cases/case/{row['id']}/change/",
-        user_ids=user_ids,
-        emails=emails,
+        user_ids=[row["holder_id"]] if row["holder_id"] else [],
+        permission="" if row["holder_id"] else queue_permission(review=row["review"]),
+        emails=addresses.get(row["provider_id"], []) if held else [],
     )
 
 
 def reminder_dedupe_key(*, case_id: int, kind: str, deadline: date) -> str:
-    return f"reminder:{case_id}:{kind}:{deadline.isoformat()}"
+    return outbox_key("reminder", case_id, kind, deadline.isoformat())
 
 
 def _messages_write(reminders: list[Reminder], rows: list[dict]) -> int:
@@ -155,35 +114,28 @@ def _messages_write(reminders: list[Reminder], rows: list[dict]) -> int:
     if not reminders:
         return 0
     by_key = {(r["id"], r["kind"], r["due"]): r for r in rows}
-    members, contacts = _recipients(rows)
-    keys = {}
-    messages = []
+    addresses = provider_addresses(
+        provider_ids=[r["provider_id"] for r in rows if r["provider_id"] and r["state"] in HELD_BY_PROVIDER]
+    )
+    entries, keys = [], {}
     for reminder in reminders:
         key = reminder_dedupe_key(case_id=reminder.case_id, kind=reminder.kind, deadline=reminder.deadline)
         keys[key] = reminder
         row = by_key[(reminder.case_id, reminder.kind, reminder.deadline)]
-        messages.append(OutboxMessage(topic="notify", payload=_payload(row, members, contacts), dedupe_key=key))
-    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=WRITE_BATCH)
-    message_ids = []
-    for key, message_id in OutboxMessage.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", "id"):
-        keys[key].message_id = message_id
-        message_ids.append(message_id)
-    # Workers take the messages in batches: ten thousand reminders are a few dozen tasks, not ten thousand.
-    for start in range(0, len(message_ids), KICK_BATCH):
-        transaction.on_commit(partial(outbox_kick_batch, message_ids=message_ids[start : start + KICK_BATCH]))
-    _reminders_link(reminders[0].batch)
-    return len(messages)
+        entries.append((key, _payload(row, addresses)))
+    ids = outbox_put_many(topic="notify", entries=entries, batch_size=WRITE_BATCH)
+    _reminders_link({keys[key].pk: message_id for key, message_id in ids.items()})
+    return len(entries)
 
 
-def _reminders_link(batch: uuid.UUID) -> None:
-    """Point this sweep's reminders at their messages in one statement, matched by dedupe key
-    (``reminder_dedupe_key``): a bulk_update of tens of thousands of rows is a CASE per row."""
+def _reminders_link(message_of: dict[int, int]) -> None:
+    """Point this sweep's reminders at their messages in one statement (a bulk_update of tens of
+    thousands of rows is a CASE per row)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE sla_reminder r SET message_id = m.id FROM notifications_outboxmessage m"
-            " WHERE r.batch = %s AND m.dedupe_key = 'reminder:' || r.case_id || ':' || r.kind || ':'"
-            " || to_char(r.deadline, 'YYYY-MM-DD')",
-            [batch],
+            "UPDATE sla_reminder r SET message_id = v.message_id"
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS v(reminder_id, message_id) WHERE r.id = v.reminder_id",
+            [list(message_of), list(message_of.values())],
         )
 
 
@@ -203,7 +155,7 @@ def sla_sweep(*, today: date | None = None) -> dict:
     rows = _candidates(today, horizon)
     # A clock whose deadline the calendar could not give is reported, never guessed at.
     result["undated"] = Case.objects.filter(
-        state__in=SLA_RUNNING, sla_started_on__isnull=False, sla_deadline_due__isnull=True
+        state__in=CLOCK_RUNNING, sla_started_on__isnull=False, sla_deadline_due__isnull=True
     ).count()
     if result["undated"]:
         log.warning("SLA sweep on %s: %s open cases have no deadline (calendar gap)", today, result["undated"])

@@ -12,11 +12,13 @@ from audit.models import AuditAction
 from audit.services import audit_record, audit_record_many
 from cases import sla
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
-from cases.models import REVIEW_DECISIONS, Case, CaseEvent, CaseState
+from cases.models import Case, CaseEvent, CaseState
 from cases.notifications import case_event_notify
+from cases.states import REVIEW_DECISIONS
 from cases.workflow import action_label
 
 User = AbstractBaseUser
+
 
 def state_label(state: str) -> str:
     return CaseState(state).label if state in CaseState.values else state

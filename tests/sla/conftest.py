@@ -24,9 +24,17 @@ def make_case(*, state: str = CaseState.DISPATCHED, **fields) -> Case:
     return CaseFactory(state=state, quota_hold=None, **fields)
 
 
+def _role_group(key: str) -> Group:
+    """The production role's group, with the permissions the role table gives it."""
+    from audit.roles import role_by_key, roles_sync
+
+    roles_sync()
+    return Group.objects.get(name=role_by_key(key).name)
+
+
 @pytest.fixture
 def coordinators(db):
-    group, _ = Group.objects.get_or_create(name="调度协调")
+    group = _role_group("coordinator")
     users = [UserFactory(username=f"coordinator{i}") for i in range(2)]
     for user in users:
         user.groups.add(group)
@@ -35,7 +43,7 @@ def coordinators(db):
 
 @pytest.fixture
 def reviewers(db):
-    group, _ = Group.objects.get_or_create(name="医学审核")
+    group = _role_group("reviewer")
     user = UserFactory(username="reviewer-on-duty")
     user.groups.add(group)
     return [user]

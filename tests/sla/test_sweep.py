@@ -108,8 +108,11 @@ def test_unheld_case_reminds_every_coordinator(provider, coordinators):
     sla_sweep(today=TODAY)
 
     payload = payload_of(case)
-    assert payload["user_ids"] == sorted(user.pk for user in coordinators)
+    assert payload["permission"] == "cases.dispatch_case"  # the role, resolved at delivery
     assert payload["emails"] == []  # not with a provider yet
+    outbox_deliver(message_id=Reminder.objects.get(case=case).message_id)
+    reached = Notification.objects.filter(case_number=case.number).values_list("recipient_id", flat=True)
+    assert sorted(reached) == sorted(user.pk for user in coordinators)
 
 
 def test_review_reminder_goes_to_reviewers_when_nobody_holds_the_case(reviewers, coordinators):
@@ -119,7 +122,9 @@ def test_review_reminder_goes_to_reviewers_when_nobody_holds_the_case(reviewers,
 
     reminder = Reminder.objects.get(case=case)
     assert reminder.kind == "review_breached"
-    assert reminder.message.payload["user_ids"] == [reviewers[0].pk]
+    outbox_deliver(message_id=reminder.message_id)
+    reached = Notification.objects.filter(case_number=case.number).values_list("recipient_id", flat=True)
+    assert list(reached) == [reviewers[0].pk]
 
 
 def test_delivered_reminder_reaches_inbox_and_provider_mailbox(provider):

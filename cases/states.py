@@ -1,0 +1,59 @@
+"""A case's states and the groups of states the rules speak of — each group written once, here.
+
+Every app that asks "is the clock running", "is a provider holding it", "is it on the board",
+"is it still open" reads these names; none spells the states out again.
+"""
+
+from django.db import models
+
+
+class CaseState(models.TextChoices):
+    NEW = "new", "新建"
+    SUBMITTED = "submitted", "已提交"
+    IN_REVIEW = "in_review", "医学审核中"
+    RETURNED = "returned", "退回补充材料"
+    APPROVED = "approved", "待派单"
+    DISPATCHED = "dispatched", "已派单"
+    ACCEPTED = "accepted", "服务商已接单"
+    WAITING_CUSTOMER = "waiting_customer", "待客户反馈"
+    ARRANGED = "arranged", "已安排"
+    COMPLETED = "completed", "服务完成"
+    CLOSED = "closed", "已结案"
+    REJECTED = "rejected", "审核不通过"
+    WITHDRAWN = "withdrawn", "客户撤回"
+    CANCELLED = "cancelled", "已取消"
+    CLAIM_APPROVED = "claim_approved", "已核定金额"
+    PAID = "paid", "已支付"
+
+
+S = CaseState
+
+# The service-level clock runs from acceptance until the arrangement stops it (an arranged case
+# always carries ``sla_stopped_at``). While the case waits for the customer it is paused and its
+# due dates are recomputed on resume, so a paused case is neither due nor late.
+CLOCK_RUNNING = (S.APPROVED, S.DISPATCHED, S.ACCEPTED)
+# The review clock runs until the decision; it is paused while the case is returned to the applicant.
+REVIEW_CLOCK_RUNNING = (S.SUBMITTED, S.IN_REVIEW)
+# A provider holds the case: dispatched to it, or accepted by it.
+HELD_BY_PROVIDER = (S.DISPATCHED, S.ACCEPTED)
+# The provider's open work on the case: held, or paused while the customer answers. Reminders to a
+# provider are sent for these, and its open workload counts them.
+WITH_PROVIDER = (S.DISPATCHED, S.ACCEPTED, S.WAITING_CUSTOMER)
+# The coordinator board's cases: approved until the service is completed.
+ON_BOARD = (S.APPROVED, S.DISPATCHED, S.ACCEPTED, S.WAITING_CUSTOMER, S.ARRANGED, S.COMPLETED)
+# A customer may still withdraw (and staff cancel) until the service has been arranged: after that
+# the quota unit is used and the case can only be completed and closed.
+OPEN_BEFORE_ARRANGEMENT = (
+    S.SUBMITTED,
+    S.IN_REVIEW,
+    S.RETURNED,
+    S.APPROVED,
+    S.DISPATCHED,
+    S.ACCEPTED,
+    S.WAITING_CUSTOMER,
+    S.CLAIM_APPROVED,
+)
+# The states a review decision leads to: the transitions out of 医学审核中 that end the review.
+REVIEW_DECISIONS = (S.APPROVED, S.REJECTED, S.CLAIM_APPROVED)
+FINAL = (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED)
+OPEN = tuple(state for state in S if state not in FINAL and state != S.NEW)
