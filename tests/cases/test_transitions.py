@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from audit import roles as audit_roles
 from cases import services
-from cases.workflow import ACTIONS
 from cases.errors import CaseConflict, CasePermissionDenied
 from cases.models import CaseState, DocumentKind
 from cases.services.documents import DocumentUpload, document_check, document_store
+from cases.workflow import ACTIONS
 from providers.models import Provider
 from tests.cases.conftest import CHECKLIST_ALL
 from tests.factories.cases import CaseFactory, UserFactory, pdf_bytes, service
@@ -47,7 +47,14 @@ TABLE = {
     "start_review": (services.case_start_review, S.SUBMITTED, {}, {}, {"reviewer"}, S.IN_REVIEW),
     "approve": (services.review_approve, S.IN_REVIEW, {}, {"checklist": CHECKLIST_ALL}, {"reviewer"}, S.APPROVED),
     "reject": (services.review_reject, S.IN_REVIEW, {}, {"reason": "not_specialist"}, {"reviewer"}, S.REJECTED),
-    "return_to_applicant": (services.review_return, S.IN_REVIEW, {}, {"message": "请补充出院小结"}, {"reviewer"}, S.RETURNED),
+    "return_to_applicant": (
+        services.review_return,
+        S.IN_REVIEW,
+        {},
+        {"message": "请补充出院小结"},
+        {"reviewer"},
+        S.RETURNED,
+    ),
     "resubmit": (services.case_resubmit, S.RETURNED, {}, {}, {"intake"}, S.IN_REVIEW),
     "withdraw": (services.case_withdraw, S.APPROVED, {}, {}, {"intake"}, S.WITHDRAWN),
     "cancel": (services.case_cancel, S.APPROVED, {}, {"note": "重复申请"}, {"coordinator"}, S.CANCELLED),
