@@ -120,8 +120,8 @@ def serve(env: dict) -> int:
     manage("load_catalog", env=env)
     manage("seed_demo", env=env)
     port = env.get("PORT", "8000")
-    celery = [PY, "-m", "celery", "-A", "config"]
-    commands = {
+    celery: list[str | Path] = [PY, "-m", "celery", "-A", "config"]
+    commands: dict[str, list[str | Path]] = {
         "web": [PY, ROOT / "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "--pool", "threads"],
         "beat": [*celery, "beat", "--loglevel", "INFO"],

@@ -98,7 +98,8 @@ def personal_data_reveal(*, actor: Any, obj: models.Model, field: str, request: 
 
     Every reveal is recorded; so is every refusal, before PermissionDenied is raised (outside any
     transaction of ours, so the refusal's row is kept)."""
-    label = obj._meta.get_field(field).verbose_name
+    model_field = obj._meta.get_field(field)
+    label = model_field.verbose_name if isinstance(model_field, models.Field) else field
     details = {"actor": actor, "obj": obj, "request": request, "extra": {"field": field}}
     if not (actor and actor.is_active and actor.has_perm(REVEAL_PERMISSION)):
         audit_record(action=AuditAction.REVEAL_REFUSED, summary=f"无权查看完整{label}", **details)

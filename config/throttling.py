@@ -7,12 +7,30 @@ from the shared Redis cache per API call. A bucket holds ``rate`` tokens, refill
 minute", a burst of N at most), and the cache entry stays a pair of floats.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from rest_framework import throttling
 
+if TYPE_CHECKING:
+    # Not at run time: APIView reads the throttle classes from the settings while it is defined.
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
-class TokenBucketMixin:
-    def allow_request(self, request, view) -> bool:
-        if self.rate is None:
+
+class TokenBucketMixin(throttling.SimpleRateThrottle):
+    """Goes before a DRF rate throttle in the bases: that throttle's rate, cache key and cache, with
+    the bucket in place of the request history."""
+
+    # Parsed from ``rate`` by SimpleRateThrottle.__init__ (both None when there is no rate); the
+    # stubs do not declare them.
+    num_requests: int | None
+    duration: int | None
+    wait_seconds: float
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if self.num_requests is None or self.duration is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:

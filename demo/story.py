@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import time_machine
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -49,14 +49,13 @@ PROVIDER_USERS = {
 
 @dataclass
 class Cast:
-    users: dict
-    people: dict
-    providers: dict
+    users: dict[str, User]
+    people: dict[str, Person]
+    providers: dict[str, Provider]
 
 
-def _user(username: str, full_name: str, *, staff: bool = True, superuser: bool = False):
-    User = get_user_model()
-    user, _ = User.objects.get_or_create(username=username)
+def _user(username: str, full_name: str, *, staff: bool = True, superuser: bool = False) -> User:
+    user, _ = get_user_model().objects.get_or_create(username=username)
     user.first_name = full_name
     user.email = f"{username}@lanben.example"
     user.is_staff = staff
@@ -66,7 +65,7 @@ def _user(username: str, full_name: str, *, staff: bool = True, superuser: bool 
     return user
 
 
-def staff_create() -> dict:
+def staff_create() -> dict[str, User]:
     users = {}
     for username, full_name, group, superuser in STAFF:
         user = _user(username, full_name, superuser=superuser)
@@ -87,7 +86,7 @@ def staff_create() -> dict:
     return users
 
 
-def _customer_create(customer: Customer, index: int) -> dict:
+def _customer_create(customer: Customer, index: int) -> dict[str, Person]:
     person = person_upsert(
         id_number=id_number(customer.area, customer.birth, 100 + index, customer.gender),
         name=customer.name,
@@ -141,7 +140,7 @@ def _customer_create(customer: Customer, index: int) -> dict:
     return people
 
 
-def customers_create() -> dict:
+def customers_create() -> dict[str, Person]:
     people = {}
     for index, customer in enumerate(CUSTOMERS):
         people.update(_customer_create(customer, index))
@@ -197,7 +196,7 @@ def _arrangement(case: Case) -> dict:
     }
 
 
-def _run(cast: Cast, case: Case | None, plan: dict, current: Step) -> Case | None:
+def _run(cast: Cast, case: Case, plan: dict, current: Step) -> Case:
     """One step of the story: the workflow table's action ``current.action``, through its service,
     by the demo user of the role that takes it, with the input that role would give."""
     users, action, args = cast.users, current.action, dict(current.args)
@@ -268,14 +267,14 @@ def _submit(cast: Cast, plan: dict) -> Case:
 
 
 def case_play(cast: Cast, plan: dict) -> Case:
-    steps = sorted(plan["steps"], key=lambda s: -s.workdays_ago)
-    case = None
-    for hour, current in enumerate(steps, start=9):
+    submission, *later = sorted(plan["steps"], key=lambda s: -s.workdays_ago)
+    if submission.action != "submit":
+        raise ValueError(f"{plan['who']} {plan['service']}: a story starts with its submission")
+    with time_machine.travel(_moment(submission.workdays_ago, 9), tick=False):
+        case = _submit(cast, plan)
+    for hour, current in enumerate(later, start=10):
         with time_machine.travel(_moment(current.workdays_ago, min(hour, 17)), tick=False):
-            if current.action == "submit":
-                case = _submit(cast, plan)
-            else:
-                case = _run(cast, Case.objects.get(pk=case.pk), plan, current)
+            case = _run(cast, Case.objects.get(pk=case.pk), plan, current)
     return case
 
 
@@ -496,7 +495,7 @@ def story_plans() -> list[dict]:
     ]
 
 
-def providers_by_code() -> dict:
+def providers_by_code() -> dict[str, Provider]:
     return {provider.code: provider for provider in Provider.objects.all()}
 
 
@@ -521,6 +520,6 @@ def demo_clear() -> None:
         for model in (CaseEvent, Dispatch, Document):
             model.objects.all().delete()
         Case.objects.all().delete()
-        for model in (QuotaHold, QuotaBucket, FamilyDesignation, Enrollment, Policy):
-            model.objects.all().delete()
+        for entitlement_model in (QuotaHold, QuotaBucket, FamilyDesignation, Enrollment, Policy):
+            entitlement_model.objects.all().delete()
         Person.objects.all().delete()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -134,6 +134,19 @@ def _edition(row: dict) -> Edition:
 # ---------------------------------------------------------------- rows
 
 
+class _PolicyTerms(TypedDict):
+    """The row's policy terms, read before anything is written: ``policy_upsert``'s keywords."""
+
+    product_name: str
+    category: str
+    annual_premium: Decimal
+    sum_insured: Decimal
+    effective_date: date
+    payment_term_years: int
+    payment_mode: str
+    cooling_off_days: int
+
+
 def _enrollment_row(row: dict) -> Enrollment:
     person = person_upsert(
         id_number=_text(row, "insured_id_number"),
@@ -146,7 +159,7 @@ def _enrollment_row(row: dict) -> Enrollment:
     policy_no = _text(row, "policy_no")
     if Policy.objects.filter(policy_no=policy_no).exclude(insured=person).exists():
         raise RowInvalid("policy_no", "该保单号已属于另一位被保险人")
-    values = {
+    values: _PolicyTerms = {
         "product_name": _text(row, "product_name"),
         "category": _choice(row, "product_category", CATEGORIES),
         "annual_premium": _money(row, "annual_premium"),

@@ -139,7 +139,7 @@ class RoutingRule(models.Model):
         ordering = ["priority", "id"]
 
     def __str__(self) -> str:
-        service = self.service.name if self.service_id else "全部服务"
+        service = self.service.name if self.service is not None else "全部服务"
         place = f"{self.province}{self.city}" or "全国"
         return f"{service} · {place} → {self.provider}（{self.priority}）"
 

@@ -59,7 +59,7 @@ class ReportFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = []
+        fields: list[str] = []
 
     def received_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
         return queryset.filter(submitted_at__gte=day_start(value))

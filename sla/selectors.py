@@ -16,6 +16,7 @@ import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -197,8 +198,9 @@ def _report_rows_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> list[d
 
 
 def _report_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> dict:
-    tables = {"summary": {}, "provider": {}, "service": {}, "period": {}}
-    histograms = defaultdict(Counter)  # (table, key, "arrange_days"/"review_days") -> {days: cases}
+    tables: dict[str, dict[Any, dict[str, Any]]] = {"summary": {}, "provider": {}, "service": {}, "period": {}}
+    # (table, key, "arrange_days"/"review_days") -> {days: cases}
+    histograms: defaultdict[tuple[str, Any, str], Counter[float]] = defaultdict(Counter)
     for row in _report_rows_pg(queryset, day=day, grain=grain):
         table, key = "summary", None
         for dimension in ("provider", "service", "period"):

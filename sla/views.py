@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +21,7 @@ def _with_defaults(query) -> dict:
     data = query.copy()
     today = timezone.localdate()
     if not data.get("date_from") and not data.get("date_to"):
-        data["date_from"] = (today - timezone.timedelta(days=DEFAULT_DAYS)).isoformat()
+        data["date_from"] = (today - timedelta(days=DEFAULT_DAYS)).isoformat()
         data["date_to"] = today.isoformat()
     data.setdefault("grain", "week")
     return data

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
@@ -6,6 +8,16 @@ from simple_history.admin import SimpleHistoryAdmin
 from workdays.models import CalendarDay, CalendarYear, DayKind
 from workdays.selectors import coverage_summary, next_year_missing_warning
 from workdays.services import calendar_sync
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _DayTotals(TypedDict):
+    """What the changelist's queryset annotates on each year."""
+
+    holiday_total: int
+    makeup_total: int
 
 
 class CalendarDayFormSet(BaseInlineFormSet):
@@ -44,11 +56,11 @@ class CalendarYearAdmin(SimpleHistoryAdmin):
         )
 
     @admin.display(description="放假日", ordering="holiday_total")
-    def holiday_count(self, obj: CalendarYear) -> int:
+    def holiday_count(self, obj: "WithAnnotations[CalendarYear, _DayTotals]") -> int:
         return obj.holiday_total
 
     @admin.display(description="调休上班日", ordering="makeup_total")
-    def makeup_count(self, obj: CalendarYear) -> int:
+    def makeup_count(self, obj: "WithAnnotations[CalendarYear, _DayTotals]") -> int:
         return obj.makeup_total
 
     def changelist_view(self, request, extra_context=None):

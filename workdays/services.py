@@ -40,7 +40,9 @@ def library_years() -> range:
 
 
 def _library_all_days() -> dict[date, tuple[str, str]]:
-    days = {day: (DayKind.HOLIDAY, _CHINESE_NAMES.get(name, name)) for day, name in chinese_calendar.holidays.items()}
+    days: dict[date, tuple[str, str]] = {
+        day: (DayKind.HOLIDAY, _CHINESE_NAMES.get(name, name)) for day, name in chinese_calendar.holidays.items()
+    }
     for day, name in chinese_calendar.workdays.items():
         days[day] = (DayKind.WORKDAY, f"{_CHINESE_NAMES.get(name, name)}调休")
     return days

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -100,7 +101,7 @@ class CaseIntakeSerializer(serializers.Serializer):
             raise serializers.ValidationError({"enrollment": ["该权益不属于此服务对象"]})
         return attrs
 
-    def submit_arguments(self, *, extra_documents: list[DocumentUpload] = ()) -> dict:
+    def submit_arguments(self, *, extra_documents: Sequence[DocumentUpload] = ()) -> dict:
         """Keyword arguments for ``case_submit`` from the validated request."""
         data = dict(self.validated_data)
         documents = [

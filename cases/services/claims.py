@@ -64,6 +64,6 @@ def claim_pay(*, case: Case, actor: User, note: str = "", expected_state: str | 
         expected_state=expected_state,
         note=note or f"已支付 {case.approved_amount} 元",
     )
-    if case.quota_hold_id:
+    if case.quota_hold is not None:
         quota_use(hold=case.quota_hold)
     return case

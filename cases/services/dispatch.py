@@ -3,13 +3,14 @@ time), the provider's answers, waiting for the customer, the arrangement, comple
 
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from cases import sla
 from cases.errors import CaseValidationError
 from cases.models import Case, Dispatch
-from cases.services._core import User, transition_run
+from cases.services._core import transition_run
 from entitlements.services import quota_use
 from providers.models import Provider
 
@@ -179,7 +180,7 @@ def case_arrange(
         note=note,
         extra={"arranged_at": arranged_at.isoformat(), "hospital": hospital.strip()},
     )
-    if case.quota_hold_id:
+    if case.quota_hold is not None:
         quota_use(hold=case.quota_hold)
     return case
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
@@ -12,7 +13,7 @@ from PIL import Image, UnidentifiedImageError
 from cases.errors import CasePermissionDenied, CaseValidationError
 from cases.models import Case, CaseEvent, Document, DocumentKind
 from cases.selectors import case_visible_to
-from cases.services._core import User, event_record
+from cases.services._core import event_record
 
 _MAGIC = [
     (b"%PDF-", "application/pdf"),

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from cases import sla
@@ -13,7 +14,6 @@ from cases.errors import CasePermissionDenied, CaseValidationError
 from cases.models import ApplicantRelation, Case, CaseEvent, CaseState, DocumentKind
 from cases.selectors import case_visible_to
 from cases.services._core import (
-    User,
     event_record,
     transition_check,
     transition_run,
@@ -238,7 +238,7 @@ def case_submit_within(
         case.skip_review(on_date=on)
         result = sla.sla_recompute(case)
         case.save()
-        steps = [
+        steps: list[tuple[str, str, str, str]] = [
             ("submit", CaseState.NEW, CaseState.SUBMITTED, note),
             ("skip_review", CaseState.SUBMITTED, case.state, "无需医学审核"),
         ]
@@ -284,7 +284,7 @@ def case_resubmit(
 
 
 def _release_hold(case: Case, reason: str) -> None:
-    if case.quota_hold_id:
+    if case.quota_hold is not None:
         quota_release(hold=case.quota_hold, reason=f"{case.number} {reason}")
 
 

@@ -85,7 +85,7 @@ def review_reject(*, case: Case, actor: User, reason: str, note: str = "", expec
         note=note or RejectReason(reason).label,
         extra={"reject_reason": reason},
     )
-    if case.quota_hold_id:
+    if case.quota_hold is not None:
         quota_release(hold=case.quota_hold, reason=f"{case.number} 审核不通过：{RejectReason(reason).label}")
     return case
 

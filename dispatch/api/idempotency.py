@@ -9,7 +9,9 @@ first request commits, then reads its stored answer instead of acting again.
 import hashlib
 import json
 from collections.abc import Callable
+from typing import cast
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -60,15 +62,17 @@ def idempotent_call(request: Request, perform: Callable[[], Response]) -> tuple[
         return perform(), False
     if len(key) > MAX_KEY_LENGTH:
         return Response({HEADER: [f"不能超过 {MAX_KEY_LENGTH} 个字符。"]}, status=400), False
-    method, path, fingerprint = request.method, request.path, body_fingerprint(request)
+    # Behind the provider API's IsProviderMember: the user is a signed-in provider member.
+    user = cast(User, request.user)
+    method, path, fingerprint = request.method or "", request.path, body_fingerprint(request)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    user=request.user, key=key, method=method, path=path, body_hash=fingerprint
+                    user=user, key=key, method=method, path=path, body_hash=fingerprint
                 )
         except IntegrityError:
-            record = IdempotencyRecord.objects.get(user=request.user, key=key)
+            record = IdempotencyRecord.objects.get(user=user, key=key)
             return _replay(record, method=method, path=path, fingerprint=fingerprint), True
         response = perform()
         record.status_code = response.status_code

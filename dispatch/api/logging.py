@@ -1,5 +1,8 @@
 """The provider API's trail: every write and every read of personal data, with its outcome."""
 
+from typing import cast
+
+from django.contrib.auth.models import User
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,10 +22,13 @@ def api_log_record(
     replayed: bool = False,
 ) -> ProviderApiLog:
     code = response.status_code if response is not None else status_code
+    if code is None:
+        raise TypeError("api_log_record needs the response or its status code")
     log = ProviderApiLog.objects.create(
-        user=request.user,
+        # Behind the provider API's IsProviderMember: the user is a signed-in provider member.
+        user=cast(User, request.user),
         provider=getattr(request, "provider", None),
-        method=request.method,
+        method=request.method or "",
         path=request.path[:255],
         case_number=number[:32],
         action=action,

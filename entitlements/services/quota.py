@@ -46,9 +46,9 @@ RETURNING b.id, b.period_end, b.held, b.used
 def _bucket_take(enrollment: Enrollment, beneficiary: Person, service: Service, resolved: Resolved) -> QuotaBucket:
     """Hold one unit in a single upsert; the bucket as it is after the hold."""
     key = {"enrollment": enrollment, "beneficiary": beneficiary, "service": service}
-    values = [enrollment.pk, beneficiary.pk, service.pk, resolved.period_start, resolved.period_end, resolved.limit]
+    period = [resolved.period_start, resolved.period_end]
     with connection.cursor() as cursor:
-        cursor.execute(TAKE_SQL, [*values, timezone.now()])
+        cursor.execute(TAKE_SQL, [enrollment.pk, beneficiary.pk, service.pk, *period, resolved.limit, timezone.now()])
         row = cursor.fetchone()
     if row is None:  # the limit is reached: the conflicting row stays locked until we roll back
         raise _exhausted(service, resolved, QuotaBucket.objects.get(**key, period_start=resolved.period_start))
