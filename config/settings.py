@@ -299,13 +299,60 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lanben-desk@localhost")
 
+# Logs: one JSON object per line (structlog), personal data masked by a filter on every handler,
+# a request id per request carried into the Celery tasks it enqueues (ops/logs.py). LANBEN_LOG_FILE
+# adds a file with the same lines (the test run writes one and checks it for the demo's identifiers).
+LOG_FILE = env_str("LANBEN_LOG_FILE")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"personal_data": {"()": "ops.logs.PersonalDataFilter"}},
+    "formatters": {"json": {"()": "ops.logs.json_formatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's own defaults would print these loggers in plain text (runserver's request lines carry
+    # query strings): they go through the root's handlers like everything else.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # A failing readiness check is in /readyz's answer and the metrics; a traceback per probe is noise.
+        "health_check": {"level": "ERROR"},
+    },
 }
+if LOG_FILE:
+    Path(LOG_FILE).parent.mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": LOG_FILE,
+        "formatter": "json",
+        "filters": ["personal_data"],
+    }
+    LOGGING["root"]["handlers"].append("file")
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# The worker keeps the handlers above instead of installing its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Operations: health (/healthz, /readyz), Prometheus metrics (/metrics), migration linting.
+# See docs/operations.md.
+INSTALLED_APPS += ["django_prometheus", "django_structlog", "django_migration_linter", "ops"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Database query counts and durations: django-prometheus's wrapper of the same PostgreSQL backend.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
+# /metrics answers only a scraper presenting "Authorization: Bearer <METRICS_TOKEN>"; unset, it is closed.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 30)
+METRICS_EXACT_COUNT_LIMIT = env_int("METRICS_EXACT_COUNT_LIMIT", 100_000)
+# Readiness thresholds: the relay runs every minute and a lease lasts OUTBOX_LEASE_SECONDS.
+OUTBOX_MAX_AGE_SECONDS = env_int("OUTBOX_MAX_AGE_SECONDS", 600)
+BEAT_MAX_SILENCE_SECONDS = env_int("BEAT_MAX_SILENCE_SECONDS", 600)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

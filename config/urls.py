@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("sla.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("ops.urls")),
 ]
 
 handler404 = "config.errors.not_found"

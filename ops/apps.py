@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "ops"
+    verbose_name = "运维"
+
+    def ready(self) -> None:
+        from ops import metrics, receivers  # noqa: F401  (connects the Celery signal receivers)
+        from ops.logs import structlog_configure
+
+        structlog_configure()
+        metrics.register_product_collector()
