@@ -340,6 +340,7 @@ INSTALLED_APPS += ["django_prometheus", "django_structlog", "django_migration_li
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "ops.middleware.RequestIdHeaderMiddleware",
     *MIDDLEWARE,
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -353,6 +354,8 @@ METRICS_EXACT_COUNT_LIMIT = env_int("METRICS_EXACT_COUNT_LIMIT", 100_000)
 # Readiness thresholds: the relay runs every minute and a lease lasts OUTBOX_LEASE_SECONDS.
 OUTBOX_MAX_AGE_SECONDS = env_int("OUTBOX_MAX_AGE_SECONDS", 600)
 BEAT_MAX_SILENCE_SECONDS = env_int("BEAT_MAX_SILENCE_SECONDS", 600)
+# Probes and scrapers speak plain HTTP to the process itself, behind the TLS-terminating proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

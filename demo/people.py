@@ -301,3 +301,28 @@ CUSTOMERS = [
         payment_mode="single",
     ),
 ]
+
+
+def customer_id_number(customer: Customer, index: int) -> str:
+    return id_number(customer.area, customer.birth, 100 + index, customer.gender)
+
+
+def member_id_number(member: Member, index: int, number: int) -> str:
+    return id_number(member.area, member.birth, 300 + index * 10 + number, member.gender)
+
+
+def member_phone(index: int, number: int) -> str:
+    return f"139{index:02d}{number:02d}55{number}1"[:11]
+
+
+def demo_identifiers() -> dict[str, set[str]]:
+    """Every ID number and phone number the demo story gives its people (the test run's logs are
+    checked for them)."""
+    ids, phones = set(), set()
+    for index, customer in enumerate(CUSTOMERS):
+        ids.add(customer_id_number(customer, index))
+        phones.add(customer.phone)
+        for number, member in enumerate(customer.family):
+            ids.add(member_id_number(member, index, number))
+            phones.add(member_phone(index, number))
+    return {"id_number": ids, "phone": phones}

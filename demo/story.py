@@ -22,7 +22,7 @@ from cases.models import Case
 from cases.services import DocumentUpload
 from cases.workflow import ACTIONS
 from demo.documents import render_pdf, render_png
-from demo.people import CUSTOMERS, Customer, id_number
+from demo.people import CUSTOMERS, Customer, customer_id_number, member_id_number, member_phone
 from entitlements.models import CriticalIllness, Edition, Person, Service
 from entitlements.services.enrollments import enrollment_upsert, family_designate, person_upsert, policy_upsert
 from providers.models import Provider, ProviderMember
@@ -88,7 +88,7 @@ def staff_create() -> dict[str, User]:
 
 def _customer_create(customer: Customer, index: int) -> dict[str, Person]:
     person = person_upsert(
-        id_number=id_number(customer.area, customer.birth, 100 + index, customer.gender),
+        id_number=customer_id_number(customer, index),
         name=customer.name,
         gender=customer.gender,
         birth_date=customer.birth,
@@ -124,11 +124,11 @@ def _customer_create(customer: Customer, index: int) -> dict[str, Person]:
     people = {customer.key: person}
     for number, member in enumerate(customer.family):
         relative = person_upsert(
-            id_number=id_number(member.area, member.birth, 300 + index * 10 + number, member.gender),
+            id_number=member_id_number(member, index, number),
             name=member.name,
             gender=member.gender,
             birth_date=member.birth,
-            phone=f"139{index:02d}{number:02d}55{number}1"[:11],
+            phone=member_phone(index, number),
         )
         family_designate(
             enrollment=enrollments[0],

@@ -7,9 +7,9 @@
 Prints the same JSON as /readyz and exits 0 when ready, 1 when not.
 """
 
-import asyncio
 import json
 
+from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError
 
 from ops.views import run_checks
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--node", help="worker 节点名（如 celery@host）；不填则任一 worker 应答即可")
 
     def handle(self, *args, process: str, node: str | None, **options) -> None:
-        document, ready = asyncio.run(run_checks(process, node=node))
+        document, ready = async_to_sync(run_checks)(process, node=node)
         self.stdout.write(json.dumps(document, ensure_ascii=False))
         if not ready:
             raise CommandError(f"未就绪：{', '.join(document['failing'])}", returncode=1)
