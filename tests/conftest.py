@@ -101,3 +101,24 @@ def celery_worker_queue():
         app.conf.task_default_queue = previous
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run's log file (LANBEN_LOG_FILE, which dev.py test sets for every process of the run) must
+    hold none of the demo's ID numbers or phones: a hit fails the run, naming the line."""
+    import os
+    from pathlib import Path
+
+    path = os.environ.get("LANBEN_LOG_FILE")
+    if not path or not Path(path).exists():
+        return
+    from tests.ops.logscan import log_file_hits
+
+    hits = log_file_hits(Path(path))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"log check: {path}: {len(hits)} demo identifier(s) in the run's logs")
+        for hit in hits[:20]:
+            reporter.write_line(f"  {hit}")
+    if hits:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
