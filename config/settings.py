@@ -344,9 +344,6 @@ MIDDLEWARE = [
     *MIDDLEWARE,
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
-# Database query counts and durations: django-prometheus's wrapper of the same PostgreSQL backend.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 # /metrics answers only a scraper presenting "Authorization: Bearer <METRICS_TOKEN>"; unset, it is closed.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 30)

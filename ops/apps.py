@@ -7,7 +7,9 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         from ops import metrics, receivers  # noqa: F401  (connects the Celery signal receivers)
+        from ops.dbmetrics import dbmetrics_connect
         from ops.logs import structlog_configure
 
         structlog_configure()
+        dbmetrics_connect()
         metrics.register_product_collector()
