@@ -6,6 +6,10 @@ its live gauges stop counting (docs/operations.md)."""
 
 import os
 
+# No access log of gunicorn's own: it would print query strings (ID numbers) unmasked, outside the
+# portal's logging. django-structlog's request_started / request_finished lines replace it.
+accesslog = None
+
 
 def child_exit(server, worker) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
