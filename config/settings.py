@@ -303,15 +303,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lanben-desk@localhost")
 # a request id per request carried into the Celery tasks it enqueues (ops/logs.py). LANBEN_LOG_FILE
 # adds a file with the same lines (the test run writes one and checks it for the demo's identifiers).
 LOG_FILE = env_str("LANBEN_LOG_FILE")
+_log_handlers = {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["personal_data"]}}
+if LOG_FILE:
+    Path(LOG_FILE).parent.mkdir(parents=True, exist_ok=True)
+    _log_handlers["file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": LOG_FILE,
+        "formatter": "json",
+        "filters": ["personal_data"],
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"personal_data": {"()": "ops.logs.PersonalDataFilter"}},
     "formatters": {"json": {"()": "ops.logs.json_formatter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["personal_data"]},
-    },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "handlers": _log_handlers,
+    "root": {"handlers": list(_log_handlers), "level": env_str("LOG_LEVEL", "INFO")},
     # Django's own defaults would print these loggers in plain text (runserver's request lines carry
     # query strings): they go through the root's handlers like everything else.
     "loggers": {
@@ -321,15 +328,6 @@ LOGGING = {
         "health_check": {"level": "ERROR"},
     },
 }
-if LOG_FILE:
-    Path(LOG_FILE).parent.mkdir(parents=True, exist_ok=True)
-    LOGGING["handlers"]["file"] = {
-        "class": "logging.handlers.WatchedFileHandler",
-        "filename": LOG_FILE,
-        "formatter": "json",
-        "filters": ["personal_data"],
-    }
-    LOGGING["root"]["handlers"].append("file")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # The worker keeps the handlers above instead of installing its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -9,9 +9,11 @@ request enqueues.
 
 import logging
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from structlog.typing import Processor
 
 # An 18-character resident ID (GB 11643; last character a digit or X) or a 15-digit first-generation
 # one, not inside a longer run of letters or digits (hashes, request ids, case numbers stay intact).
@@ -69,7 +71,7 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
-def _exception_text(logger: Any, method: str, event: dict) -> dict:
+def _exception_text(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A stdlib record's traceback, already masked by the filter, as the event's ``exception``."""
     text = getattr(event.get("_record"), "masked_exception", None)
     if text:
@@ -77,7 +79,7 @@ def _exception_text(logger: Any, method: str, event: dict) -> dict:
     return event
 
 
-SHARED_PROCESSORS = [
+SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

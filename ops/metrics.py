@@ -100,7 +100,7 @@ def cases_by_state() -> dict[str, int]:
 def cases_past_deadline() -> int:
     """Open cases past their deadline: the board's 已超时 count (one number, one function)."""
     from cases.models import Case
-    from providers.selectors import SlaStatus, sla_status_filter
+    from dispatch.selectors import SlaStatus, sla_status_filter
 
     return Case.objects.filter(sla_status_filter(SlaStatus.BREACHED, today=timezone.localdate())).count()
 

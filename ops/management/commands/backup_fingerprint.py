@@ -54,14 +54,15 @@ class Command(BaseCommand):
         for document in Document.objects.order_by("-pk")[:documents]:
             actual = _file_sha256(document)
             checked.append({"id": document.pk, "sha256": document.sha256, "ok": actual == document.sha256})
+        audit = _audit_verify()
         fingerprint = {
             "cases": Case.objects.count(),
             "documents": Document.objects.count(),
             "audit_entries": AuditEvent.objects.count(),
             "checked_documents": checked,
-            "audit_verify": _audit_verify(),
+            "audit_verify": audit,
         }
         self.stdout.write(json.dumps(fingerprint, ensure_ascii=False))
         bad = [d["id"] for d in checked if not d["ok"]]
-        if bad or fingerprint["audit_verify"].startswith("failed"):
-            raise CommandError(f"备份指纹校验失败：文档 {bad}，审计链 {fingerprint['audit_verify']}", returncode=1)
+        if bad or audit.startswith("failed"):
+            raise CommandError(f"备份指纹校验失败：文档 {bad}，审计链 {audit}", returncode=1)
