@@ -12,7 +12,7 @@ import datetime
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.checks import Cache, Database
@@ -48,11 +48,13 @@ class Migrated(DatabaseCheck):
         global _migrated
         if _migrated:
             return
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if plan:
-            names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in plan[:3])
-            raise ServiceUnavailable(f"{len(plan)} 个数据库迁移未执行（{names}…）")
+        loader = MigrationLoader(connection)
+        # Every migration on disk, not only the leaves: a leaf recorded as applied over a missing
+        # ancestor (a hand-edited django_migrations) still counts as unmigrated.
+        missing = sorted(set(loader.graph.nodes) - set(loader.applied_migrations))
+        if missing:
+            names = ", ".join(f"{app}.{name}" for app, name in missing[:3])
+            raise ServiceUnavailable(f"{len(missing)} 个数据库迁移未执行（{names}…）")
         _migrated = True
 
 
