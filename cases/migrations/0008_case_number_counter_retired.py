@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     ]
 
     # Dropping a table is refused by the migration linter unless marked: this counter served only the
-    # embedded SQLite setup, which is gone; no release running on PostgreSQL reads or writes it.
+    # retired embedded file database of development; no release running on PostgreSQL reads or writes it.
     operations = [
         IgnoreMigration(),
         migrations.DeleteModel(

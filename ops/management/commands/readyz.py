@@ -7,7 +7,9 @@
 Prints the same JSON as /readyz and exits 0 when ready, 1 when not.
 """
 
+import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError
@@ -23,7 +25,14 @@ class Command(BaseCommand):
         parser.add_argument("--node", help="worker 节点名（如 celery@host）；不填则任一 worker 应答即可")
 
     def handle(self, *args, process: str, node: str | None, **options) -> None:
-        document, ready = async_to_sync(run_checks)(process, node=node)
+        checks = async_to_sync(run_checks)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            document, ready = checks(process, node=node)
+        else:  # called from code already running an event loop: the checks get a thread of their own
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                document, ready = pool.submit(checks, process, node=node).result()
         self.stdout.write(json.dumps(document, ensure_ascii=False))
         if not ready:
             raise CommandError(f"未就绪：{', '.join(document['failing'])}", returncode=1)
