@@ -2,7 +2,10 @@
 
 Rows are written only by ``audit.services.audit_record``. The model refuses to save a row twice or
 to delete one, the queryset refuses bulk update/delete, and on PostgreSQL a trigger refuses
-UPDATE and DELETE from any client, the application's raw SQL included.
+UPDATE and DELETE from any client, the application's raw SQL included. The application's database
+role may only INSERT and SELECT the table (``manage.py audit grant``), and an insert trigger chains
+each row to the one before it (``chain_seq``, ``prev_hash``, ``row_hash``) and stamps its time, so
+``manage.py audit verify`` finds a row deleted, altered or slipped in out of order by the owner.
 """
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -53,6 +56,10 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField("来源 IP", null=True, blank=True)
     user_agent = models.CharField("客户端", max_length=300, blank=True)
     extra = models.JSONField("附加信息", default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Set by the database's insert trigger (audit/migrations/0004), whatever the client sends.
+    chain_seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField("前一条摘要", max_length=64, blank=True, editable=False)
+    row_hash = models.CharField("本条摘要", max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 

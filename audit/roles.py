@@ -60,6 +60,7 @@ INTAKE = Role(
         "entitlements.add_familydesignation",
         "entitlements.change_familydesignation",
         "cases.add_document",
+        "cases.add_caseevent",
         "cases.submit_case",
         "cases.withdraw_case",
         # Identity is checked on the phone against the full ID number.
@@ -88,6 +89,7 @@ COORDINATOR = Role(
         "cases.arrange_case",
         "cases.close_case",
         "cases.add_document",
+        "cases.add_caseevent",
         # Records what a provider reported by phone (accept, decline), through the same services.
         "cases.provider_act",
         # Calls the customer and passes contact details to the provider.

@@ -229,6 +229,8 @@ class CaseAdmin(admin.ModelAdmin):
             "actions": actions,
             "note_form": NoteForm(prefix="note"),
             "document_form": DocumentForm(prefix="doc"),
+            "may_add_note": request.user.has_perm(services.NOTE_PERMISSION),
+            "may_upload": request.user.has_perm(services.UPLOAD_PERMISSION),
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/cases/case/review.html", context)

@@ -26,6 +26,11 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notification._meta.fields]
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        # Notices carry reviewers' notes and customers' names: everyone reads their own, nobody
+        # (superusers included) another's — in the admin exactly as in the inbox.
+        return super().get_queryset(request).filter(recipient=request.user)
+
     def has_add_permission(self, request):
         return False
 

@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.callers import CHANNEL, StaffCaller, StaffOrChannelCaller, api_caller_kind
+from audit.services import audit_record
 from cases.api.serializers import CaseIntakeSerializer, CaseSerializer
 from cases.errors import CaseError, CaseValidationError, refusal
 from cases.models import Channel
@@ -40,7 +42,7 @@ class CanSubmitCases(BasePermission):
 
 class CaseListCreateView(APIView):
     authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated, CanSubmitCases]
+    permission_classes = [IsAuthenticated, StaffOrChannelCaller, CanSubmitCases]
 
     @extend_schema(
         summary="提交绿通/120补贴申请（微信公众号后台）",
@@ -93,13 +95,22 @@ class CaseListCreateView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+def staff_api_cases(request: Request):
+    """The cases this API caller may read: staff by their role, a channel only its own channel's."""
+    cases = cases_visible_to(user=request.user).select_related("service")
+    if api_caller_kind(request.user) == CHANNEL:
+        cases = cases.filter(channel=Channel.WECHAT)
+    return cases
+
+
 class CaseDetailView(APIView):
     authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, StaffOrChannelCaller]
 
     @extend_schema(summary="查询案件状态", responses={200: CaseSerializer})
     def get(self, request: Request, number: str) -> Response:
-        case = get_object_or_404(cases_visible_to(user=request.user).select_related("service"), number=number)
+        case = get_object_or_404(staff_api_cases(request), number=number)
+        audit_record(action="case_view", obj=case, request=request, summary=f"查看案件 {case.number}（接口）")
         return Response(CaseSerializer(case).data)
 
 
@@ -111,7 +122,7 @@ class CaseActionView(APIView):
     """Staff decisions over HTTP: the same forms and services as the admin's buttons."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, StaffCaller]
 
     @extend_schema(
         summary="对案件执行操作（审核、派单、安排、结案……）",

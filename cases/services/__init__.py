@@ -18,8 +18,9 @@ from cases.services.dispatch import (
     provider_accept,
     provider_decline,
 )
-from cases.services.documents import DocumentUpload, document_attach
+from cases.services.documents import UPLOAD_PERMISSION, DocumentUpload, document_attach
 from cases.services.intake import (
+    NOTE_PERMISSION,
     case_add_note,
     case_cancel,
     case_resubmit,
@@ -37,6 +38,8 @@ from cases.services.review import (
 )
 
 __all__ = [
+    "NOTE_PERMISSION",
+    "UPLOAD_PERMISSION",
     "DocumentUpload",
     "case_add_note",
     "case_arrange",

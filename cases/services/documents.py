@@ -10,10 +10,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
+from audit.services import audit_record
 from cases.errors import CasePermissionDenied, CaseValidationError
 from cases.models import Case, CaseEvent, Document, DocumentKind
 from cases.selectors import case_visible_to
 from cases.services._core import event_record
+
+UPLOAD_PERMISSION = "cases.add_document"
 
 _MAGIC = [
     (b"%PDF-", "application/pdf"),
@@ -101,6 +104,12 @@ def document_attach(*, case: Case, actor: User, upload: DocumentUpload) -> Docum
     """Add a document to an open case (e.g. information a reviewer asked for)."""
     if not case_visible_to(user=actor, case=case):
         raise CasePermissionDenied("您无权向该案件上传材料")
+    if not actor.has_perm(UPLOAD_PERMISSION):
+        raise CasePermissionDenied("当前角色不能上传材料（cases.add_document）")
     if not case.is_open:
         raise CaseValidationError({"documents": ["案件已结束，不能再上传材料"]})
-    return document_store(case=case, actor=actor, checked=document_check(upload=upload))
+    document = document_store(case=case, actor=actor, checked=document_check(upload=upload))
+    audit_record(
+        actor=actor, action="document_upload", obj=document, summary=f"上传材料 {case.number}：{document.get_kind_display()}"
+    )
+    return document

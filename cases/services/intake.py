@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from audit.services import audit_record
 from cases import sla
 from cases.errors import CasePermissionDenied, CaseValidationError
 from cases.models import ApplicantRelation, Case, CaseEvent, CaseState, DocumentKind
@@ -28,6 +29,9 @@ from entitlements.models.catalog import IllnessCondition, NamedExpert, ServiceKi
 from entitlements.rules import pick_rule
 from entitlements.selectors import enrollment_pick, enrollments_for, entitlement_check
 from entitlements.services import quota_hold_within, quota_record_usage, quota_release
+
+# Notes on a case's timeline: the roles that work cases (intake, coordination) hold this.
+NOTE_PERMISSION = "cases.add_caseevent"
 
 INTAKE_FIELDS = frozenset(
     {
@@ -313,7 +317,12 @@ def case_add_note(*, case: Case, actor: User, note: str) -> CaseEvent:
         raise CaseValidationError({"note": ["备注不能为空"]})
     if not case_visible_to(user=actor, case=case):
         raise CasePermissionDenied("您无权查看该案件")
-    return event_record(case=case, actor=actor, kind=CaseEvent.Kind.NOTE, note=note.strip())
+    # Read-only roles (management; reviewers, whose notes travel with their decisions) add none.
+    if not actor.has_perm(NOTE_PERMISSION):
+        raise CasePermissionDenied("当前角色不能添加备注（cases.add_caseevent）")
+    event = event_record(case=case, actor=actor, kind=CaseEvent.Kind.NOTE, note=note.strip())
+    audit_record(actor=actor, action="case_note", obj=case, summary=f"添加备注 {case.number}")
+    return event
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.callers import StaffCaller
 from audit.services import audit_record
 from entitlements.models import Person
 from entitlements.models.people import normalize_id_number, validate_id_number
@@ -43,7 +44,7 @@ class CanLookUpCustomers(BasePermission):
     responses=OpenApiTypes.OBJECT,
 )
 @api_view(["GET"])
-@permission_classes([IsAuthenticated, CanLookUpCustomers])
+@permission_classes([IsAuthenticated, StaffCaller, CanLookUpCustomers])
 def entitlements_view(request: Request) -> Response:
     id_number = (request.query_params.get("id_number") or "").strip()
     if not id_number:

@@ -210,9 +210,9 @@ def test_hotline_form_reports_an_unknown_id_number_on_its_field(client, intake):
     assert "beneficiary_id_number" in response.context["form"].errors
 
 
-def test_document_upload_on_the_review_page(client, reviewer, submit, enroll):
+def test_document_upload_on_the_review_page(client, intake, submit, enroll):
     case = submit(enroll())
-    client.force_login(reviewer)
+    client.force_login(intake)
     upload = SimpleUploadedFile("补充.pdf", pdf_bytes("more"), content_type="application/pdf")
 
     client.post(reverse("admin:cases_case_document", args=[case.pk]), {"doc-kind": "other", "doc-document": upload})

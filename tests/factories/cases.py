@@ -13,9 +13,9 @@ from entitlements.services import quota_hold
 from tests.factories.entitlements import EnrollmentFactory
 
 ROLE_PERMISSIONS = {
-    "intake": ["submit_case", "withdraw_case", "view_case"],
+    "intake": ["submit_case", "withdraw_case", "view_case", "add_document", "add_caseevent"],
     "reviewer": ["review_case", "view_case"],
-    "coordinator": ["dispatch_case", "arrange_case", "close_case", "view_case"],
+    "coordinator": ["dispatch_case", "arrange_case", "close_case", "view_case", "add_document", "add_caseevent"],
     "payer": ["pay_claim", "view_case"],
     "provider": ["provider_act"],
     "outsider": [],
