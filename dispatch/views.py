@@ -1,8 +1,6 @@
 """The coordinator board (调度看板): find the cases to chase, dispatch, re-dispatch, record what a
 provider said by phone. Every change goes through the same services the provider API uses."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +14,9 @@ from cases.action_pages import action_items, action_perform
 from cases.models import Case
 from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_timeline
+from cases.views import case_view_record
 from cases.workflow import Place
+from config.exports import SafeCsvWriter
 from dispatch import selectors, services
 from dispatch.filters import BoardFilter
 from dispatch.forms import BulkActionForm
@@ -166,7 +166,7 @@ def _csv_export(request: HttpRequest, cases, today) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="board-{today:%Y%m%d}.csv"'
     response.write("\ufeff")  # Excel reads a UTF-8 file as GBK unless the BOM says otherwise
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(CSV_COLUMNS)
     count = 0
     for case in cases.order_by(*_ordering(cases)).iterator(chunk_size=500):
@@ -187,6 +187,7 @@ def board_case(request: HttpRequest, number: str) -> HttpResponse:
         if form is not None:  # wrong input: the page again, with the errors beside their fields
             return render(request, "dispatch/case.html", _case_context(request, case, {name: form}), status=400)
         return redirect("dispatch:case", number=case.number)
+    case_view_record(request=request, case=case)
     return render(request, "dispatch/case.html", _case_context(request, case))
 
 

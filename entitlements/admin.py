@@ -12,7 +12,8 @@ from django.urls import path
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.services import audit_record, personal_data_reveal
+from audit.models import AuditAction
+from audit.services import REVEAL_PERMISSION, audit_record, personal_data_reveal
 from entitlements.eligibility import eligibility_explain
 from entitlements.importers import enrollments_import, family_import
 from entitlements.models import (
@@ -24,8 +25,16 @@ from entitlements.models import (
     QuotaBucket,
     QuotaHold,
 )
+from entitlements.models.people import is_valid_id_number
 from entitlements.selectors import enrollments_for, entitlement_inquiry, person_find
 from entitlements.services import enrollment_upsert
+
+
+def mask_identifier(term: str) -> str:
+    """A searched term as the audit trail keeps it: an identifier's first 3 and last 2 characters."""
+    if len(term) < 7:
+        return term
+    return f"{term[:3]}{'*' * (len(term) - 5)}{term[-2:]}"
 
 
 class InquiryForm(forms.Form):
@@ -62,7 +71,8 @@ class DesignationInline(admin.TabularInline):
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     change_list_template = "entitlements/person_change_list.html"
-    list_display = ["name", "gender", "birth_date", "masked_id", "masked_phone", "social_insurance"]
+    # An age, not the birth date: beside a masked ID the birth date leaves a handful of candidates.
+    list_display = ["name", "gender", "age", "masked_id", "masked_phone", "social_insurance"]
     search_fields = ["=id_number", "=phone", "name", "=policies__policy_no"]
     list_filter = ["gender", "social_insurance"]
     # On an existing person the full ID number and phone never appear in the page: they are shown
@@ -95,6 +105,42 @@ class PersonAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "entitlements/person_reveal.html", context)
 
+    @admin.display(description="年龄")
+    def age(self, obj: Person) -> int:
+        today = timezone.localdate()
+        born = obj.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def get_search_results(self, request, queryset, search_term):
+        """A search is personal data sought: every one is audited (the term masked). A full ID number
+        or phone confirms who a masked row is, so only roles that may reveal search by them."""
+        term = search_term.strip()
+        if not term:
+            return super().get_search_results(request, queryset, search_term)
+        identifier = is_valid_id_number(term) or (term.isdigit() and len(term) >= 7)
+        masked = mask_identifier(term)
+        if identifier and not request.user.has_perm(REVEAL_PERMISSION):
+            audit_record(
+                action=AuditAction.REVEAL_REFUSED,
+                request=request,
+                summary=f"无权按完整身份证号/手机号搜索客户：{masked}",
+                extra={"search": masked},
+            )
+            return queryset.none(), False
+        audit_record(action="person_search", request=request, summary=f"搜索客户：{masked}", extra={"search": masked})
+        return super().get_search_results(request, queryset, search_term)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = ", ".join(form.changed_data) if change else ""
+        audit_record(
+            action=AuditAction.UPDATE if change else AuditAction.CREATE,
+            obj=obj,
+            request=request,
+            summary=f"修改客户资料：{changed}" if change else "新增客户",
+            extra={"fields": list(form.changed_data)},
+        )
+
     @admin.display(description="身份证号")
     def masked_id(self, obj: Person) -> str:
         return obj.id_number_masked
@@ -121,9 +167,17 @@ class PersonAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = InquiryForm(request.GET or None)
         context = {**self.admin_site.each_context(request), "title": "权益查询", "form": form, "opts": self.model._meta}
+        if form.is_valid() and not request.user.has_perm(REVEAL_PERMISSION):
+            # Whether a full ID number or phone belongs to a customer is itself personal data.
+            masked = mask_identifier(form.cleaned_data["query"].strip())
+            audit_record(action=AuditAction.REVEAL_REFUSED, request=request, summary=f"无权权益查询：{masked}")
+            form.add_error("query", "当前角色无权按身份证号、手机号或保单号查询客户")
         if form.is_valid():
             on = form.cleaned_data["on"] or timezone.localdate()
             person = person_find(query=form.cleaned_data["query"])
+            if person is None:
+                masked = mask_identifier(form.cleaned_data["query"].strip())
+                audit_record(action="person_search", request=request, summary=f"权益查询未找到：{masked}")
             context.update({"person": person, "on": on, "searched": True})
             if person is not None:
                 # Personal data viewed: the audit trail keeps who looked at whom (DOMAIN.md, privacy).

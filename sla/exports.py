@@ -1,12 +1,12 @@
 """CSV and XLSX downloads of the manager report: the same figures, read from the same report."""
 
-import csv
 import io
 
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from config.exports import SafeCsvWriter, xlsx_append
 from sla.selectors import ManagerReport
 
 SUMMARY = [
@@ -51,9 +51,8 @@ def _sections(report: ManagerReport, filters: str) -> list[tuple[str, list[list]
 
 
 def _text(value) -> str:
-    """A label as text; one an editor typed starting with = + - @ is not run as a spreadsheet formula."""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    """A label as text (the shared writers keep one starting with = + - @ from running as a formula)."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _table(heading: str, rows: list[dict], label: str = "label") -> list[list]:
@@ -65,10 +64,10 @@ def _table(heading: str, rows: list[dict], label: str = "label") -> list[list]:
 
 def report_csv(report: ManagerReport, *, filters: str, filename: str) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     for title, rows in _sections(report, filters):
         writer.writerow([f"【{title}】"])
-        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        writer.writerows(rows)
         writer.writerow([])
     # The BOM lets Excel on Chinese Windows open UTF-8 without garbling.
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
@@ -82,7 +81,7 @@ def report_workbook(report: ManagerReport, *, filters: str) -> Workbook:
     for title, rows in _sections(report, filters):
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.column_dimensions["A"].width = 34

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from cases.models import Case
 from sla.charts import trend_chart
 from sla.exports import report_csv, report_xlsx
@@ -52,6 +54,13 @@ def manager_report_page(request: HttpRequest) -> HttpResponse:
     report = manager_report(filterset.qs, today=timezone.localdate(), grain=grain)
     filename = f"sla-report-{report.day.today:%Y%m%d}"
     export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        audit_record(
+            action=AuditAction.EXPORT,
+            request=request,
+            summary=f"导出时效报表（{export.upper()}）：{_describe(filterset)}",
+            extra={"format": export, "query": request.GET.urlencode()},
+        )
     if export == "csv":
         return report_csv(report, filters=_describe(filterset), filename=filename)
     if export == "xlsx":

@@ -110,6 +110,9 @@ def document_attach(*, case: Case, actor: User, upload: DocumentUpload) -> Docum
         raise CaseValidationError({"documents": ["案件已结束，不能再上传材料"]})
     document = document_store(case=case, actor=actor, checked=document_check(upload=upload))
     audit_record(
-        actor=actor, action="document_upload", obj=document, summary=f"上传材料 {case.number}：{document.get_kind_display()}"
+        actor=actor,
+        action="document_upload",
+        obj=document,
+        summary=f"上传材料 {case.number}：{document.get_kind_display()}",
     )
     return document

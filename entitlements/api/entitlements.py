@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.callers import StaffCaller
-from audit.services import audit_record
+from audit.services import REVEAL_PERMISSION, audit_record
 from entitlements.models import Person
 from entitlements.models.people import normalize_id_number, validate_id_number
 from entitlements.selectors import entitlement_inquiry
@@ -26,13 +26,16 @@ def _day(text: str | None) -> date | None:
 
 
 class CanLookUpCustomers(BasePermission):
-    """Entitlements are personal data: only roles that look customers up (intake, review,
-    dispatch, management) may ask — not providers, not catalogue admins."""
+    """Entitlements are personal data: only roles that look customers up by their full ID (intake,
+    review, dispatch) may ask — not management, providers or catalogue admins."""
 
     message = "当前角色无权查询客户权益"
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.has_perm("entitlements.view_person"))
+        # Looked up by full ID number: only roles that may see it whole (not management, who could
+        # otherwise confirm a masked number by trying its candidates).
+        user = request.user
+        return bool(user and user.has_perm("entitlements.view_person") and user.has_perm(REVEAL_PERMISSION))
 
 
 @extend_schema(

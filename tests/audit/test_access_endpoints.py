@@ -15,7 +15,7 @@ MATRIX = {
     "/reports/": [NO, NO, NO, OK, NO, NO],
     "/reports/?format=csv": [NO, NO, NO, OK, NO, NO],
     "/reports/?format=xlsx": [NO, NO, NO, OK, NO, NO],
-    "/api/v1/entitlements?id_number={id_number}": [OK, OK, OK, OK, NO, NO],
+    "/api/v1/entitlements?id_number={id_number}": [OK, OK, OK, NO, NO, NO],
     "/api/v1/catalog": [OK, OK, OK, OK, OK, OK],
     "/api/v1/provider/cases": [NO, NO, NO, NO, NO, OK],
     "/admin/entitlements/person/inquiry/": [OK, OK, OK, OK, NO, NO],

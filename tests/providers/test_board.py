@@ -258,3 +258,28 @@ def test_view_only_staff_may_read_the_board_but_not_send_reminders(client, provi
     assert client.get(BOARD).status_code == 200
     assert client.post(BOARD, {"action": "remind", "selected": [case.pk]}).status_code == 403
     assert not ProviderReminder.objects.exists()
+
+
+def test_csv_export_neutralises_formulas_in_names_cities_and_services(board_client, provider_a, coordinator):
+    """The attack: a customer named =HYPERLINK(…), a city "=cmd|' /C calc'!A0", a provider "@SUM(1)"."""
+    case = dispatched_case(provider=provider_a, actor=coordinator, city="=cmd|' /C calc'!A0")
+    case.beneficiary.name = '=HYPERLINK("http://evil.example","点我")'
+    case.beneficiary.save()
+    provider_a.name = "@SUM(1+1)"
+    provider_a.save()
+
+    raw = board_client.get(BOARD, {"export": "csv"}).content.decode("utf-8-sig")
+
+    row = next(r for r in csv.reader(io.StringIO(raw)) if r and r[0] == case.number)
+    assert row[3] == "'" + case.beneficiary.name
+    assert row[6] == "'=cmd|' /C calc'!A0"
+    assert row[7] == "'@SUM(1+1)"
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+
+
+def test_board_case_page_is_recorded_in_the_audit_trail(board_client, provider_a, coordinator):
+    from audit.models import AuditEvent
+
+    case = dispatched_case(provider=provider_a, actor=coordinator)
+    board_client.get(f"/board/cases/{case.number}/")
+    assert AuditEvent.objects.filter(action="case_view", object_id=str(case.pk), actor_id=coordinator.pk).exists()

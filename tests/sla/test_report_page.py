@@ -139,3 +139,26 @@ def test_report_page_reads_the_cases_twice_whatever_the_period(manager_client, f
     # Session, user, permissions, calendar and rank versions; the report (its settings and statement,
     # in a savepoint here); the unread-notice badge; the provider, service and city choices.
     assert len(captured.captured_queries) <= 13, [q["sql"][:80] for q in captured.captured_queries]
+
+
+def test_xlsx_text_cells_are_strings_never_formulas(manager_client, fixture_cases):
+    fixture_cases["p1"].name = "-2+3"
+    fixture_cases["p1"].save()
+
+    response = manager_client.get("/reports/", {**SEPTEMBER, "format": "xlsx"})
+
+    for sheet in load_workbook(io.BytesIO(response.content)):
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s" and not cell.value.startswith(("=", "+", "-", "@"))
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_every_report_download_is_in_the_audit_trail(manager_client, fixture_cases, export):
+    from audit.models import AuditEvent
+
+    manager_client.get("/reports/", {**SEPTEMBER, "format": export})
+    event = AuditEvent.objects.get(action="export")
+    assert export.upper() in event.summary and event.extra["format"] == export
