@@ -195,6 +195,11 @@ CACHES = {
         if env_str("CACHE_URL").startswith("redis")
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": env_str("CACHE_URL", "lanben-desk"),
+        # A cache that stops answering must not hold a request: give up within a second and
+        # let the caller degrade (config/throttling.py fails open).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}
+        if env_str("CACHE_URL").startswith("redis")
+        else {},
     }
 }
 
