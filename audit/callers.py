@@ -11,6 +11,7 @@ on its channel; staff APIs (case decisions, entitlement look-ups) answer staff o
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework.permissions import BasePermission
 
 STAFF, PROVIDER, CHANNEL = "staff", "provider", "channel"
@@ -20,11 +21,12 @@ def api_caller_kind(user) -> str | None:
     if not (user and user.is_authenticated and user.is_active):
         return None
     # Any member row, active or not: a deactivated provider user never becomes a channel or staff.
-    from providers.models import ProviderMember
-
-    if ProviderMember.objects.filter(user_id=user.pk).exists():
-        return PROVIDER
-    return STAFF if user.is_staff else CHANNEL
+    # (The token check loads the relation with the user; a session user costs one query.)
+    try:
+        user.provider_member  # noqa: B018
+    except ObjectDoesNotExist:
+        return STAFF if user.is_staff else CHANNEL
+    return PROVIDER
 
 
 class CallerIs(BasePermission):

@@ -8,6 +8,7 @@ each row to the one before it (``chain_seq``, ``prev_hash``, ``row_hash``) and s
 ``manage.py audit verify`` finds a row deleted, altered or slipped in out of order by the owner.
 """
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -88,3 +89,26 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditImmutableError("删除")
+
+
+class ApiToken(models.Model):
+    """An API credential. Only the SHA-256 of the key is kept: the key itself is shown once, on the
+    page (or command output) that issued it. Tokens expire, are rotated by issuing a new one (the
+    user's others are revoked at once), and are refused for inactive users and provider members."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="用户"
+    )
+    digest = models.CharField("摘要", max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=8, help_text="令牌的前 8 个字符，便于辨认")
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.prefix}…"

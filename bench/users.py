@@ -2,7 +2,6 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 
 ROLES = {
     "intake": "录入客服",
@@ -29,4 +28,6 @@ def bench_users_ensure() -> dict[str, int]:
 
 def bench_intake_token() -> str:
     user = get_user_model().objects.get(username="bench-intake")
-    return Token.objects.get_or_create(user=user)[0].key
+    from audit.tokens import api_token_issue
+
+    return api_token_issue(user=user)

@@ -203,9 +203,12 @@ CACHES = {
     }
 }
 
+# API tokens (audit.tokens): stored as digests, valid this many days from issue, rotated by reissue.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 180)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "audit.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

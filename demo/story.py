@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from cases import services as case_services
 from cases.models import Case
@@ -72,7 +71,6 @@ def staff_create() -> dict[str, User]:
         if group:
             user.groups.add(Group.objects.get_or_create(name=group)[0])
         users[username] = user
-    Token.objects.get_or_create(user=users["wechat"])
     users["wechat"].is_staff = False
     users["wechat"].save(update_fields=["is_staff"])
     provider_group = Group.objects.get_or_create(name="服务商")[0]
@@ -81,7 +79,6 @@ def staff_create() -> dict[str, User]:
         user = _user(username, f"{provider.name} 接口", staff=False)
         user.groups.add(provider_group)
         ProviderMember.objects.update_or_create(user=user, defaults={"provider": provider, "active": True})
-        Token.objects.get_or_create(user=user)
         users[username] = user
     return users
 

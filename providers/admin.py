@@ -1,4 +1,5 @@
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from providers import services
@@ -67,15 +68,19 @@ class ProviderMemberAdmin(admin.ModelAdmin):
 
     @admin.action(description="重置 API 令牌（旧令牌立即失效）")
     def reset_token(self, request, queryset):
-        for member in queryset:
-            token = services.provider_member_token_reset(member=member)
-            # Shown once to the administrator, who passes it to the provider out of band.
-            self.message_user(request, f"{member}: 新令牌 {token.key}", messages.WARNING)
+        issued = [
+            (member, services.provider_member_token_reset(member=member, actor=request.user)) for member in queryset
+        ]
+        # Shown once, on this page only: never in the messages cookie, never stored (only its digest is).
+        context = {**self.admin_site.each_context(request), "title": "新 API 令牌", "issued": issued}
+        response = TemplateResponse(request, "admin/providers/token_issued.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @admin.action(description="停用并吊销令牌")
     def deactivate(self, request, queryset):
         for member in queryset:
-            services.provider_member_deactivate(member=member)
+            services.provider_member_deactivate(member=member, actor=request.user)
         self.message_user(request, f"已停用 {queryset.count()} 个接口用户")
 
 

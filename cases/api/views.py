@@ -4,7 +4,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from audit.callers import CHANNEL, StaffCaller, StaffOrChannelCaller, api_caller_kind
 from audit.services import audit_record
+from audit.tokens import ApiTokenAuthentication
 from cases.api.serializers import CaseIntakeSerializer, CaseSerializer
 from cases.errors import CaseError, CaseValidationError, refusal
 from cases.models import Channel
@@ -41,7 +42,7 @@ class CanSubmitCases(BasePermission):
 
 
 class CaseListCreateView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated, StaffOrChannelCaller, CanSubmitCases]
 
     @extend_schema(
@@ -104,7 +105,7 @@ def staff_api_cases(request: Request):
 
 
 class CaseDetailView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated, StaffOrChannelCaller]
 
     @extend_schema(summary="查询案件状态", responses={200: CaseSerializer})
@@ -121,7 +122,7 @@ def _plain(data) -> dict:
 class CaseActionView(APIView):
     """Staff decisions over HTTP: the same forms and services as the admin's buttons."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, StaffCaller]
 
     @extend_schema(

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from tests.factories.audit import api_key
 from tests.factories.cases import UserFactory, role_user
 from tests.factories.entitlements import EnrollmentFactory
 
@@ -13,13 +13,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(api_client):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory(is_superuser=True)).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(UserFactory(is_superuser=True))}")
     return api_client
 
 
 @pytest.fixture
 def wechat(api_client):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=role_user('intake')).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(role_user('intake'))}")
     return api_client
 
 
@@ -83,7 +83,7 @@ def test_an_absurd_page_limit_is_capped_not_a_500(api_client):
     member = ProviderMemberFactory(provider=ProviderFactory())
     member.user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="provider_act"))
     CaseFactory(state=CaseState.DISPATCHED, provider=member.provider)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=member.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(member.user)}")
 
     response = api_client.get("/api/v1/provider/cases", {"limit": "1527486057706532633197936640", "offset": "-1"})
 

@@ -13,7 +13,6 @@ from django.contrib.auth.models import Permission
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cases.models import CaseState
+from tests.factories.audit import api_key
 from tests.factories.cases import CaseFactory, UserFactory, role_user
 from tests.factories.entitlements import EnrollmentFactory, PolicyFactory
 from tests.factories.providers import ProviderFactory, ProviderMemberFactory
@@ -59,9 +59,9 @@ def tokens(db):
     enrollment = EnrollmentFactory(policy=PolicyFactory(effective_date=datetime.date(2024, 3, 1)))
     CaseFactory(enrollment=enrollment, state=CaseState.DISPATCHED, provider=provider)
     return {
-        "intake": Token.objects.get_or_create(user=intake)[0].key,
-        "provider": Token.objects.get_or_create(user=member.user)[0].key,
-        "staff": Token.objects.get_or_create(user=staff)[0].key,
+        "intake": api_key(intake),
+        "provider": api_key(member.user),
+        "staff": api_key(staff),
     }
 
 

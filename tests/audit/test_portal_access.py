@@ -3,8 +3,8 @@ model by model in test_roles)."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from tests.factories.audit import api_key
 from tests.factories.providers import ProviderMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,7 @@ def test_dispatch_board_opens_only_for_roles_that_see_cases(client, staff, role)
 @pytest.mark.parametrize("role", ROLES)
 def test_provider_api_answers_only_provider_tokens(api_client, staff, role):
     user = _user(staff, role)
-    token, _ = Token.objects.get_or_create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     response = api_client.get(reverse("provider-api:cases"))
     assert response.status_code == (200 if role == "provider" else 403)
 

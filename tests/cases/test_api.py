@@ -4,10 +4,10 @@ import base64
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from cases.models import Case, Document
 from entitlements.models import QuotaHold
+from tests.factories.audit import api_key
 from tests.factories.cases import pdf_bytes, role_user
 from tests.factories.entitlements import FamilyDesignationFactory
 
@@ -22,7 +22,7 @@ def _b64(content: bytes) -> str:
 @pytest.fixture
 def wechat(api_client):
     user = role_user("intake", "wechat-backend")
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return api_client
 
 
@@ -151,7 +151,7 @@ def test_token_is_required(api_client, enrollment_2023_pro):
 
 def test_token_without_submit_permission_is_403(api_client, enrollment_2023_pro):
     user = role_user("reviewer")
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
 
     response = api_client.post(URL, _request(enrollment_2023_pro), format="json")
 
@@ -179,7 +179,7 @@ def test_intake_endpoint_is_in_the_openapi_schema(client):
 
 
 def _token_client(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return api_client
 
 

@@ -125,9 +125,11 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     screenshot_page(page, "journey-4-dispatched")
 
     # 4. The provider accepts and reports the arrangement through its API.
-    from rest_framework.authtoken.models import Token
+    from django.contrib.auth import get_user_model
 
-    token = Token.objects.get(user__username="provider-cpic-hm").key
+    from audit.tokens import api_token_issue
+
+    token = api_token_issue(user=get_user_model().objects.get(username="provider-cpic-hm"))
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     base = f"{live_server.url}/api/v1/provider/cases/{case.number}"
     listed = page.request.get(f"{live_server.url}/api/v1/provider/cases", headers=headers)

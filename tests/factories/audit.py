@@ -24,3 +24,13 @@ class StaffFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get(name=role_by_key(extracted).name))
+
+
+def api_key(user) -> str:
+    """An API key for ``user`` (issued on first use, then kept on the instance: issuing again would
+    revoke it)."""
+    from audit.tokens import api_token_issue
+
+    if getattr(user, "_api_key", None) is None:
+        user._api_key = api_token_issue(user=user)
+    return user._api_key

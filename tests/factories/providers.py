@@ -1,6 +1,5 @@
 import factory
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from providers.models import Provider, ProviderContact, ProviderCoverage, ProviderMember, RoutingRule
 
@@ -68,4 +67,6 @@ class ProviderMemberFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def token(self, create, extracted, **kwargs):
         if create:
-            Token.objects.get_or_create(user=self.user)
+            from tests.factories.audit import api_key
+
+            api_key(self.user)

@@ -15,12 +15,12 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from cases.models import Case, CaseEvent
 from config.middleware import DETAIL
 from entitlements.models import QuotaHold
 from notifications.models import OutboxMessage
+from tests.factories.audit import api_key
 from tests.factories.cases import UserFactory, pdf_bytes, role_user
 from tests.factories.entitlements import EnrollmentFactory, PolicyFactory
 from tests.faults.conftest import database_refusing_connections, report, wait_until
@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def staff_token():
     user = UserFactory(username="catalog-reader", is_superuser=True)
-    return Token.objects.create(user=user).key
+    return api_key(user)
 
 
 def test_api_request_during_outage_answers_503_json_and_the_next_one_is_served(live_server, staff_token):
@@ -113,7 +113,7 @@ def submissions_under_outage(base_url: str, outage, *, people: int = 150, thread
     gone through after it. Returns every status seen and the case numbers the portal confirmed."""
     user = role_user("intake", "wechat-backend")
     role_user("reviewer", "reviewer-on-duty")  # each submission's notice goes to the reviewers
-    token = Token.objects.create(user=user).key
+    token = api_key(user)
     bodies = iter([_intake_body(EnrollmentFactory(policy=PolicyFactory())) for _ in range(people)])
     connection.close()
     lock, statuses, confirmed, bad = threading.Lock(), Counter(), [], []

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from cases.models import CaseState, Document, DocumentKind
 from cases.services import case_dispatch
 from providers.models import ProviderCoverage
+from tests.factories.audit import api_key
 from tests.factories.cases import CaseFactory, pdf_bytes, role_user
 from tests.factories.providers import ProviderFactory, ProviderMemberFactory
 from workdays.calendar import calendar_invalidate, sub_workdays
@@ -88,7 +89,7 @@ def member_b(provider_b):
 
 def token_client(member) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {member.user.auth_token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(member.user)}")
     return client
 
 

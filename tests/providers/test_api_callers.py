@@ -2,12 +2,12 @@
 on staff decisions, and a staff token on the provider API are all refused (docs/security.md)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from cases.models import Case, CaseState, Channel
 from providers.models import ProviderMember
+from tests.factories.audit import api_key
 from tests.factories.cases import CaseFactory, UserFactory, role_user
 from tests.providers.conftest import attach_document, dispatched_case
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return client
 
 

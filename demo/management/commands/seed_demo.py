@@ -25,13 +25,16 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self):
-        from rest_framework.authtoken.models import Token
+        from django.contrib.auth import get_user_model
+
+        from audit.tokens import api_token_issue
 
         self.stdout.write(f"\nLogins (password for all staff: {PASSWORD}):")
         for username, full_name, group, _ in STAFF:
             if username != "wechat":
                 self.stdout.write(f"  {username:<12} {group or '超级管理员'}  {full_name}")
-        self.stdout.write("API tokens (Authorization: Token …):")
+        # Tokens are kept only as digests: each run issues fresh ones (the previous ones stop working).
+        self.stdout.write("API tokens, new on every run (Authorization: Token …):")
         for username in ["wechat", *PROVIDER_USERS.values()]:
-            token = Token.objects.filter(user__username=username).first()
-            self.stdout.write(f"  {username:<18} {token.key if token else '-'}")
+            user = get_user_model().objects.filter(username=username).first()
+            self.stdout.write(f"  {username:<18} {api_token_issue(user=user) if user else '-'}")
