@@ -7,6 +7,7 @@ and skip the ledger, the history and the notifications)."""
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from cases import services
@@ -17,6 +18,16 @@ from providers.models import Provider
 
 def _upload(file: UploadedFile, kind: str) -> services.DocumentUpload:
     return services.DocumentUpload(kind=kind, content=file.read(), name=file.name)
+
+
+class DocumentFileField(forms.FileField):
+    """A file whose size is checked from the upload's metadata, before its bytes are read."""
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and value.size > settings.DOCUMENT_MAX_BYTES:
+            limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"{value.name}：文件超过 {limit} MB 上限")
 
 
 class ActionForm(forms.Form):
@@ -69,7 +80,7 @@ class ReturnForm(ActionForm):
 
 
 class ResubmitForm(NoteActionForm):
-    document = forms.FileField(label="补充材料", required=False)
+    document = DocumentFileField(label="补充材料", required=False)
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices, initial=DocumentKind.MEDICAL_RECORD)
 
     def run(self, *, case, actor, service: Callable, **extra):
@@ -148,7 +159,7 @@ class NoteForm(forms.Form):
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices)
-    document = forms.FileField(label="文件")
+    document = DocumentFileField(label="文件")
 
     def upload(self) -> services.DocumentUpload:
         return _upload(self.cleaned_data["document"], self.cleaned_data["kind"])
@@ -189,10 +200,10 @@ class HotlineIntakeForm(forms.Form):
     diagnosing_hospital_ownership = forms.ChoiceField(label="诊断医院性质", required=False)
     claimed_amount = _text("申请金额（元，120补贴）")
     note = _text("备注", widget=forms.Textarea(attrs={"rows": 2}))
-    medical_record = forms.FileField(label="病历资料", required=False)
-    admission_slip = forms.FileField(label="住院单", required=False)
-    invoice = forms.FileField(label="发票", required=False)
-    other = forms.FileField(label="其他材料", required=False)
+    medical_record = DocumentFileField(label="病历资料", required=False)
+    admission_slip = DocumentFileField(label="住院单", required=False)
+    invoice = DocumentFileField(label="发票", required=False)
+    other = DocumentFileField(label="其他材料", required=False)
 
     FILE_KINDS = ("medical_record", "admission_slip", "invoice", "other")
 

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     # Outermost: a database outage anywhere below answers a clean 503 (config/middleware.py).
     "config.middleware.DatabaseUnavailableMiddleware",
     "config.middleware.UnstorableQueryMiddleware",
+    # A body larger than REQUEST_MAX_BYTES is answered 413 before a byte of it is read.
+    "config.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,7 +142,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Medical documents: written under a pending name until their transaction commits.
+    "default": {"BACKEND": "cases.storage.DocumentStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -159,9 +162,17 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 SLA_DEFAULT_TARGET = env_int("SLA_DEFAULT_TARGET", 10)
 SLA_DEFAULT_DEADLINE = env_int("SLA_DEFAULT_DEADLINE", 15)
 REVIEW_TARGET_WORKING_DAYS = env_int("REVIEW_TARGET_WORKING_DAYS", 2)
-# The intake API carries documents base64-encoded in JSON: room for a few of DOCUMENT_MAX_BYTES each.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 32 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bounds on what one request may carry (cases/services/documents.py, config/limits.py): files, bytes
+# in all, pixels per image. The intake API carries documents base64-encoded in JSON (4/3 larger), so
+# a body is refused with 413 before it is read when it exceeds REQUEST_MAX_BYTES.
+DOCUMENTS_PER_REQUEST = env_int("DOCUMENTS_PER_REQUEST", 10)
+DOCUMENTS_MAX_BYTES_PER_REQUEST = env_int("DOCUMENTS_MAX_BYTES_PER_REQUEST", 30 * 1024 * 1024)
+DOCUMENT_MAX_PIXELS = env_int("DOCUMENT_MAX_PIXELS", 50_000_000)
+REQUEST_MAX_BYTES = DOCUMENTS_MAX_BYTES_PER_REQUEST * 4 // 3 + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = DOCUMENTS_PER_REQUEST
+# Uploaded files above this size are streamed to temporary files, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -286,6 +297,11 @@ LANBEN_PERIODIC_TASKS = {
         "task": "notifications.tasks.relay_outbox",
         "every_seconds": 60,
         "description": "补发代理未能及时送达的通知（如 Redis 中断期间提交的案件）",
+    },
+    "材料文件清理": {
+        "task": "cases.tasks.sweep_documents",
+        "every_seconds": 3600,
+        "description": "完成或删除中断的请求留下的材料文件（回滚的上传、提交后未及改名的文件）",
     },
     "时效巡检": {
         "task": "sla.tasks.sweep_sla",

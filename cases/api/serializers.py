@@ -5,6 +5,7 @@ import binascii
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -76,7 +77,13 @@ class CaseIntakeSerializer(serializers.Serializer):
     claimed_amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True
     )
-    documents = DocumentSerializer(many=True, required=False, default=list)
+    documents = DocumentSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=settings.DOCUMENTS_PER_REQUEST,
+        help_text="至多 DOCUMENTS_PER_REQUEST 个",
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     def validate_beneficiary_id_number(self, value: str) -> Person:

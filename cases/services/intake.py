@@ -21,7 +21,13 @@ from cases.services._core import (
     transitions_record,
     warnings_record,
 )
-from cases.services.documents import CheckedDocument, DocumentUpload, document_check, document_store
+from cases.services.documents import (
+    CheckedDocument,
+    DocumentUpload,
+    document_check,
+    document_store,
+    documents_check_totals,
+)
 from cases.services.numbers import case_number_next
 from entitlements.errors import EntitlementError
 from entitlements.models import Enrollment, Person, Service
@@ -120,6 +126,7 @@ def _claim_errors(details: dict, kinds: set[str], add) -> None:
 
 
 def _checked_documents(documents: Sequence[DocumentUpload]) -> list[CheckedDocument]:
+    documents_check_totals(uploads=documents)
     errors: list[str] = []
     checked = []
     for upload in documents:
