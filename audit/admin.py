@@ -1,6 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 
 from audit.models import AuditEvent
+from audit.twofactor import otp_enrol
+
+User = get_user_model()
 
 
 @admin.register(AuditEvent)
@@ -28,3 +35,23 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class LanbenUserAdmin(UserAdmin):
+    """Django's user admin, with IT's two-factor reset: new secret and recovery codes, shown once."""
+
+    actions = ["otp_reset"]
+
+    @admin.action(description="重置双因素认证（新密钥与恢复码仅显示一次）")
+    def otp_reset(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        enrolled = [(user, otp_enrol(user=user, actor=request.user)) for user in queryset]
+        context = {**self.admin_site.each_context(request), "title": "双因素认证已重置", "enrolled": enrolled}
+        response = TemplateResponse(request, "admin/auth/user/otp_enrolled.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+admin.site.unregister(User)
+admin.site.register(User, LanbenUserAdmin)

@@ -8,7 +8,13 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from audit import receivers, roles
+        from django.contrib import admin
+        from django.contrib.auth.signals import user_logged_in
+
+        from audit import receivers, roles, twofactor
+
+        admin.site.login_form = twofactor.TwoFactorAuthenticationForm
+        user_logged_in.connect(twofactor.otp_mark_verified, dispatch_uid="audit_otp_verified")
 
         # Connected for every app: the handler acts on the last one, when all permissions exist.
         post_migrate.connect(roles.roles_sync_after_migrate, dispatch_uid="audit_roles_sync")

@@ -1,4 +1,5 @@
 from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q
@@ -15,6 +16,13 @@ class ThrottledLoginBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
+        from audit.lockout import address_sprayed
+
+        if address_sprayed(request):
+            # One address guessing at many users (password spraying): refused like a locked pair.
+            request.axes_locked_out = True
+            request.axes_credentials = {"username": username}
+            raise AxesBackendPermissionDenied("too many failed logins from this address")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cases.models import Case, CaseState
+from demo.story import PASSWORD
 from entitlements.models import Edition, Enrollment
 
 
@@ -22,3 +23,20 @@ def test_demo_data_is_never_loaded_with_production_settings(settings):
     with pytest.raises(CommandError, match="生产环境不加载"):
         call_command("seed_demo")
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_prints_how_to_sign_in_with_the_second_factor_and_the_code_works(settings, client):
+    from io import StringIO
+
+    from django.urls import reverse
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "python manage.py otp_code reviewer" in out.getvalue()
+
+    code = StringIO()
+    call_command("otp_code", "reviewer", stdout=code)
+    login = {"username": "reviewer", "password": PASSWORD, "otp_token": code.getvalue().strip()}
+    assert client.post(reverse("admin:login"), login, REMOTE_ADDR="127.0.0.1").status_code == 302

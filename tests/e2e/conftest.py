@@ -61,9 +61,40 @@ def screenshot(page):
     return take
 
 
+def otp_code_for(username: str) -> str:
+    """The second factor a person would type: the authenticator's current code (enrolling the user
+    first if the role needs one), or a fresh recovery code when this code was already used (two
+    sign-ins of one user inside one 30-second step)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from audit.management.commands.otp_code import current_code
+    from audit.twofactor import otp_enrol, otp_required
+
+    user = get_user_model().objects.get(username=username)
+    if not otp_required(user):
+        return ""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        otp_enrol(user=user)
+        device = TOTPDevice.objects.get(user=user)
+    step = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    if device.last_t is None or device.last_t < step:
+        return current_code(device)
+    static = StaticDevice.objects.filter(user=user).first()
+    token = StaticToken.random_token()
+    StaticToken.objects.create(device=static, token=token)
+    return token
+
+
 def login(page, live_server, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
+    code = otp_code_for(username)
+    if code:
+        page.fill("#id_otp_token", code)
     page.click("input[type=submit]")
     page.wait_for_load_state()

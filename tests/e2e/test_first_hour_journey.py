@@ -29,11 +29,9 @@ def _context_page(browser):
 
 
 def _login(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    from tests.e2e.conftest import login
+
+    login(page, live_server, username, PASSWORD)
 
 
 @pytest.fixture

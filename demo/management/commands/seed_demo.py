@@ -28,11 +28,18 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
 
         from audit.tokens import api_token_issue
+        from audit.twofactor import otp_enrol, otp_required
 
         self.stdout.write(f"\nLogins (password for all staff: {PASSWORD}):")
         for username, full_name, group, _ in STAFF:
-            if username != "wechat":
-                self.stdout.write(f"  {username:<12} {group or '超级管理员'}  {full_name}")
+            if username == "wechat":
+                continue
+            user = get_user_model().objects.get(username=username)
+            second = ""
+            if otp_required(user):
+                otp_enrol(user=user)  # a fresh authenticator secret for every demo login that needs one
+                second = f"  动态验证码: python manage.py otp_code {username}"
+            self.stdout.write(f"  {username:<12} {group or '超级管理员'}  {full_name}{second}")
         # Tokens are kept only as digests: each run issues fresh ones (the previous ones stop working).
         self.stdout.write("API tokens, new on every run (Authorization: Token …):")
         for username in ["wechat", *PROVIDER_USERS.values()]:
