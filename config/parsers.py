@@ -30,8 +30,12 @@ def storable(value) -> bool:
 
 class StorableJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if not storable(data):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            fits = storable(data)
+        except RecursionError as exc:  # [[[[…]]]] nested past what a parser can follow
+            raise ParseError("JSON 嵌套层级过深") from exc
+        if not fits:
             raise ParseError(UNSTORABLE)
         return data
 

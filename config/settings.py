@@ -61,6 +61,10 @@ MIDDLEWARE = [
     "config.middleware.UnstorableQueryMiddleware",
     # A body larger than REQUEST_MAX_BYTES is answered 413 before a byte of it is read.
     "config.limits.RequestSizeLimitMiddleware",
+    # A NUL in the path answers 404, a date overflow in a filter 400 (config/limits.py).
+    "config.limits.BadInputMiddleware",
+    # API answers: Cache-Control: private, no-store and Vary: Authorization (config/privacy.py).
+    "config.privacy.PrivateApiResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,6 +177,10 @@ MEDIA_ROOT = Path(env_str("LANBEN_MEDIA_ROOT", str(VAR_DIR / "private-media")))
 MEDIA_URL = "/_private-media-not-served/"
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+# A provider reads an ended case (closed, rejected, withdrawn, cancelled) for this many days after it
+# ended, its documents not at all once it ended (providers/selectors.py).
+PROVIDER_ACCESS_DAYS_AFTER_CLOSE = env_int("PROVIDER_ACCESS_DAYS_AFTER_CLOSE", 30)
+
 # Case clocks, in working days. The handbook publishes no time limit for some services (陪诊, 二诊,
 # MDT, rehab, home nursing): they get this configurable default. Review turnaround is internal.
 SLA_DEFAULT_TARGET = env_int("SLA_DEFAULT_TARGET", 10)
@@ -189,6 +197,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_NUMBER_FILES = DOCUMENTS_PER_REQUEST
 # Uploaded files above this size are streamed to temporary files, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Error reports (DEBUG page, mails to ADMINS) show no local variables, form, query or cookie values.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.privacy.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.privacy.PersonalDataExceptionReporter"
 
 LOGIN_URL = "admin:login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

@@ -1,14 +1,16 @@
 """Reads for dispatch: coverage and suggestions, the board, the provider's own cases."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices, Value, When
+from django.utils import timezone
 
-from cases.models import Case, CaseState, Dispatch, Document, DocumentKind
-from cases.states import CLOCK_RUNNING, ON_BOARD, WITH_PROVIDER
+from cases.models import Case, CaseEvent, CaseState, Dispatch, Document, DocumentKind
+from cases.states import CLOCK_RUNNING, FINAL, ON_BOARD, WITH_PROVIDER
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule, place_key
 from workdays.calendar import CalendarNotCovered, add_workdays, workdays_between
@@ -125,10 +127,12 @@ def provider_cases(*, provider: Provider) -> QuerySet[Case]:
 
     A provider that declined, or whose case was re-dispatched elsewhere, no longer sees it.
     """
-    from cases.models import Case, Dispatch
-
     active_dispatch = Dispatch.objects.filter(case=OuterRef("pk"), provider=provider, active=True)
-    return Case.objects.filter(Q(provider=provider) | Exists(active_dispatch))
+    # A case that ended leaves the provider's view PROVIDER_ACCESS_DAYS_AFTER_CLOSE days later.
+    cutoff = timezone.now() - timedelta(days=settings.PROVIDER_ACCESS_DAYS_AFTER_CLOSE)
+    ended_lately = CaseEvent.objects.filter(case=OuterRef("pk"), to_state__in=FINAL, at__gte=cutoff)
+    still_readable = ~Q(state__in=FINAL) | Exists(ended_lately)
+    return Case.objects.filter(Q(provider=provider) | Exists(active_dispatch)).filter(still_readable)
 
 
 def provider_case_list(*, provider: Provider, state: str = "") -> QuerySet[Case]:
@@ -138,7 +142,9 @@ def provider_case_list(*, provider: Provider, state: str = "") -> QuerySet[Case]
 
 def provider_case_detail(*, provider: Provider, number: str) -> Case:
     """One of the provider's cases with what it may read; raises Case.DoesNotExist for any other."""
-    documents = Document.objects.exclude(kind=DocumentKind.INVOICE).order_by("at", "id")
+    documents = (
+        Document.objects.exclude(kind=DocumentKind.INVOICE).exclude(case__state__in=FINAL).order_by("at", "id")
+    )
     dispatches = Dispatch.objects.filter(provider=provider, active=True)
     return (
         provider_cases(provider=provider)
@@ -153,7 +159,8 @@ def provider_case_detail(*, provider: Provider, number: str) -> Case:
 
 def provider_document(*, provider: Provider, number: str, document_id: int) -> Document:
     """A document of one of the provider's cases, except invoices; raises Document.DoesNotExist."""
-    case_ids = provider_cases(provider=provider).filter(number=number).values("pk")
+    # Documents only while the case is open: a closed case's medical records stay with the insurer.
+    case_ids = provider_cases(provider=provider).filter(number=number).exclude(state__in=FINAL).values("pk")
     return (
         Document.objects.exclude(kind=DocumentKind.INVOICE)
         .select_related("case")

@@ -10,6 +10,10 @@ from entitlements.models import Edition, Service
 from providers.models import Provider
 from sla.selectors import SHANGHAI
 
+# The report's period: the portal holds no case before 2000, and a century of weeks is no report.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+MAX_PERIOD_DAYS = 10 * 366
+
 
 def day_start(day: date) -> datetime:
     """Midnight at the start of ``day`` in Shanghai, as an aware moment."""
@@ -73,8 +77,15 @@ class ReportFilter(django_filters.FilterSet):
     def clean_period(self) -> None:
         data = self.form.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
+        for name, day in (("date_from", start), ("date_to", end)):
+            if day and not (EARLIEST <= day <= LATEST):
+                self.form.add_error(name, f"日期须在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间")
+        if self.form.errors:
+            return
         if start and end and start > end:
             self.form.add_error("date_to", "结束日期不能早于开始日期")
+        elif start and end and (end - start).days > MAX_PERIOD_DAYS:
+            self.form.add_error("date_to", f"统计区间不能超过 {MAX_PERIOD_DAYS // 366} 年")
 
     def is_valid(self) -> bool:
         if not super().is_valid():

@@ -48,19 +48,25 @@ def case_redispatch(
 ) -> Case:
     """Move a dispatched case to another provider; the previous dispatch stays on record, inactive."""
     provider = _active_provider(provider)
-    if provider.pk == case.provider_id:
-        raise CaseValidationError({"provider": ["改派须选择另一家服务商"]})
     if not note.strip():
         raise CaseValidationError({"note": ["改派须说明原因"]})
-    previous = case.provider
+    extra = {"provider": provider.code}
+
+    def prepare(locked: Case) -> None:
+        # Read under the row lock: a concurrent re-dispatch may have moved the case meanwhile.
+        if provider.pk == locked.provider_id:
+            raise CaseValidationError({"provider": ["改派须选择另一家服务商"]})
+        extra["previous_provider"] = locked.provider.code if locked.provider_id else ""
+
     case, _ = transition_run(
         case=case,
         actor=actor,
         name="redispatch",
         expected_state=expected_state,
+        prepare=prepare,
         arguments={"provider": provider},
         note=note,
-        extra={"provider": provider.code, "previous_provider": previous.code if previous else ""},
+        extra=extra,
     )
     Dispatch.objects.filter(case=case, active=True).update(active=False)
     Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)

@@ -99,3 +99,41 @@ def test_a_year_whose_first_submission_rolled_back_still_numbers_cases():
 
     assert numbers.case_number_next() == f"LB-{year}-000001"
     assert numbers.case_number_next() == f"LB-{year}-000002"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_redispatches_to_one_provider_move_the_case_once_and_name_the_right_previous(
+    approved_case, coordinator
+):
+    """The attack: 20 coordinators' pages, all showing provider A, re-dispatch to B at once."""
+    from cases.errors import CaseValidationError
+    from cases.models import CaseEvent, Dispatch
+    from cases.services import case_dispatch, case_redispatch
+    from providers.models import Provider
+
+    first = Provider.objects.create(code="redispatch-a", name="改派甲")
+    second = Provider.objects.create(code="redispatch-b", name="改派乙")
+    case = case_dispatch(case=approved_case, actor=coordinator, provider=first, note="派单")
+    views = [Case.objects.get(pk=case.pk) for _ in range(20)]
+    barrier = threading.Barrier(len(views))
+    outcomes: list[object] = []
+
+    def redispatch(view) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(case_redispatch(case=view, actor=coordinator, provider=second, note="甲无法承接"))
+        except (CaseValidationError, CaseConflict) as exc:
+            outcomes.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=redispatch, args=(view,)) for view in views]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(isinstance(o, Case) for o in outcomes) == 1
+    assert Dispatch.objects.filter(case=case, provider=second).count() == 1
+    events = CaseEvent.objects.filter(case=case, transition="redispatch")
+    assert [e.extra["previous_provider"] for e in events] == ["redispatch-a"]
