@@ -242,6 +242,9 @@ CACHES = {
     }
 }
 
+# Look-ups of a customer by full ID number or phone, per user (audit/lookups.py; fails closed).
+IDENTIFIER_LOOKUPS_PER_MINUTE = env_int("IDENTIFIER_LOOKUPS_PER_MINUTE", 20)
+
 # API tokens (audit.tokens): stored as digests, valid this many days from issue, rotated by reissue.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 180)
 

@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.lookups import LookupLimited, identifier_lookup_take, mask_identifier
 from audit.models import AuditAction
 from audit.services import REVEAL_PERMISSION, audit_record, personal_data_reveal
 from entitlements.eligibility import eligibility_explain
@@ -28,13 +29,6 @@ from entitlements.models import (
 from entitlements.models.people import is_valid_id_number
 from entitlements.selectors import enrollments_for, entitlement_inquiry, person_find
 from entitlements.services import enrollment_upsert
-
-
-def mask_identifier(term: str) -> str:
-    """A searched term as the audit trail keeps it: an identifier's first 3 and last 2 characters."""
-    if len(term) < 7:
-        return term
-    return f"{term[:3]}{'*' * (len(term) - 5)}{term[-2:]}"
 
 
 class InquiryForm(forms.Form):
@@ -113,19 +107,20 @@ class PersonAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """A search is personal data sought: every one is audited (the term masked). A full ID number
-        or phone confirms who a masked row is, so only roles that may reveal search by them."""
+        or phone confirms who a masked row is and would sit in the access log (this search is a
+        GET): the list never answers one — the 权益查询 page (POST, limited) looks people up by it."""
         term = search_term.strip()
         if not term:
             return super().get_search_results(request, queryset, search_term)
-        identifier = is_valid_id_number(term) or (term.isdigit() and len(term) >= 7)
         masked = mask_identifier(term)
-        if identifier and not request.user.has_perm(REVEAL_PERMISSION):
+        if is_valid_id_number(term) or (term.isdigit() and len(term) >= 7):
             audit_record(
                 action=AuditAction.REVEAL_REFUSED,
                 request=request,
-                summary=f"无权按完整身份证号/手机号搜索客户：{masked}",
+                summary=f"客户列表不按完整身份证号/手机号搜索：{masked}",
                 extra={"search": masked},
             )
+            messages.warning(request, "按身份证号、手机号或保单号查找客户，请使用「权益查询」。")
             return queryset.none(), False
         audit_record(action="person_search", request=request, summary=f"搜索客户：{masked}", extra={"search": masked})
         return super().get_search_results(request, queryset, search_term)
@@ -165,13 +160,24 @@ class PersonAdmin(admin.ModelAdmin):
         """权益查询 for intake agents: find a person, show what each beneficiary may still use."""
         if not request.user.has_perm("entitlements.view_person"):
             raise PermissionDenied
-        form = InquiryForm(request.GET or None)
+        # POST: the number searched for never travels in a URL (nor lands in the access log).
+        form = InquiryForm(request.POST or None)
         context = {**self.admin_site.each_context(request), "title": "权益查询", "form": form, "opts": self.model._meta}
         if form.is_valid() and not request.user.has_perm(REVEAL_PERMISSION):
             # Whether a full ID number or phone belongs to a customer is itself personal data.
             masked = mask_identifier(form.cleaned_data["query"].strip())
             audit_record(action=AuditAction.REVEAL_REFUSED, request=request, summary=f"无权权益查询：{masked}")
             form.add_error("query", "当前角色无权按身份证号、手机号或保单号查询客户")
+        if form.is_valid():
+            try:
+                identifier_lookup_take(user=request.user)
+            except LookupLimited as exc:
+                form.add_error("query", exc.message)
+                response = TemplateResponse(
+                    request, "entitlements/inquiry.html", context, status=503 if exc.unavailable else 429
+                )
+                response["Retry-After"] = str(exc.retry_after)
+                return response
         if form.is_valid():
             on = form.cleaned_data["on"] or timezone.localdate()
             person = person_find(query=form.cleaned_data["query"])

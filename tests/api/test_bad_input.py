@@ -25,12 +25,12 @@ def wechat(api_client):
 
 @pytest.mark.parametrize("id_number", ["3101\x00011980", "¿\U000f01f3\x00ü>", "31010119800517001X\x00"])
 def test_entitlement_inquiry_with_a_nul_in_the_id_number_is_a_400(staff, id_number):
-    assert staff.get("/api/v1/entitlements", {"id_number": id_number}).status_code == 400
+    assert staff.post("/api/v1/entitlements", {"id_number": id_number}, format="json").status_code == 400
 
 
 @pytest.mark.parametrize("id_number", ["¿ü>", "310101198005170011X", "310101198013170011"])
 def test_entitlement_inquiry_with_a_malformed_id_number_names_the_field(staff, id_number):
-    response = staff.get("/api/v1/entitlements", {"id_number": id_number})
+    response = staff.post("/api/v1/entitlements", {"id_number": id_number}, format="json")
 
     assert response.status_code == 400
     assert list(response.json()) == ["id_number"]

@@ -74,7 +74,9 @@ def test_an_oversized_json_body_is_413_in_json(api_client, settings):
 
 def test_personal_data_api_answers_are_private_and_vary_by_credentials(api_client, family_enrollment):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(StaffFactory(role='intake'))}")
-    response = api_client.get("/api/v1/entitlements", {"id_number": family_enrollment.insured.id_number})
+    response = api_client.post(
+        "/api/v1/entitlements", {"id_number": family_enrollment.insured.id_number}, format="json"
+    )
     assert response.status_code == 200
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
     assert "Authorization" in response["Vary"]

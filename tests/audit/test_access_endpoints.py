@@ -15,7 +15,6 @@ MATRIX = {
     "/reports/": [NO, NO, NO, OK, NO, NO],
     "/reports/?format=csv": [NO, NO, NO, OK, NO, NO],
     "/reports/?format=xlsx": [NO, NO, NO, OK, NO, NO],
-    "/api/v1/entitlements?id_number={id_number}": [OK, OK, OK, NO, NO, NO],
     "/api/v1/catalog": [OK, OK, OK, OK, OK, OK],
     "/api/v1/provider/cases": [NO, NO, NO, NO, NO, OK],
     "/admin/entitlements/person/inquiry/": [OK, OK, OK, OK, NO, NO],
@@ -54,3 +53,16 @@ def test_role_reaches_exactly_what_the_matrix_allows(client, cast, url, role, ex
     assert outcome == expected, f"{role} {url}: HTTP {response.status_code}"
     if outcome == NO:
         assert response.status_code in (302, 401, 403, 404)
+
+
+POSTED = {"/api/v1/entitlements": [OK, OK, OK, NO, NO, NO]}
+POSTED_CELLS = [(url, role, expected) for url, row in POSTED.items() for role, expected in zip(ROLES, row, strict=True)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "role", "expected"), POSTED_CELLS, ids=[f"{r}:POST {u}" for u, r, _ in POSTED_CELLS])
+def test_role_posts_exactly_where_the_matrix_allows(client, cast, url, role, expected):
+    users, person = cast
+    client.force_login(users[role])
+    response = client.post(url, {"id_number": person.id_number}, content_type="application/json")
+    assert (OK if response.status_code == 200 else NO) == expected, f"{role} POST {url}: HTTP {response.status_code}"

@@ -124,14 +124,16 @@ def _intake_agent():
 def test_api_refuses_a_provider_or_catalogue_user(family, api_client):
     enrollment, _ = family
     api_client.force_authenticate(get_user_model().objects.create_user("someone-without-a-role"))
-    response = api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number})
+    response = api_client.post("/api/v1/entitlements", {"id_number": enrollment.insured.id_number}, format="json")
     assert response.status_code == 403
 
 
 def test_api_returns_the_inquiry_to_an_authenticated_user(family, api_client):
     enrollment, _ = family
     api_client.force_authenticate(_intake_agent())
-    response = api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number, "on": "2026-11-24"})
+    response = api_client.post(
+        "/api/v1/entitlements", {"id_number": enrollment.insured.id_number, "on": "2026-11-24"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json() == entitlement_inquiry(person=enrollment.insured, on=ON)
 
@@ -141,29 +143,33 @@ def test_every_inquiry_is_kept_in_the_audit_trail(family, api_client, admin_clie
 
     enrollment, _ = family
     api_client.force_authenticate(_intake_agent())
-    api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number})
-    admin_client.get("/admin/entitlements/person/inquiry/", {"query": enrollment.insured.phone})
+    api_client.post("/api/v1/entitlements", {"id_number": enrollment.insured.id_number}, format="json")
+    admin_client.post("/admin/entitlements/person/inquiry/", {"query": enrollment.insured.phone})
     events = AuditEvent.objects.filter(action="entitlements.inquiry", object_id=str(enrollment.insured.pk))
     assert sorted(events.values_list("actor_username", flat=True)) == ["admin", "agent"]
 
 
 def test_api_refuses_anonymous_users(family, api_client):
     enrollment, _ = family
-    assert api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number}).status_code in (401, 403)
+    assert api_client.post(
+        "/api/v1/entitlements", {"id_number": enrollment.insured.id_number}, format="json"
+    ).status_code in (401, 403)
 
 
 def test_api_names_a_bad_date_and_an_unknown_person(family, api_client):
     enrollment, _ = family
     api_client.force_authenticate(_intake_agent())
-    bad = api_client.get("/api/v1/entitlements", {"id_number": enrollment.insured.id_number, "on": "2026-13-01"})
+    bad = api_client.post(
+        "/api/v1/entitlements", {"id_number": enrollment.insured.id_number, "on": "2026-13-01"}, format="json"
+    )
     assert (bad.status_code, list(bad.json())) == (400, ["on"])
-    unknown = api_client.get("/api/v1/entitlements", {"id_number": "11010519491231002X"})
+    unknown = api_client.post("/api/v1/entitlements", {"id_number": "11010519491231002X"}, format="json")
     assert unknown.status_code == 404
 
 
 def test_admin_inquiry_page_shows_masked_entitlements(family, admin_client):
     enrollment, _ = family
-    response = admin_client.get(
+    response = admin_client.post(
         "/admin/entitlements/person/inquiry/", {"query": enrollment.policy.policy_no, "on": "2026-11-24"}
     )
     body = response.content.decode()
