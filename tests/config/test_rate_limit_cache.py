@@ -75,3 +75,20 @@ def test_with_the_cache_down_intake_is_served_and_the_outage_logged(api_client, 
 
     assert answers == [200] * 20
     assert sum("rate limit cache unavailable" in r.getMessage() for r in caplog.records) == 1
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_a_full_number_look_up_is_refused_with_retry_after(client, settings):
+    """The look-up limit guards the customer file: it fails closed, unlike the API's rate limit."""
+    from demo.story import staff_create
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6392/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    client.force_login(staff_create()["intake"])
+    response = client.post("/admin/entitlements/person/inquiry/", {"query": "11010519491231002X"})
+    assert response.status_code == 503 and response["Retry-After"] == "30"

@@ -1,7 +1,6 @@
 """Full ID numbers and phones: masked on the person page, revealed one at a time to roles that need
 them, every reveal and refusal in the audit trail."""
 
-
 import pytest
 
 from audit.models import AuditEvent
@@ -102,3 +101,18 @@ def test_the_inquiry_keeps_the_number_out_of_the_url(client, users):
     assert 'method="post"' in page
     found = client.post("/admin/entitlements/person/inquiry/", {"query": person.id_number})
     assert found.status_code == 200 and person.name in found.content.decode()
+
+
+def test_a_customer_edit_is_in_the_audit_trail_naming_the_fields(client, users):
+    person = PersonFactory(name="李雷")
+    client.force_login(users["intake"])
+    form = {
+        "name": "李雷雷",
+        "gender": person.gender,
+        "birth_date": person.birth_date.isoformat(),
+        "social_insurance": person.social_insurance,
+        "address": person.address,
+    }
+    client.post(f"/admin/entitlements/person/{person.pk}/change/", form)
+    event = AuditEvent.objects.get(action="update", object_id=str(person.pk), object_type="entitlements.person")
+    assert event.actor_username == "intake" and "name" in event.extra["fields"]
