@@ -82,15 +82,15 @@ def app_role_grant(*, role: str, using: str = "default", create: bool = False, p
         if create:
             cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
             if cursor.fetchone() is None:
-                statement = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS")
-                cursor.execute(statement.format(sql.Identifier(role)))
+                create_role = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS")
+                cursor.execute(create_role.format(sql.Identifier(role)))
             if password:
-                statement = sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
-                cursor.execute(statement)
+                set_password = sql.SQL("ALTER ROLE {} PASSWORD {}")
+                cursor.execute(set_password.format(sql.Identifier(role), sql.Literal(password)))
         cursor.execute(
             sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
                 sql.Identifier(connection.settings_dict["NAME"]), sql.Identifier(role)
             )
         )
-        for statement in GRANT_STATEMENTS:
-            cursor.execute(sql.SQL(statement).format(role=sql.Identifier(role)))
+        for grant in GRANT_STATEMENTS:
+            cursor.execute(sql.SQL(grant).format(role=sql.Identifier(role)))

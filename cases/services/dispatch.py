@@ -56,7 +56,7 @@ def case_redispatch(
         # Read under the row lock: a concurrent re-dispatch may have moved the case meanwhile.
         if provider.pk == locked.provider_id:
             raise CaseValidationError({"provider": ["改派须选择另一家服务商"]})
-        extra["previous_provider"] = locked.provider.code if locked.provider_id else ""
+        extra["previous_provider"] = locked.provider.code if locked.provider is not None else ""
 
     case, _ = transition_run(
         case=case,

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -227,7 +228,7 @@ def document_attach(*, case: Case, actor: User, upload: DocumentUpload) -> Docum
     """Add a document to an open case (e.g. information a reviewer asked for)."""
     if not case_visible_to(user=actor, case=case):
         raise CasePermissionDenied("您无权向该案件上传材料")
-    if not actor.has_perm(UPLOAD_PERMISSION):
+    if not cast(Any, actor).has_perm(UPLOAD_PERMISSION):
         raise CasePermissionDenied("当前角色不能上传材料（cases.add_document）")
     if not case.is_open:
         raise CaseValidationError({"documents": ["案件已结束，不能再上传材料"]})

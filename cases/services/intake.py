@@ -4,7 +4,7 @@ customer-side moves afterwards: more information supplied, withdrawal, staff can
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -325,7 +325,7 @@ def case_add_note(*, case: Case, actor: User, note: str) -> CaseEvent:
     if not case_visible_to(user=actor, case=case):
         raise CasePermissionDenied("您无权查看该案件")
     # Read-only roles (management; reviewers, whose notes travel with their decisions) add none.
-    if not actor.has_perm(NOTE_PERMISSION):
+    if not cast(Any, actor).has_perm(NOTE_PERMISSION):
         raise CasePermissionDenied("当前角色不能添加备注（cases.add_caseevent）")
     event = event_record(case=case, actor=actor, kind=CaseEvent.Kind.NOTE, note=note.strip())
     audit_record(actor=actor, action="case_note", obj=case, summary=f"添加备注 {case.number}")

@@ -59,7 +59,8 @@ class InquiryRequestSerializer(serializers.Serializer):
 @api_view(["POST"])
 @permission_classes([IsAuthenticated, StaffCaller, CanLookUpCustomers])
 def entitlements_view(request: Request) -> Response:
-    id_number = str(request.data.get("id_number") or "").strip()
+    data = request.data if isinstance(request.data, dict) else {}
+    id_number = str(data.get("id_number") or "").strip()
     if not id_number:
         return Response({"id_number": ["必填"]}, status=status.HTTP_400_BAD_REQUEST)
     try:
@@ -67,7 +68,7 @@ def entitlements_view(request: Request) -> Response:
         validate_id_number(id_number)
     except ValidationError as exc:
         return Response({"id_number": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
-    on = _day(request.data.get("on"))
+    on = _day(data.get("on"))
     if on is None:
         return Response({"on": ["日期无效，应为 YYYY-MM-DD"]}, status=status.HTTP_400_BAD_REQUEST)
     try:
