@@ -160,3 +160,38 @@ def test_verify_reports_a_trail_cut_back_past_a_noted_anchor(trail):
     assert audit_chain_verify().intact  # the remaining rows still chain...
     report = audit_chain_verify(anchor=(head.head_seq, head.head_hash))
     assert not report.intact and "已不存在" in report.problems[0]  # ...but the noted head is gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_runs_as_the_owner_and_grants_a_fresh_application_role(django_db_blocker):
+    """The release step of the README: DATABASE_URL names the application's role (here one that
+    holds nothing yet), DATABASE_MIGRATE_URL the owner; migrate leaves the role able to work and
+    unable to touch the trail."""
+    s = connection.settings_dict
+    role = f"{s['NAME']}_fresh"[:63]
+    host, port = s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{role}@{host}:{port}/{s['NAME']}",
+            "DATABASE_MIGRATE_URL": f"postgres://{s['USER'] or 'postgres'}@{host}:{port}/{s['NAME']}",
+        }
+        done = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        with _connect(role) as app:
+            app.execute("SELECT count(*) FROM cases_case").fetchone()
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                app.execute("TRUNCATE audit_auditevent")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP OWNED BY "{role}"')
+            cursor.execute(f'DROP ROLE "{role}"')
