@@ -142,9 +142,7 @@ def provider_case_list(*, provider: Provider, state: str = "") -> QuerySet[Case]
 
 def provider_case_detail(*, provider: Provider, number: str) -> Case:
     """One of the provider's cases with what it may read; raises Case.DoesNotExist for any other."""
-    documents = (
-        Document.objects.exclude(kind=DocumentKind.INVOICE).exclude(case__state__in=FINAL).order_by("at", "id")
-    )
+    documents = Document.objects.exclude(kind=DocumentKind.INVOICE).exclude(case__state__in=FINAL).order_by("at", "id")
     dispatches = Dispatch.objects.filter(provider=provider, active=True)
     return (
         provider_cases(provider=provider)
