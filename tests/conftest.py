@@ -101,3 +101,14 @@ def celery_worker_queue():
         app.conf.task_default_queue = previous
         worker.terminate()
         worker.wait(timeout=30)
+
+
+@pytest.fixture
+def without_2027(db):
+    """The calendar as it was before next year was computed provisionally: 2027 and later not
+    covered at all (a deadline reaching into 2027 cannot be computed)."""
+    from workdays.calendar import calendar_invalidate
+    from workdays.models import CalendarYear
+
+    CalendarYear.objects.filter(year__gte=2027).delete()
+    calendar_invalidate()

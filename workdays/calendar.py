@@ -7,7 +7,9 @@ changes; the token is read at most once every ``WORKDAYS_INDEX_TTL_SECONDS`` (de
 and edits made in this process invalidate it at once.
 
 A computation that touches a year the calendar does not cover raises ``CalendarNotCovered``:
-deadlines must never be guessed from weekends alone.
+deadlines must never be guessed from weekends alone. A provisional year (computed from the law,
+see ``workdays.statutory``) is covered; ``rests_on_provisional`` tells whether a result depends on
+one, so that it can be shown as 暂定.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ __all__ = [
     "calendar_invalidate",
     "covered_years",
     "is_workday",
+    "provisional_years",
+    "rests_on_provisional",
     "sub_workdays",
     "workdays_between",
 ]
@@ -48,6 +52,7 @@ class _Index:
     ordinals: list[int]  # sorted ordinals of every working day of the covered years
     workday_set: frozenset[int]
     covered: frozenset[int]
+    provisional: frozenset[int] = frozenset()
 
     def check_years(self, first: int, last: int) -> None:
         """Raise for the first uncovered year in [first, last]."""
@@ -107,7 +112,8 @@ def _current_token() -> str | None:
 def _build(token: str | None) -> _Index:
     from workdays.models import CalendarDay, CalendarYear, DayKind
 
-    years = sorted(CalendarYear.objects.filter(covered=True).values_list("year", flat=True))
+    rows = list(CalendarYear.objects.filter(covered=True).values_list("year", "provisional"))
+    years = sorted(year for year, _ in rows)
     days = list(CalendarDay.objects.filter(calendar_year__covered=True).values_list("date", "kind"))
     holidays = {d.toordinal() for d, kind in days if kind == DayKind.HOLIDAY}
     makeup = {d.toordinal() for d, kind in days if kind == DayKind.WORKDAY}
@@ -123,6 +129,7 @@ def _build(token: str | None) -> _Index:
         ordinals=ordinals,
         workday_set=frozenset(ordinals),
         covered=frozenset(years),
+        provisional=frozenset(year for year, provisional in rows if provisional),
     )
 
 
@@ -144,6 +151,21 @@ def _get_index() -> _Index:
 def covered_years() -> list[int]:
     """The years the calendar can compute with, ascending."""
     return sorted(_get_index().covered)
+
+
+def provisional_years() -> list[int]:
+    """The covered years computed from the law, not yet from the State Council's schedule."""
+    return sorted(_get_index().provisional)
+
+
+def rests_on_provisional(a: date, b: date) -> bool:
+    """Whether a count over the days (a, b] (a due date b counted from a) touches a provisional year."""
+    provisional = _get_index().provisional
+    if not provisional:
+        return False
+    if b < a:
+        a, b = b, a
+    return any(year in provisional for year in range((a + timedelta(days=1)).year, b.year + 1))
 
 
 def is_workday(day: date) -> bool:
