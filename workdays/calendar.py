@@ -165,7 +165,10 @@ def rests_on_provisional(a: date, b: date) -> bool:
         return False
     if b < a:
         a, b = b, a
-    return any(year in provisional for year in range((a + timedelta(days=1)).year, b.year + 1))
+    first = a.year + 1 if a.month == 12 and a.day == 31 else a.year  # the year of the day after a
+    if first == b.year:
+        return first in provisional  # the common case, kept to one set lookup for bulk use
+    return any(year in provisional for year in range(first, b.year + 1))
 
 
 def is_workday(day: date) -> bool:

@@ -16,4 +16,5 @@ def next_year_calendar_check(app_configs=None, databases=None, **kwargs):
         return []  # not migrated yet
     if message is None:
         return []
-    return [Warning(message, hint="后台：工作日历 › 日历年度 › 新增", id="workdays.W001")]
+    hint = "后台：工作日历 › 日历年度 › 导入年度安排（或 manage.py workdays import）"
+    return [Warning(message, hint=hint, id="workdays.W001")]
