@@ -17,6 +17,8 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,6 +29,7 @@ __all__ = [
     "CalendarNotCovered",
     "add_workdays",
     "calendar_invalidate",
+    "calendar_pinned",
     "covered_years",
     "is_workday",
     "provisional_years",
@@ -80,6 +83,10 @@ _expires_at = 0.0  # monotonic time until which the index is trusted without a t
 # until then the edit may still be rolled back, so the token is compared on every call instead of
 # trusting the TTL.
 _watching = False
+
+
+# The index a bulk computation in this thread has pinned (see calendar_pinned).
+_pinned = threading.local()
 
 
 def _ttl() -> float:
@@ -138,6 +145,9 @@ def _get_index() -> _Index:
     index = _index
     if index is not None and not _watching and time.monotonic() < _expires_at:
         return index
+    pinned = getattr(_pinned, "index", None)
+    if pinned is not None:
+        return pinned
     with _lock:
         token = _current_token()
         if _index is None or _index.token != token:
@@ -146,6 +156,20 @@ def _get_index() -> _Index:
         if _watching and not connection.in_atomic_block:
             _watching = False
         return _index
+
+
+@contextmanager
+def calendar_pinned() -> Iterator[None]:
+    """Within the block this thread computes with the index as it is on entry, read once.
+
+    For bulk work inside the transaction that edited the calendar: there every call would otherwise
+    re-read the revision token (the edit may still roll back), one query per due date."""
+    previous = getattr(_pinned, "index", None)
+    _pinned.index = _get_index()
+    try:
+        yield
+    finally:
+        _pinned.index = previous
 
 
 def covered_years() -> list[int]:

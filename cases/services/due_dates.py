@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cases import sla
 from cases.models import FINAL_STATES, Case, CaseEvent, CaseState
+from workdays.calendar import calendar_pinned
 
 # The review clock is still counting (its due date is not yet history) in these states.
 REVIEW_PENDING = [CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED]
@@ -119,7 +120,8 @@ def due_dates_recompute(*, first: date, last: date, actor: Any = None) -> int:
               "service__kind", "service__illness_condition")
         .order_by("id")
     )  # fmt: skip
-    changes = [change for case in cases if (change := _recompute(case)) is not None]
+    with calendar_pinned():
+        changes = [change for case in cases if (change := _recompute(case)) is not None]
     if not changes:
         return 0
     now = timezone.now()

@@ -267,3 +267,30 @@ def test_the_case_page_and_the_board_export_show_the_provisional_mark(client, ch
     assert "2027年1月15日" in page or "2027-01-15" in page
     assert 'class="badge provisional"' in page
     assert "2027-01-15（暂定）" in export
+
+
+def _recompute_queries(count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.services.due_dates import due_dates_recompute
+    from workdays.models import CalendarDay
+
+    Case.objects.all().delete()
+    for _ in range(count):
+        _clocked(CaseState.DISPATCHED, started=date(2026, 11, 20))
+    CalendarDay.objects.update_or_create(
+        date=date(2026, 11, 27), defaults={"calendar_year": CalendarYear.objects.get(year=2026), "kind": "holiday"}
+    )
+    with CaptureQueriesContext(connection) as queries:
+        moved = due_dates_recompute(first=date(2026, 11, 27), last=date(2026, 11, 27))
+    CalendarDay.objects.filter(date=date(2026, 11, 27)).delete()
+    calendar_invalidate()
+    assert moved == count
+    return len(queries)
+
+
+def test_recomputing_many_cases_takes_as_many_queries_as_recomputing_a_few():
+    few, many = _recompute_queries(2), _recompute_queries(40)
+    assert many == few, (few, many)
+    assert many <= 8, many  # the candidates, the calendar token and index, one UPDATE, one INSERT
