@@ -288,14 +288,25 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
             moved = calendar_changes_announce(first=min(days), last=max(days), actor=request.user)
         self.message_user(request, _cases_moved_message(moved))
 
+    def delete_view(self, request, object_id, extra_context=None):
+        day = self.get_object(request, object_id)
+        refusal = self._deletion_refusal(day) if day is not None and request.method == "POST" else None
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return redirect(reverse("admin:workdays_calendarday_change", args=[day.pk]))
+        return super().delete_view(request, object_id, extra_context=extra_context)
+
+    @staticmethod
+    def _deletion_refusal(obj: CalendarDay) -> str | None:
+        """An official year may not lose a statutory holiday."""
+        year = obj.calendar_year
+        if not year.covered or year.provisional:
+            return None
+        missing = year_missing_holidays(year.year, dict(year.days.exclude(pk=obj.pk).values_list("date", "kind")))
+        return f"不能删除：{year.year} 年的法定节假日将不全，缺 {'；'.join(missing)}" if missing else None
+
     def delete_model(self, request, obj):
         day: date = obj.date
-        year = obj.calendar_year
-        if year.covered and not year.provisional:
-            days = dict(year.days.exclude(pk=obj.pk).values_list("date", "kind"))
-            missing = year_missing_holidays(year.year, days)
-            if missing:
-                raise PermissionDenied(f"{year.year} 年的法定节假日未全部放假：缺 {'；'.join(missing)}")
         with transaction.atomic():
             super().delete_model(request, obj)
             moved = calendar_changes_announce(first=day, last=day, actor=request.user)

@@ -114,3 +114,22 @@ def test_day_changelist_lists_holidays_and_make_up_days(admin_client, django_ass
     body = response.content.decode()
     assert "2024-02-04" in body or "2024年2月4日" in body
     assert "春节调休" in body
+
+
+def test_deleting_a_statutory_holiday_of_an_official_year_is_refused_naming_it(admin_client):
+    day = CalendarDay.objects.get(date=date(2026, 10, 1))
+    response = admin_client.post(
+        reverse("admin:workdays_calendarday_delete", args=[day.pk]), {"post": "yes"}, follow=True
+    )
+    assert "不能删除：2026 年的法定节假日将不全，缺 国庆节 2026-10-01" in response.content.decode()
+    assert CalendarDay.objects.filter(pk=day.pk).exists()
+
+
+def test_deleting_an_extra_holiday_recomputes_and_says_so(admin_client):
+    day = CalendarDay.objects.get(date=date(2026, 10, 7))  # a day of the Golden Week the law does not grant
+    response = admin_client.post(
+        reverse("admin:workdays_calendarday_delete", args=[day.pk]), {"post": "yes"}, follow=True
+    )
+    assert "个未结案件的时限已按新日历重新计算" in response.content.decode()
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
+    assert is_workday(date(2026, 10, 7))
