@@ -150,7 +150,7 @@ def calendar_sync(
     else:
         calendar_revision_bump()
     # Bulk writes send no per-row signals: a sync is one line of the audit trail. Seeding an empty
-    # database after migrate (only_missing) is setup, not an edit, and may run before audit's tables exist.
+    # database after migrate (announce=False) is setup, not an edit, and may run before audit's tables exist.
     if announce:
         audit_record(
             actor=actor,
