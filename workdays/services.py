@@ -97,13 +97,14 @@ def calendar_changes_announce(*, first: date, last: date, actor: Any = None) -> 
     what they count on it. Returns the number of cases whose due dates changed."""
     calendar_revision_bump()
     responses = calendar_days_changed.send(sender=CalendarYear, first=first, last=last, actor=actor)
-    return sum(answer for _, answer in responses if isinstance(answer, int))
+    answers: list[Any] = [answer for _, answer in responses]
+    return sum(answer for answer in answers if isinstance(answer, int))
 
 
 def year_dependents(year: int) -> list[str]:
     """The open cases (numbers) that would be left without a due date if ``year`` stopped counting."""
-    responses = calendar_year_dependents.send(sender=CalendarYear, year=year)
-    return sorted({label for _, labels in responses for label in labels or []})
+    answers: list[Any] = [labels for _, labels in calendar_year_dependents.send(sender=CalendarYear, year=year)]
+    return sorted({label for labels in answers for label in labels or []})
 
 
 def year_span(years: list[int]) -> tuple[date, date]:
@@ -177,7 +178,9 @@ def _provisional_fill(known: set[int]) -> list[int]:
             provisional=True,
             notes="按《全国年节及纪念日放假办法》推算，待国务院办公厅公布后录入正式安排",
         )
-        days = {day: (DayKind.HOLIDAY, name) for day, name in provisional_schedule(year).items()}
+        days: dict[date, tuple[str, str]] = {
+            day: (DayKind.HOLIDAY, name) for day, name in provisional_schedule(year).items()
+        }
         _days_create(row, days)
     return years
 
@@ -257,7 +260,7 @@ def calendar_day_set(
         return 0
     if existing is not None and existing.kind == kind and (kind == DAY_NORMAL or existing.name == name):
         return 0
-    if kind == DAY_NORMAL:
+    if existing is not None and kind == DAY_NORMAL:
         existing.delete()
     elif existing is None:
         CalendarDay.objects.create(calendar_year=row, date=day, kind=kind, name=name)
@@ -289,6 +292,8 @@ def calendar_year_import(
         )
         raise CalendarRefused([*schedule.errors, *missing])
     year = schedule.year
+    if year is None:  # such a schedule carries an error and was refused above
+        raise CalendarRefused(["未能识别年份"])
     row, _ = CalendarYear.objects.select_for_update().get_or_create(year=year)
     stored = {d.date: (d.kind, d.name) for d in row.days.all()}
     wanted = schedule.days
@@ -322,6 +327,8 @@ def calendar_year_import(
 
 def schedule_diff(schedule: ParsedSchedule) -> dict[str, list[date]]:
     """What saving ``schedule`` would change in its year: added, removed and changed days."""
+    if schedule.year is None:
+        return {"added": sorted(schedule.days), "removed": [], "changed": []}
     rows = CalendarDay.objects.filter(calendar_year__year=schedule.year).values_list("date", "kind", "name")
     stored = {day: (kind, name) for day, kind, name in rows}
     wanted = schedule.days

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_redundant_fk_indexes'),
+        ('cases', '0008_case_number_counter_retired'),
     ]
 
     operations = [
