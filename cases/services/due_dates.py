@@ -110,8 +110,10 @@ def _extra(change: DueChange) -> dict:
 
 def due_dates_recompute(*, first: date, last: date, actor: Any = None) -> int:
     """Recompute the due dates of every open case a calendar change over [first, last] affects;
-    returns how many cases changed. Runs in the caller's transaction (the calendar edit): the case
-    rows are locked in id order, so a concurrent case action waits and then sees the new dates."""
+    returns how many cases changed. Runs in the caller's transaction (the calendar edit), the case
+    rows locked in id order: a concurrent case action on one of them waits for the edit to commit.
+    It then counts with the new calendar once its process has seen the new revision token (at most
+    ``WORKDAYS_INDEX_TTL_SECONDS`` later)."""
     cases = (
         clocks_affected(first=first, last=last)
         .select_related("service")
