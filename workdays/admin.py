@@ -1,4 +1,5 @@
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -25,6 +26,17 @@ from workdays.services import (
     year_missing_holidays,
     year_span,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _DayTotals(TypedDict):
+    """What the changelist's queryset annotates on each year."""
+
+    holiday_total: int
+    makeup_total: int
+
 
 UNDATED_SHOWN = 50  # case numbers listed on a confirmation page; the rest are counted
 
@@ -166,11 +178,11 @@ class CalendarYearAdmin(SimpleHistoryAdmin):
         return custom + super().get_urls()
 
     @admin.display(description="放假日", ordering="holiday_total")
-    def holiday_count(self, obj: CalendarYear) -> int:
+    def holiday_count(self, obj: "WithAnnotations[CalendarYear, _DayTotals]") -> int:
         return obj.holiday_total
 
     @admin.display(description="调休上班日", ordering="makeup_total")
-    def makeup_count(self, obj: CalendarYear) -> int:
+    def makeup_count(self, obj: "WithAnnotations[CalendarYear, _DayTotals]") -> int:
         return obj.makeup_total
 
     def changelist_view(self, request, extra_context=None):

@@ -17,11 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases import sla
-from cases.models import FINAL_STATES, Case, CaseEvent, CaseState
+from cases.models import Case, CaseEvent
+from cases.states import FINAL, REVIEW_PENDING
 from workdays.calendar import calendar_pinned
 
-# The review clock is still counting (its due date is not yet history) in these states.
-REVIEW_PENDING = [CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED]
 DUE_FIELDS = (
     "review_due",
     "review_provisional",
@@ -59,7 +58,7 @@ def _review_window(first: date, last: date) -> Q:
 def _sla_window(first: date, last: date) -> Q:
     return (
         Q(sla_started_on__isnull=False, sla_stopped_at__isnull=True, sla_started_on__lte=last)
-        & ~Q(state__in=FINAL_STATES)
+        & ~Q(state__in=FINAL)
         & (Q(sla_deadline_due__isnull=True) | Q(sla_deadline_due__gte=first))
     )
 
@@ -146,5 +145,5 @@ def cases_left_undated(*, year: int) -> list[str]:
     first, last = date(year, 1, 1), date(year, 12, 31)
     review = Q(state__in=REVIEW_PENDING, submitted_at__lt=_midnight_after(last), review_due__gte=first)
     running = Q(sla_started_on__isnull=False, sla_stopped_at__isnull=True, sla_started_on__lte=last)
-    sla_clock = running & ~Q(state__in=FINAL_STATES) & Q(sla_deadline_due__gte=first)
+    sla_clock = running & ~Q(state__in=FINAL) & Q(sla_deadline_due__gte=first)
     return list(Case.objects.filter(review | sla_clock).order_by("number").values_list("number", flat=True))
