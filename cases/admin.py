@@ -113,7 +113,7 @@ class CaseAdmin(admin.ModelAdmin):
         "channel",
         "beneficiary_masked",
         "waiting_workdays",
-        "review_due",
+        "review_due_shown",
         "holder_name",
         "submitted_at",
     ]
@@ -174,6 +174,12 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(description="服务对象")
     def beneficiary_masked(self, case: Case) -> str:
         return f"{case.beneficiary.name[:1]}** …{case.id_tail}"
+
+    @admin.display(description="审核应完成日", ordering="review_due")
+    def review_due_shown(self, case: Case) -> str:
+        if case.review_due is None:
+            return "—"
+        return f"{case.review_due:%Y-%m-%d}（暂定）" if case.review_provisional else f"{case.review_due:%Y-%m-%d}"
 
     @admin.display(description="已等待（工作日）")
     def waiting_workdays(self, case: Case) -> str:

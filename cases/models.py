@@ -231,6 +231,9 @@ class Case(FSMModelMixin, models.Model):
     arranged_address = models.CharField("就诊地址", max_length=255, blank=True)
 
     review_due = models.DateField("审核应完成日", null=True, blank=True, db_index=True)
+    # Set when the due date was counted over a provisional year of the calendar (暂定). A database
+    # default too: rows written with COPY (the benchmark generator) may leave them out.
+    review_provisional = models.BooleanField("审核应完成日暂定", default=False, db_default=False)
     review_paused_on = models.DateField("审核暂停日", null=True, blank=True)
     review_paused_days = models.PositiveSmallIntegerField("审核暂停工作日", default=0)
     sla_started_on = models.DateField("时效起算日", null=True, blank=True)
@@ -238,6 +241,8 @@ class Case(FSMModelMixin, models.Model):
     sla_paused_days = models.PositiveSmallIntegerField("时效暂停工作日", default=0)
     sla_target_due = models.DateField("目标完成日", null=True, blank=True, db_index=True)
     sla_deadline_due = models.DateField("最迟完成日", null=True, blank=True, db_index=True)
+    sla_target_provisional = models.BooleanField("目标完成日暂定", default=False, db_default=False)
+    sla_deadline_provisional = models.BooleanField("最迟完成日暂定", default=False, db_default=False)
     sla_stopped_at = models.DateTimeField("时效停止时间", null=True, blank=True)
     # The provider state a case returns to when the customer replies (dispatched or accepted).
     resume_state = models.CharField("客户反馈后回到", max_length=20, blank=True)
@@ -516,6 +521,7 @@ class CaseEvent(models.Model):
         NOTE = "note", "备注"
         DOCUMENT = "document", "上传材料"
         WARNING = "warning", "提醒"
+        DUE_CHANGE = "due_change", "时限重算"
 
     # No index of its own: caseevent_case_at_idx (case, at) begins with it.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="案件", db_index=False)

@@ -7,7 +7,9 @@ case waits for the customer, stopped at the arrangement). A paused clock moves i
 the working days it was paused: ``due = add_workdays(start, target + paused)``.
 
 When the calendar does not cover a year the computation needs, the due date stays empty and the
-caller records a warning naming that year: a deadline is never guessed from weekends alone.
+caller records a warning naming that year: a deadline is never guessed from weekends alone. A due
+date counted over a provisional year (computed from the law, not yet the State Council's schedule)
+is kept with its ``*_provisional`` flag set, shown as 暂定 until the official schedule is entered.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
-from workdays.calendar import CalendarNotCovered, add_workdays, workdays_between
+from workdays.calendar import CalendarNotCovered, add_workdays, rests_on_provisional, workdays_between
 
 
 @dataclass
@@ -45,12 +47,14 @@ def service_targets(service) -> tuple[int, int]:
     return target or deadline, deadline or target
 
 
-def _due(start: date, days: int, result: ClockResult) -> date | None:
+def _due(start: date, days: int, result: ClockResult) -> tuple[date | None, bool]:
+    """The due date and whether it rests on a provisional day."""
     try:
-        return add_workdays(start, days)
+        due = add_workdays(start, days)
     except CalendarNotCovered as exc:
         result.missing(exc)
-        return None
+        return None, False
+    return due, rests_on_provisional(start, due)
 
 
 def paused_workdays(since: date | None, until: date, result: ClockResult) -> int | None:
@@ -67,11 +71,11 @@ def paused_workdays(since: date | None, until: date, result: ClockResult) -> int
 def review_recompute(case, result: ClockResult | None = None) -> ClockResult:
     result = result or ClockResult()
     if not case.needs_review or case.submitted_at is None:
-        case.review_due = None
+        case.review_due, case.review_provisional = None, False
         return result
     start = timezone.localtime(case.submitted_at).date()
     days = settings.REVIEW_TARGET_WORKING_DAYS + case.review_paused_days
-    case.review_due = _due(start, days, result)
+    case.review_due, case.review_provisional = _due(start, days, result)
     return result
 
 
@@ -79,8 +83,10 @@ def sla_recompute(case, result: ClockResult | None = None) -> ClockResult:
     result = result or ClockResult()
     if case.sla_started_on is None:
         case.sla_target_due = case.sla_deadline_due = None
+        case.sla_target_provisional = case.sla_deadline_provisional = False
         return result
     target, deadline = service_targets(case.service)
-    case.sla_target_due = _due(case.sla_started_on, target + case.sla_paused_days, result)
-    case.sla_deadline_due = _due(case.sla_started_on, deadline + case.sla_paused_days, result)
+    start, paused = case.sla_started_on, case.sla_paused_days
+    case.sla_target_due, case.sla_target_provisional = _due(start, target + paused, result)
+    case.sla_deadline_due, case.sla_deadline_provisional = _due(start, deadline + paused, result)
     return result

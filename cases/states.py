@@ -34,6 +34,8 @@ S = CaseState
 CLOCK_RUNNING = (S.APPROVED, S.DISPATCHED, S.ACCEPTED)
 # The review clock runs until the decision; it is paused while the case is returned to the applicant.
 REVIEW_CLOCK_RUNNING = (S.SUBMITTED, S.IN_REVIEW)
+# The review's due date is still being counted (not yet history): running, or paused while returned.
+REVIEW_PENDING = (S.SUBMITTED, S.IN_REVIEW, S.RETURNED)
 # A provider holds the case: dispatched to it, or accepted by it.
 HELD_BY_PROVIDER = (S.DISPATCHED, S.ACCEPTED)
 # The provider's open work on the case: held, or paused while the customer answers. Reminders to a

@@ -339,6 +339,11 @@ LANBEN_PERIODIC_TASKS = {
         "every_seconds": 300,
         "description": "对一个工作日内到期或已超时的案件发送提醒（每案件×类型×到期日仅一次）",
     },
+    "工作日历次年推算": {
+        "task": "workdays.tasks.calendar_keep_next_year",
+        "every_seconds": 6 * 3600,
+        "description": "次年未录入时按《全国年节及纪念日放假办法》推算暂定日历，并重新计算受影响案件的时限",
+    },
 }
 
 # A developer machine keeps outgoing mail as files under var/mail instead of flooding the console.

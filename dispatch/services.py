@@ -133,7 +133,8 @@ def _reminder_mail(reminder: ProviderReminder, recipients: list[str]) -> None:
     if not recipients:
         return
     case = reminder.case
-    due = f"，最迟完成日 {case.sla_deadline_due:%Y-%m-%d}" if case.sla_deadline_due else ""
+    provisional = "（暂定）" if case.sla_deadline_provisional else ""
+    due = f"，最迟完成日 {case.sla_deadline_due:%Y-%m-%d}{provisional}" if case.sla_deadline_due else ""
     send_mail(
         subject=f"【太保蓝本催办】案件 {case.number} {case.service.name}",
         # No personal data in the mail: the provider reads the case through its API.

@@ -143,6 +143,11 @@ CSV_COLUMNS = [
 ]
 
 
+def _due_cell(due, provisional: bool) -> str:
+    # 暂定: counted over a year of the calendar computed from the law, not yet the official schedule.
+    return f"{due:%Y-%m-%d}（暂定）" if due and provisional else (f"{due:%Y-%m-%d}" if due else "")
+
+
 def _csv_row(case: Case, today) -> list:
     elapsed = selectors.workdays_elapsed(started_on=case.sla_started_on, today=today)
     return [
@@ -155,8 +160,8 @@ def _csv_row(case: Case, today) -> list:
         case.city,
         case.provider.name if case.provider_id else "",
         case.sla_started_on or "",
-        case.sla_target_due or "",
-        case.sla_deadline_due or "",
+        _due_cell(case.sla_target_due, case.sla_target_provisional),
+        _due_cell(case.sla_deadline_due, case.sla_deadline_provisional),
         "" if elapsed is None else elapsed,
         selectors.SlaStatus(case.sla_status).label,
     ]

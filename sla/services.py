@@ -60,12 +60,12 @@ def _candidates(today: date, horizon: date | None) -> list[dict]:
     sla_rows = (
         Case.objects.filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit)
         .filter(_not_reminded(today, review=False))
-        .values(*fields, due=F("sla_deadline_due"))
+        .values(*fields, due=F("sla_deadline_due"), provisional=F("sla_deadline_provisional"))
     )
     review_rows = (
         Case.objects.filter(state__in=REVIEW_CLOCK_RUNNING, review_due__lte=limit)
         .filter(_not_reminded(today, review=True))
-        .values(*fields, due=F("review_due"))
+        .values(*fields, due=F("review_due"), provisional=F("review_provisional"))
     )
     rows = [{**row, "review": False} for row in sla_rows]
     rows += [{**row, "review": True} for row in review_rows]
@@ -93,10 +93,11 @@ def _payload(row: dict, addresses: dict[int, list[str]]) -> dict:
     """The outbox ``notify`` payload of one reminder, addressed by the recipients policy."""
     label, due_label = KIND_TEXT[row["kind"]]
     held = row["state"] in HELD_BY_PROVIDER and row["provider_id"]
+    provisional = "（暂定）" if row.get("provisional") else ""
     return notify_payload(
         kind=f"sla_{row['kind']}",
         subject=f"时效提醒：案件 {row['number']} {label}",
-        body=f"{row['service__name']}，{due_label} {row['due']:%Y-%m-%d}。",
+        body=f"{row['service__name']}，{due_label} {row['due']:%Y-%m-%d}{provisional}。",
         case_number=row["number"],
         link=f"/admin/cases/case/{row['id']}/change/",
         user_ids=[row["holder_id"]] if row["holder_id"] else [],

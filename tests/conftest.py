@@ -122,3 +122,14 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(f"  {hit}")
     if hits:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def without_2027(db):
+    """The calendar as it was before next year was computed provisionally: 2027 and later not
+    covered at all (a deadline reaching into 2027 cannot be computed)."""
+    from workdays.calendar import calendar_invalidate
+    from workdays.models import CalendarYear
+
+    CalendarYear.objects.filter(year__gte=2027).delete()
+    calendar_invalidate()

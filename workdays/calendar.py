@@ -7,7 +7,9 @@ changes; the token is read at most once every ``WORKDAYS_INDEX_TTL_SECONDS`` (de
 and edits made in this process invalidate it at once.
 
 A computation that touches a year the calendar does not cover raises ``CalendarNotCovered``:
-deadlines must never be guessed from weekends alone.
+deadlines must never be guessed from weekends alone. A provisional year (computed from the law,
+see ``workdays.statutory``) is covered; ``rests_on_provisional`` tells whether a result depends on
+one, so that it can be shown as 暂定.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -25,8 +29,11 @@ __all__ = [
     "CalendarNotCovered",
     "add_workdays",
     "calendar_invalidate",
+    "calendar_pinned",
     "covered_years",
     "is_workday",
+    "provisional_years",
+    "rests_on_provisional",
     "sub_workdays",
     "workdays_between",
 ]
@@ -48,6 +55,7 @@ class _Index:
     ordinals: list[int]  # sorted ordinals of every working day of the covered years
     workday_set: frozenset[int]
     covered: frozenset[int]
+    provisional: frozenset[int] = frozenset()
 
     def check_years(self, first: int, last: int) -> None:
         """Raise for the first uncovered year in [first, last]."""
@@ -75,6 +83,10 @@ _expires_at = 0.0  # monotonic time until which the index is trusted without a t
 # until then the edit may still be rolled back, so the token is compared on every call instead of
 # trusting the TTL.
 _watching = False
+
+
+# The index a bulk computation in this thread has pinned (see calendar_pinned).
+_pinned = threading.local()
 
 
 def _ttl() -> float:
@@ -107,7 +119,8 @@ def _current_token() -> str | None:
 def _build(token: str | None) -> _Index:
     from workdays.models import CalendarDay, CalendarYear, DayKind
 
-    years = sorted(CalendarYear.objects.filter(covered=True).values_list("year", flat=True))
+    rows = list(CalendarYear.objects.filter(covered=True).values_list("year", "provisional"))
+    years = sorted(year for year, _ in rows)
     days = list(CalendarDay.objects.filter(calendar_year__covered=True).values_list("date", "kind"))
     holidays = {d.toordinal() for d, kind in days if kind == DayKind.HOLIDAY}
     makeup = {d.toordinal() for d, kind in days if kind == DayKind.WORKDAY}
@@ -123,6 +136,7 @@ def _build(token: str | None) -> _Index:
         ordinals=ordinals,
         workday_set=frozenset(ordinals),
         covered=frozenset(years),
+        provisional=frozenset(year for year, provisional in rows if provisional),
     )
 
 
@@ -131,6 +145,9 @@ def _get_index() -> _Index:
     index = _index
     if index is not None and not _watching and time.monotonic() < _expires_at:
         return index
+    pinned = getattr(_pinned, "index", None)
+    if pinned is not None:
+        return pinned
     with _lock:
         token = _current_token()
         if _index is None or _index.token != token:
@@ -141,9 +158,41 @@ def _get_index() -> _Index:
         return _index
 
 
+@contextmanager
+def calendar_pinned() -> Iterator[None]:
+    """Within the block this thread computes with the index as it is on entry, read once.
+
+    For bulk work inside the transaction that edited the calendar: there every call would otherwise
+    re-read the revision token (the edit may still roll back), one query per due date."""
+    previous = getattr(_pinned, "index", None)
+    _pinned.index = _get_index()
+    try:
+        yield
+    finally:
+        _pinned.index = previous
+
+
 def covered_years() -> list[int]:
     """The years the calendar can compute with, ascending."""
     return sorted(_get_index().covered)
+
+
+def provisional_years() -> list[int]:
+    """The covered years computed from the law, not yet from the State Council's schedule."""
+    return sorted(_get_index().provisional)
+
+
+def rests_on_provisional(a: date, b: date) -> bool:
+    """Whether a count over the days (a, b] (a due date b counted from a) touches a provisional year."""
+    provisional = _get_index().provisional
+    if not provisional:
+        return False
+    if b < a:
+        a, b = b, a
+    first = a.year + 1 if a.month == 12 and a.day == 31 else a.year  # the year of the day after a
+    if first == b.year:
+        return first in provisional  # the common case, kept to one set lookup for bulk use
+    return any(year in provisional for year in range(first, b.year + 1))
 
 
 def is_workday(day: date) -> bool:

@@ -3,7 +3,8 @@
 Only the exceptions are stored: a Monday-to-Friday date is a working day unless it is a listed
 holiday, and a Saturday or Sunday is a rest day unless it is a listed make-up working day (调休).
 The State Council publishes each year's schedule in the autumn before, so a year is usable only
-once its row is marked covered.
+once its row is marked covered. A year not published yet is computed from the law (see
+``workdays.statutory``) and marked provisional until the official schedule replaces it.
 """
 
 import uuid
@@ -16,6 +17,7 @@ from simple_history.models import HistoricalRecords
 class YearSource(models.TextChoices):
     LIBRARY = "library", "chinesecalendar 库"
     MANUAL = "manual", "手工录入"
+    COMPUTED = "computed", "按放假办法推算"
 
 
 class DayKind(models.TextChoices):
@@ -31,6 +33,14 @@ class CalendarYear(models.Model):
         default=False,
         help_text="勾选表示该年的节假日与调休安排已完整录入，可用于工作日计算；未勾选的年份参与计算时会报错。",
     )
+    # A year the State Council has not published yet, computed from 《全国年节及纪念日放假办法》: usable
+    # for deadlines, and every due date resting on it is shown as 暂定 until the official schedule
+    # replaces it.
+    provisional = models.BooleanField(
+        "暂定",
+        default=False,
+        help_text="按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。",
+    )
     notes = models.TextField("备注", blank=True, help_text="例如国务院办公厅通知的文号与发布日期")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     history = HistoricalRecords()
@@ -41,7 +51,7 @@ class CalendarYear(models.Model):
         ordering = ["-year"]
 
     def __str__(self) -> str:
-        return f"{self.year} 年"
+        return f"{self.year} 年（暂定）" if self.provisional else f"{self.year} 年"
 
 
 class CalendarDay(models.Model):

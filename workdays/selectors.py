@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
 
 from workdays.models import CalendarYear
 
-# The State Council publishes next year's schedule in the autumn; from this month on, a missing
-# next year is worth a warning.
-WARN_FROM_MONTH = 10
+# The State Council publishes next year's schedule in November (4 Nov 2025 for 2026, 12 Nov 2024
+# for 2025): from 1 November a next year still missing or provisional is worth a notice.
+WARN_FROM_MONTH = 11
+
+
+@dataclass(frozen=True)
+class NextYearNotice:
+    year: int
+    provisional: bool  # False: the year is missing altogether
+    message: str
 
 
 def covered_year_numbers() -> list[int]:
@@ -18,7 +26,7 @@ def covered_year_numbers() -> list[int]:
 
 
 def coverage_summary() -> str:
-    """“2004–2026” style ranges of the covered years."""
+    """“2004–2026” style ranges of the covered years, the provisional ones named after them."""
     years = covered_year_numbers()
     if not years:
         return "无"
@@ -28,19 +36,41 @@ def coverage_summary() -> str:
             spans[-1][1] = year
         else:
             spans.append([year, year])
-    return "、".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+    summary = "、".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+    provisional = list(
+        CalendarYear.objects.filter(covered=True, provisional=True).order_by("year").values_list("year", flat=True)
+    )
+    if provisional:
+        summary += f"（其中 {'、'.join(map(str, provisional))} 年为暂定推算）"
+    return summary
 
 
-def next_year_missing_warning(*, today: date | None = None) -> str | None:
-    """The warning to show from 1 October while next year's schedule is not entered, else None."""
+def next_year_notice(*, today: date | None = None) -> NextYearNotice | None:
+    """From 1 November, while next year's official schedule is not entered: what to tell the people
+    who keep or count on the calendar; None otherwise."""
     today = today or timezone.localdate()
     if today.month < WARN_FROM_MONTH:
         return None
-    next_year = today.year + 1
-    if CalendarYear.objects.filter(year=next_year, covered=True).exists():
+    year = today.year + 1
+    row = CalendarYear.objects.filter(year=year, covered=True).values_list("provisional", flat=True).first()
+    if row is False:
         return None
-    return (
-        f"工作日历尚未覆盖 {next_year} 年：国务院办公厅公布 {next_year} 年节假日安排后，请在此新增 {next_year} "
-        f"年度（来源“手工录入”，勾选“已覆盖”）并录入全部放假日与调休上班日；在此之前，落在 {next_year} 年的"
-        "工作日时限将无法计算。"
+    if row is None:
+        return NextYearNotice(
+            year,
+            False,
+            f"工作日历尚未覆盖 {year} 年：国务院办公厅公布 {year} 年节假日安排后，请导入 {year} 年的全部放假日与"
+            f"调休上班日；在此之前，落在 {year} 年的工作日时限将无法计算。",
+        )
+    return NextYearNotice(
+        year,
+        True,
+        f"{year} 年工作日历为按《全国年节及纪念日放假办法》推算的暂定安排（不含调休）：国务院办公厅公布 {year} "
+        f"年节假日安排后，请导入正式安排；在此之前，落在 {year} 年的时限均标注“暂定”。",
     )
+
+
+def next_year_missing_warning(*, today: date | None = None) -> str | None:
+    """The notice's text (the calendar list's message and the system check)."""
+    notice = next_year_notice(today=today)
+    return notice.message if notice else None

@@ -147,6 +147,12 @@ class CaseSerializer(serializers.Serializer):
     review_due = serializers.DateField(label="审核应完成日", allow_null=True, read_only=True)
     sla_target_due = serializers.DateField(label="目标完成日", allow_null=True, read_only=True)
     sla_deadline_due = serializers.DateField(label="最迟完成日", allow_null=True, read_only=True)
+    # 暂定: the due date was counted over a year computed from the law, not the State Council's schedule.
+    review_provisional = serializers.BooleanField(label="审核应完成日暂定", read_only=True)
+    sla_target_provisional = serializers.BooleanField(label="目标完成日暂定", read_only=True)
+    sla_provisional = serializers.BooleanField(
+        label="最迟完成日暂定", source="sla_deadline_provisional", read_only=True
+    )
     submitted_at = serializers.DateTimeField(label="提交时间", allow_null=True, read_only=True)
     reject_reason = serializers.ChoiceField(
         label="不通过原因", choices=RejectReason.choices, allow_blank=True, read_only=True

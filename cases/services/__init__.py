@@ -19,6 +19,7 @@ from cases.services.dispatch import (
     provider_decline,
 )
 from cases.services.documents import UPLOAD_PERMISSION, DocumentUpload, document_attach
+from cases.services.due_dates import due_dates_recompute
 from cases.services.intake import (
     NOTE_PERMISSION,
     case_add_note,
@@ -58,6 +59,7 @@ __all__ = [
     "claim_approve",
     "claim_pay",
     "document_attach",
+    "due_dates_recompute",
     "provider_accept",
     "provider_decline",
     "review_approve",

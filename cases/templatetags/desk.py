@@ -1,9 +1,10 @@
-"""Template helpers of the case pages: how far a deadline is, in working days."""
+"""Template helpers of the case pages: how far a deadline is, in working days, and whether it is 暂定."""
 
 from datetime import date
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from workdays.calendar import CalendarNotCovered, workdays_between
 
@@ -25,3 +26,14 @@ def workdays_left(due: date | None) -> str:
     if left == 0:
         return "（今日到期）"
     return f"（已超 {-left} 个工作日）"
+
+
+PROVISIONAL_TITLE = "按《全国年节及纪念日放假办法》推算的暂定日历计算；录入国务院办公厅正式安排后自动重新计算"
+
+
+@register.filter
+def provisional_mark(provisional: bool) -> str:
+    """ "暂定" beside a due date counted over a provisional year of the calendar."""
+    if not provisional:
+        return ""
+    return format_html(' <span class="badge provisional" title="{}">暂定</span>', PROVISIONAL_TITLE)

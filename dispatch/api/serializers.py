@@ -27,6 +27,7 @@ class ProviderCaseSummarySerializer(serializers.ModelSerializer):
     service_name = serializers.CharField(source="service.name")
     beneficiary_name = serializers.CharField(source="beneficiary.name")
     beneficiary_phone_masked = serializers.CharField(source="beneficiary.phone_masked")
+    sla_provisional = serializers.BooleanField(source="sla_deadline_provisional", read_only=True)
 
     class Meta:
         model = Case
@@ -42,6 +43,8 @@ class ProviderCaseSummarySerializer(serializers.ModelSerializer):
             "city",
             "sla_target_due",
             "sla_deadline_due",
+            "sla_target_provisional",
+            "sla_provisional",
         ]
 
 

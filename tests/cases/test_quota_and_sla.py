@@ -140,7 +140,7 @@ def test_waiting_for_the_customer_moves_the_deadline_out(approved_case, coordina
 
 
 @time_machine.travel(datetime.datetime(2026, 12, 28, 2, 0, tzinfo=datetime.UTC), tick=False)
-def test_deadline_in_an_uncovered_year_is_left_empty_with_a_warning(submit, enroll, intake):
+def test_deadline_in_an_uncovered_year_is_left_empty_with_a_warning(submit, enroll, intake, without_2027):
     # 陪诊服务 (no review) starts its clock at once; 10 working days from 28 Dec 2026 reach into 2027.
     case = submit(enroll("2021-pro"), "escort", documents=[])
 

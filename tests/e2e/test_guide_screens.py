@@ -8,6 +8,7 @@ from demo.people import CUSTOMERS
 from demo.story import PASSWORD, _customer_create, staff_create
 from entitlements.models import Edition
 from tests.e2e.conftest import SCREENSHOTS, login
+from tests.workdays.test_import import NOTICE_2027
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,8 +36,15 @@ def test_guide_screens_for_intake_catalogue_provider_and_manager(page, live_serv
     assert "重疾三甲专家病房" in page.content()
     screenshot("catalog-edition")
     page.goto(f"{live_server.url}/admin/workdays/calendaryear/")
-    assert "尚未覆盖 2027 年" in page.inner_text("body")
+    assert "2027 年工作日历为按《全国年节及纪念日放假办法》推算的暂定安排" in page.inner_text("body")
     screenshot("catalog-calendar")
+    # Entering the State Council's notice: the days read, shown before anything is saved.
+    page.click("text=导入年度安排")
+    page.fill("#id_text", NOTICE_2027)
+    page.click("input[name=preview]")
+    page.wait_for_load_state()
+    assert "预览：2027 年，放假 23 天，调休上班 3 天" in page.inner_text("#schedule-preview")
+    screenshot("catalog-calendar-import")
     page.context.clear_cookies()
 
     # 运营管理: the audit trail shows the inquiry above.

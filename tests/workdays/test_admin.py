@@ -13,7 +13,7 @@ from .conftest import SCHEDULE_2027
 pytestmark = pytest.mark.django_db
 
 SHANGHAI_NOV_25 = timezone.datetime(2026, 11, 25, 10, 0, tzinfo=timezone.get_fixed_timezone(480))
-SHANGHAI_SEP_30 = timezone.datetime(2026, 9, 30, 10, 0, tzinfo=timezone.get_fixed_timezone(480))
+SHANGHAI_OCT_31 = timezone.datetime(2026, 10, 31, 10, 0, tzinfo=timezone.get_fixed_timezone(480))
 
 
 def _year_form(year: int, days, *, covered: bool = True) -> dict:
@@ -32,7 +32,7 @@ def _year_form(year: int, days, *, covered: bool = True) -> dict:
     return data
 
 
-def test_changelist_warns_in_november_that_next_year_is_missing(admin_client):
+def test_changelist_warns_in_november_that_next_year_is_missing(admin_client, without_2027):
     with time_machine.travel(SHANGHAI_NOV_25, tick=False):
         response = admin_client.get(reverse("admin:workdays_calendaryear_changelist"))
     body = response.content.decode()
@@ -41,8 +41,16 @@ def test_changelist_warns_in_november_that_next_year_is_missing(admin_client):
     assert "2004–2026" in body
 
 
-def test_changelist_does_not_warn_before_october(admin_client):
-    with time_machine.travel(SHANGHAI_SEP_30, tick=False):
+def test_changelist_warns_in_november_that_next_year_is_only_provisional(admin_client):
+    with time_machine.travel(SHANGHAI_NOV_25, tick=False):
+        response = admin_client.get(reverse("admin:workdays_calendaryear_changelist"))
+    body = response.content.decode()
+    assert "2027 年工作日历为按《全国年节及纪念日放假办法》推算的暂定安排" in body
+    assert "2004–2027（其中 2027 年为暂定推算）" in body
+
+
+def test_changelist_does_not_warn_before_november(admin_client, without_2027):
+    with time_machine.travel(SHANGHAI_OCT_31, tick=False):
         response = admin_client.get(reverse("admin:workdays_calendaryear_changelist"))
     assert "尚未覆盖" not in response.content.decode()
 
@@ -55,7 +63,7 @@ def test_changelist_stops_warning_once_next_year_is_covered(admin_client, calend
     assert "2004–2027" in body
 
 
-def test_adding_next_year_in_the_admin_makes_it_computable(admin_client):
+def test_adding_next_year_in_the_admin_makes_it_computable(admin_client, without_2027):
     with pytest.raises(CalendarNotCovered):
         add_workdays(date(2026, 12, 31), 1)
     response = admin_client.post(reverse("admin:workdays_calendaryear_add"), _year_form(2027, SCHEDULE_2027))
@@ -65,12 +73,12 @@ def test_adding_next_year_in_the_admin_makes_it_computable(admin_client):
     assert is_workday(date(2027, 2, 13))
 
 
-def test_calendar_edits_are_kept_in_history(admin_client):
-    admin_client.post(reverse("admin:workdays_calendaryear_add"), _year_form(2027, SCHEDULE_2027[:1]))
+def test_calendar_edits_are_kept_in_history(admin_client, without_2027):
+    admin_client.post(reverse("admin:workdays_calendaryear_add"), _year_form(2027, SCHEDULE_2027))
     year = CalendarYear.objects.get(year=2027)
     assert year.history.count() == 1
     assert year.history.first().history_user.is_superuser
-    assert CalendarDay.history.filter(date=date(2027, 1, 1)).count() == 1
+    assert CalendarDay.history.filter(date=date(2027, 1, 1), calendar_year_id=year.pk).count() == 1
 
 
 def test_editing_a_library_year_in_the_admin_takes_effect_at_once(admin_client):
@@ -84,7 +92,7 @@ def test_editing_a_library_year_in_the_admin_takes_effect_at_once(admin_client):
     assert add_workdays(date(2026, 11, 26), 1) == date(2026, 11, 30)
 
 
-def test_make_up_day_on_a_weekday_is_refused_naming_the_field(admin_client):
+def test_make_up_day_on_a_weekday_is_refused_naming_the_field(admin_client, without_2027):
     days = [(date(2027, 2, 10), DayKind.WORKDAY, "春节调休")]  # a Wednesday
     response = admin_client.post(reverse("admin:workdays_calendaryear_add"), _year_form(2027, days))
     assert response.status_code == 200
@@ -92,7 +100,7 @@ def test_make_up_day_on_a_weekday_is_refused_naming_the_field(admin_client):
     assert not CalendarYear.objects.filter(year=2027).exists()
 
 
-def test_day_outside_its_year_is_refused(admin_client):
+def test_day_outside_its_year_is_refused(admin_client, without_2027):
     days = [(date(2028, 1, 1), DayKind.HOLIDAY, "元旦")]
     response = admin_client.post(reverse("admin:workdays_calendaryear_add"), _year_form(2027, days))
     assert response.status_code == 200
@@ -106,3 +114,22 @@ def test_day_changelist_lists_holidays_and_make_up_days(admin_client, django_ass
     body = response.content.decode()
     assert "2024-02-04" in body or "2024年2月4日" in body
     assert "春节调休" in body
+
+
+def test_deleting_a_statutory_holiday_of_an_official_year_is_refused_naming_it(admin_client):
+    day = CalendarDay.objects.get(date=date(2026, 10, 1))
+    response = admin_client.post(
+        reverse("admin:workdays_calendarday_delete", args=[day.pk]), {"post": "yes"}, follow=True
+    )
+    assert "不能删除：2026 年的法定节假日将不全，缺 国庆节 2026-10-01" in response.content.decode()
+    assert CalendarDay.objects.filter(pk=day.pk).exists()
+
+
+def test_deleting_an_extra_holiday_recomputes_and_says_so(admin_client):
+    day = CalendarDay.objects.get(date=date(2026, 10, 7))  # a day of the Golden Week the law does not grant
+    response = admin_client.post(
+        reverse("admin:workdays_calendarday_delete", args=[day.pk]), {"post": "yes"}, follow=True
+    )
+    assert "个未结案件的时限已按新日历重新计算" in response.content.decode()
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
+    assert is_workday(date(2026, 10, 7))

@@ -73,14 +73,14 @@ def test_negative_count_is_refused():
         add_workdays(date(2026, 3, 2), -1)
 
 
-def test_deadline_in_a_year_not_covered_names_the_year():
+def test_deadline_in_a_year_not_covered_names_the_year(without_2027):
     with pytest.raises(CalendarNotCovered) as excinfo:
         add_workdays(date(2026, 12, 28), 10)
     assert excinfo.value.year == 2027
     assert "工作日历未覆盖 2027 年" in str(excinfo.value)
 
 
-def test_every_operation_refuses_an_uncovered_year():
+def test_every_operation_refuses_an_uncovered_year(without_2027):
     with pytest.raises(CalendarNotCovered, match="2027"):
         is_workday(date(2027, 1, 4))
     with pytest.raises(CalendarNotCovered, match="2027"):

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from workdays.calendar import add_workdays, calendar_invalidate
 from workdays.models import CalendarDay, CalendarRevision, CalendarYear, DayKind, YearSource
@@ -87,7 +88,7 @@ def test_command_between_prints_the_count(capsys):
     assert capsys.readouterr().out == "6\n"
 
 
-def test_command_names_the_missing_year():
+def test_command_names_the_missing_year(without_2027):
     with pytest.raises(CommandError, match="2027"):
         call_command("workdays", "add", "2026-12-30", "5")
 
@@ -106,7 +107,12 @@ def test_command_sync_reports_nothing_to_do(capsys):
 def test_flushed_database_gets_its_calendar_back():
     call_command("flush", interactive=False, verbosity=0)
     calendar_invalidate()
-    assert CalendarYear.objects.filter(covered=True).count() == len(library_years())
+    # The library's years, and next year computed provisionally.
+    assert CalendarYear.objects.filter(covered=True, provisional=False).count() == len(library_years())
+    next_year = timezone.localdate().year + 1
+    assert list(CalendarYear.objects.filter(provisional=True).values_list("year", flat=True)) == list(
+        range(max(library_years()) + 1, next_year + 1)
+    )
     assert add_workdays(date(2025, 12, 31), 1) == date(2026, 1, 4)
 
 
