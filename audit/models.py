@@ -59,8 +59,8 @@ class AuditEvent(models.Model):
     extra = models.JSONField("附加信息", default=dict, blank=True, encoder=DjangoJSONEncoder)
     # Set by the database's insert trigger (audit/migrations/0004), whatever the client sends.
     chain_seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True, editable=False)
-    prev_hash = models.CharField("前一条摘要", max_length=64, blank=True, editable=False)
-    row_hash = models.CharField("本条摘要", max_length=64, blank=True, editable=False)
+    prev_hash = models.CharField("前一条摘要", max_length=64, blank=True, editable=False, db_default="")
+    row_hash = models.CharField("本条摘要", max_length=64, blank=True, editable=False, db_default="")
 
     objects = AuditEventQuerySet.as_manager()
 

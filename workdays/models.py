@@ -39,6 +39,7 @@ class CalendarYear(models.Model):
     provisional = models.BooleanField(
         "暂定",
         default=False,
+        db_default=False,
         help_text="按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。",
     )
     notes = models.TextField("备注", blank=True, help_text="例如国务院办公厅通知的文号与发布日期")

@@ -64,13 +64,6 @@ DROP FUNCTION IF EXISTS audit_event_digest(text, audit_auditevent);
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0003_reveal_refused_action")]
@@ -84,12 +77,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="auditevent",
             name="prev_hash",
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name="前一条摘要"),
+            field=models.CharField(blank=True, db_default="", editable=False, max_length=64, verbose_name="前一条摘要"),
         ),
         migrations.AddField(
             model_name="auditevent",
             name="row_hash",
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name="本条摘要"),
+            field=models.CharField(blank=True, db_default="", editable=False, max_length=64, verbose_name="本条摘要"),
         ),
-        migrations.RunPython(_on_postgresql(CHAIN), _on_postgresql(UNCHAIN)),
+        # RunSQL passes one string without parameters: the % of RAISE stays as written.
+        migrations.RunSQL(CHAIN, UNCHAIN),
     ]

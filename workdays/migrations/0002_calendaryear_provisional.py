@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='calendaryear',
             name='provisional',
-            field=models.BooleanField(default=False, help_text='按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。', verbose_name='暂定'),
+            field=models.BooleanField(db_default=False, default=False, help_text='按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。', verbose_name='暂定'),
         ),
         migrations.AddField(
             model_name='historicalcalendaryear',
             name='provisional',
-            field=models.BooleanField(default=False, help_text='按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。', verbose_name='暂定'),
+            field=models.BooleanField(db_default=False, default=False, help_text='按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。', verbose_name='暂定'),
         ),
         migrations.AlterField(
             model_name='calendaryear',
