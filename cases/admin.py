@@ -7,8 +7,10 @@ field, never django-fsm-2's stock transition buttons.
 """
 
 from datetime import timedelta
+from typing import cast
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -257,7 +259,7 @@ class CaseAdmin(admin.ModelAdmin):
         form = NoteForm(request.POST or None, prefix="note")
         if request.method == "POST" and form.is_valid():
             try:
-                services.case_add_note(case=case, actor=request.user, note=form.cleaned_data["note"])
+                services.case_add_note(case=case, actor=cast(User, request.user), note=form.cleaned_data["note"])
                 messages.success(request, "已添加备注")
             except CaseError as exc:
                 for message in refusal_messages(exc):
@@ -269,7 +271,7 @@ class CaseAdmin(admin.ModelAdmin):
         form = DocumentForm(request.POST or None, request.FILES or None, prefix="doc")
         if request.method == "POST" and form.is_valid():
             try:
-                services.document_attach(case=case, actor=request.user, upload=form.upload())
+                services.document_attach(case=case, actor=cast(User, request.user), upload=form.upload())
                 messages.success(request, "已上传材料")
             except CaseError as exc:
                 for message in refusal_messages(exc):

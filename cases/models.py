@@ -89,7 +89,7 @@ def checklist_ticked(case: "Case") -> bool:
 
 @_condition("quota_hold", "该案件占用的权益额度已释放，不能继续")
 def quota_hold_active(case: "Case") -> bool:
-    return case.quota_hold_id is None or case.quota_hold.status == "held"
+    return case.quota_hold is None or case.quota_hold.status == "held"
 
 
 @_condition("enrollment", "保单已失效或终止，权益不再可用")
@@ -360,7 +360,7 @@ class Case(FSMModelMixin, models.Model):
     @property
     def holder_display(self) -> str:
         """Who holds the case now, in words every role understands."""
-        if self.holder_id:
+        if self.holder is not None:
             return self.holder.get_full_name() or self.holder.get_username()
         if self.state in HELD_BY_PROVIDER and self.provider_id:
             return f"服务商：{self.provider}"

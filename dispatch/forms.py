@@ -18,10 +18,12 @@ class BulkActionForm(forms.Form):
     provider = forms.ModelChoiceField(label="改派给", queryset=_active_providers(), required=False)
     note = forms.CharField(label="改派原因", max_length=500, required=False)
 
-    def __init__(self, *args, case_ids: list[int] | None = None, **kwargs):
+    def __init__(self, *args, case_ids: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Any id is acceptable here: the service re-reads and re-checks every case under its lock.
-        self.fields["selected"].choices = [(pk, pk) for pk in case_ids or []]
+        selected = self.fields["selected"]
+        assert isinstance(selected, forms.TypedMultipleChoiceField)  # noqa: S101 — narrows the field's type
+        selected.choices = [(pk, pk) for pk in case_ids or []]
 
     def clean(self):
         data = super().clean()

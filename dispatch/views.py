@@ -104,11 +104,12 @@ def _bulk_action(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("cases.dispatch_case"):
         raise PermissionDenied("批量操作需要派单权限")
     back = request.POST.get("back", "")
-    form = BulkActionForm(request.POST, case_ids=request.POST.getlist("selected"))
+    form = BulkActionForm(request.POST, case_ids=[str(pk) for pk in request.POST.getlist("selected")])
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'，'.join(errors)}" if label else "，".join(errors))
+            text = "，".join(str(error) for error in errors)
+            messages.error(request, f"{label}：{text}" if label else text)
         return redirect(f"{request.path}?{back}")
     cases = Case.objects.filter(pk__in=form.cleaned_data["selected"]).select_related("provider").order_by("id")
     if form.cleaned_data["action"] == BulkActionForm.REMIND:
@@ -158,12 +159,12 @@ def _csv_row(case: Case, today) -> list:
         case.beneficiary.phone_masked,
         case.province,
         case.city,
-        case.provider.name if case.provider_id else "",
+        case.provider.name if case.provider is not None else "",
         case.sla_started_on or "",
         _due_cell(case.sla_target_due, case.sla_target_provisional),
         _due_cell(case.sla_deadline_due, case.sla_deadline_provisional),
         "" if elapsed is None else elapsed,
-        selectors.SlaStatus(case.sla_status).label,
+        selectors.SlaStatus(case.sla_status).label,  # type: ignore[attr-defined]  # board_cases() annotates it
     ]
 
 

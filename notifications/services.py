@@ -94,7 +94,9 @@ def outbox_put_many(*, topic: str, entries: Sequence[tuple[str, dict]], batch_si
         batch_size=batch_size,
     )
     keys = [key for key, _ in entries]
-    ids = dict(OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "id"))
+    ids = {
+        key: pk for key, pk in OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "id") if key
+    }
     message_ids = list(ids.values())
     for start in range(0, len(message_ids), KICK_BATCH):
         transaction.on_commit(partial(outbox_kick_batch, message_ids=message_ids[start : start + KICK_BATCH]))

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Case as DbCase
-from django.db.models import Exists, F, OuterRef, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Value, When
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from cases.models import Case
@@ -39,7 +40,7 @@ def _kind(deadline: date, today: date, *, review: bool) -> str:
     return ReminderKind.REVIEW_DUE_SOON if review else ReminderKind.DUE_SOON
 
 
-def _not_reminded(today: date, *, review: bool) -> Q:
+def _not_reminded(today: date, *, review: bool) -> Combinable:
     """No reminder yet of this case's kind for its current deadline.
 
     Every five minutes the sweep meets the same late cases again; skipping them in the read (one
@@ -170,9 +171,9 @@ def sla_sweep(*, today: date | None = None) -> dict:
 
 def _rank_rows() -> list[WorkdayRank]:
     rows: list[WorkdayRank] = []
-    run_start = previous = None
+    run_start = previous = 0
     for year in covered_years():
-        if previous is None or year != previous + 1:
+        if not previous or year != previous + 1:
             run_start = year
         previous = year
         anchor = date(run_start - 1, 12, 31)

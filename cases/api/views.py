@@ -1,5 +1,8 @@
 """The intake API for the WeChat back end and case reads; thin: validate, call a service, answer."""
 
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, OpenApiTypes, extend_schema
@@ -89,7 +92,7 @@ class CaseListCreateView(APIView):
             # refusal leaves this block and rolls it back whole, so the submission needs no savepoint.
             with transaction.atomic():
                 arguments = serializer.submit_arguments()
-                case = case_submit_within(actor=request.user, channel=Channel.WECHAT, **arguments)
+                case = case_submit_within(actor=cast(User, request.user), channel=Channel.WECHAT, **arguments)
                 body = CaseSerializer(case, context={"no_documents": not arguments["documents"]}).data
         except CaseError as exc:
             return case_error_response(exc)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from audit.models import AuditAction
@@ -16,8 +16,6 @@ from cases.models import Case, CaseEvent, CaseState
 from cases.notifications import case_event_notify
 from cases.states import REVIEW_DECISIONS
 from cases.workflow import action_label
-
-User = AbstractBaseUser
 
 
 def state_label(state: str) -> str:

@@ -1,6 +1,8 @@
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
 from dispatch.selectors import provider_for_user
+from providers.models import Provider
 
 
 class IsProviderMember(BasePermission):
@@ -17,3 +19,10 @@ class IsProviderMember(BasePermission):
         provider = provider_for_user(user=request.user)
         request.provider = provider
         return provider is not None
+
+
+def request_provider(request: Request) -> Provider:
+    """The provider ``IsProviderMember`` attached to the request (views behind it only)."""
+    provider = request.provider  # type: ignore[attr-defined]  # set by IsProviderMember.has_permission
+    assert isinstance(provider, Provider)  # noqa: S101 — the permission refused the request otherwise
+    return provider

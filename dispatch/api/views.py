@@ -6,17 +6,17 @@ Views validate, call one service, and translate the cases app's refusals into HT
 
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError, refusal
+from cases.errors import CaseConflict, CaseError, CasePermissionDenied, CaseValidationError, refusal
 from cases.models import Case, CaseState, Document
 from dispatch import selectors, services
 from dispatch.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent_call
 from dispatch.api.logging import api_log_record
-from dispatch.api.permissions import IsProviderMember
+from dispatch.api.permissions import IsProviderMember, request_provider
 from dispatch.api.serializers import (
     ArrangementSerializer,
     ConflictSerializer,
@@ -54,6 +54,7 @@ def _case_response(request: Request, provider, number: str) -> Response:
 def _refusal(exc: Exception) -> Response:
     if isinstance(exc, services.ProviderCaseNotFound):
         return Response({"detail": "未找到该案件"}, status=status.HTTP_404_NOT_FOUND)
+    assert isinstance(exc, CaseError)  # noqa: S101 — the view catches only these
     code, body = refusal(exc, field_names=API_FIELD_NAMES)  # the same answer as the staff API's
     return Response(body, status=code)
 
@@ -64,7 +65,7 @@ class ProviderCaseList(generics.ListAPIView):
 
     def get_queryset(self):
         state = self.request.query_params.get("state", "")
-        return selectors.provider_case_list(provider=self.request.provider, state=state)
+        return selectors.provider_case_list(provider=request_provider(self.request), state=state)
 
     @extend_schema(
         tags=TAG,
@@ -89,7 +90,7 @@ class ProviderCaseDetail(APIView):
     )
     def get(self, request: Request, number: str) -> Response:
         try:
-            response = _case_response(request, request.provider, number)
+            response = _case_response(request, request_provider(request), number)
         except Case.DoesNotExist:
             response = _refusal(services.ProviderCaseNotFound(number))
         api_log_record(request=request, action="view", number=number, response=response)
@@ -101,14 +102,14 @@ class _ProviderCaseWrite(APIView):
 
     permission_classes = [IsProviderMember]
     action_name = ""
-    input_serializer = None
+    input_serializer: type[serializers.Serializer] | None = None
 
     def act(self, *, provider, actor, number: str, data: dict) -> Case:
         raise NotImplementedError
 
     def respond(self, request: Request, case: Case) -> Response:
         try:
-            return _case_response(request, request.provider, case.number)
+            return _case_response(request, request_provider(request), case.number)
         except Case.DoesNotExist:
             # Re-dispatched elsewhere between our commit and this read: the action stands, the
             # case is simply no longer ours to show.
@@ -120,14 +121,14 @@ class _ProviderCaseWrite(APIView):
         return response
 
     def _perform(self, request: Request, number: str) -> Response:
-        data = {}
+        data: dict = {}
         if self.input_serializer is not None:
             serializer = self.input_serializer(data=request.data)
             if not serializer.is_valid():
                 return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
             data = serializer.validated_data
         try:
-            case = self.act(provider=request.provider, actor=request.user, number=number, data=data)
+            case = self.act(provider=request_provider(request), actor=request.user, number=number, data=data)
         except (services.ProviderCaseNotFound, CaseConflict, CaseValidationError, CasePermissionDenied) as exc:
             return _refusal(exc)
         return self.respond(request, case)
@@ -209,7 +210,9 @@ class ProviderCaseDocument(APIView):
     )
     def get(self, request: Request, number: str, document_id: int):
         try:
-            document = selectors.provider_document(provider=request.provider, number=number, document_id=document_id)
+            document = selectors.provider_document(
+                provider=request_provider(request), number=number, document_id=document_id
+            )
         except Document.DoesNotExist:
             api_log_record(request=request, action="document", number=number, status_code=404)
             raise Http404("未找到该材料") from None
