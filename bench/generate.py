@@ -445,7 +445,7 @@ class Generator:
             insured = i + 1 if i < insured_count else (i - insured_count) % insured_count + 1
             edition = self.cat.editions[rng.choices(codes, weights=weights)[0]]
             terms = self._terms(edition)
-            period = periods.service_period(edition.period_rule, terms)
+            period = periods.service_period(edition.period_rule, terms, periods.figures_of(edition))
             base = periods.year_base(edition.period_rule, terms, period)
             category = "critical_illness"
             if "premium" in edition.code:

@@ -29,6 +29,7 @@ from entitlements.models import (
 from entitlements.models.people import is_valid_id_number
 from entitlements.selectors import enrollments_for, entitlement_inquiry, person_find
 from entitlements.services import enrollment_upsert
+from entitlements.services.enrollments import qualifying_year_error
 
 
 class InquiryForm(forms.Form):
@@ -254,6 +255,8 @@ class EnrollmentForm(forms.ModelForm):
             period = instance.period()
             if period.start > period.end:
                 self.add_error("qualified_on", "服务期为空，请核对日期")
+            elif error := qualifying_year_error(edition=instance.edition, qualified_on=data["qualified_on"]):
+                self.add_error("qualified_on", error)
         return data
 
 
@@ -287,7 +290,7 @@ class FamilyDesignationAdmin(admin.ModelAdmin):
     list_filter = ["relation"]
     search_fields = ["=member__id_number", "=enrollment__insured__id_number"]
     list_select_related = ["member", "enrollment__edition", "enrollment__policy"]
-    readonly_fields = ["enrollment", "member", "relation", "designated_on", "valid_until"]
+    readonly_fields = ["enrollment", "member", "relation", "designated_on", "valid_until", "replaces"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -14,8 +14,8 @@ import yaml
 from django.db import transaction
 from django.db.models import Prefetch
 
-from entitlements.models import CriticalIllness, Edition, EditionRule, Service
-from entitlements.models.catalog import QuotaPer
+from entitlements.models import CriticalIllness, Edition, EditionRule, Enrollment, Service, TopHospital
+from entitlements.models.catalog import ArrangementField, QuotaPer
 
 CATALOG_PATH = Path(__file__).resolve().parent / "data" / "catalog.yaml"
 
@@ -84,11 +84,32 @@ def _service_values(raw: dict, order: int) -> dict:
         "needs_admission_slip": bool(raw.get("needs_admission_slip", False)),
         "needs_invoice": bool(raw.get("needs_invoice", False)),
         "max_claim_amount": Decimal(amount) if amount else None,
+        "claim_fee_kinds": list(raw.get("claim_fee_kinds", [])),
         "sla_target_working_days": sla.get("target"),
         "sla_deadline_working_days": sla.get("deadline"),
         "sla_text": sla.get("text", ""),
         "description": raw.get("description", ""),
+        "requires_senior_doctor": bool(raw.get("requires_senior_doctor", False)),
+        "allows_top50_hospital": bool(raw.get("allows_top50_hospital", False)),
+        **_arrangement_values(raw),
         "sort_order": order,
+    }
+
+
+def _arrangement_values(raw: dict) -> dict:
+    arrangement = raw.get("arrangement") or {}
+    fields = list(arrangement.get("fields", []))
+    required = list(arrangement.get("required", []))
+    known = set(ArrangementField.values)
+    for name in [*fields, *required]:
+        if name not in known:
+            raise CatalogError(f"service {raw['code']}: unknown arrangement field {name!r}")
+    if not set(required) <= set(fields):
+        raise CatalogError(f"service {raw['code']}: a required arrangement field is not among its fields")
+    return {
+        "arrangement_fields": fields,
+        "arrangement_required": required,
+        "arrangement_specialists": list(arrangement.get("specialists", [])),
     }
 
 
@@ -100,8 +121,15 @@ def _edition_values(raw: dict, order: int) -> dict:
         "period_rule": raw["period_rule"],
         "period_text": raw.get("period_text", ""),
         "eligibility_text": raw.get("eligibility_text", ""),
+        "eligibility_rule": raw["eligibility_rule"],
+        "qualifying_year_from": (raw.get("qualifying_years") or [None, None])[0],
+        "qualifying_year_to": (raw.get("qualifying_years") or [None, None])[1],
         "max_family_members": raw.get("max_family_members", 0),
         "family_max_years": raw.get("family_max_years"),
+        "start_offset_days": raw.get("start_offset_days"),
+        "fixed_cooling_off_days": raw.get("fixed_cooling_off_days"),
+        "period_years": raw.get("period_years"),
+        "upgraded_period_years": raw.get("upgraded_period_years"),
         "sort_order": order,
     }
 
@@ -140,10 +168,16 @@ def _load(data: dict, using: str) -> dict[str, int]:
     for order, raw in enumerate(data["critical_illnesses"], start=1):
         values = {"name": raw["name"], "severity": raw.get("severity", "重度"), "sort_order": order}
         counts[_sync(CriticalIllness, {"code": raw["code"]}, values, using)] += 1
+    for order, raw in enumerate(data.get("top50_hospitals") or [], start=1):
+        values = {"aliases": raw.get("aliases", []), "rank": raw.get("rank", order)}
+        counts[_sync(TopHospital, {"name": raw["name"]}, values, using)] += 1
     services = {service.name: service for service in Service.objects.using(using)}
     for order, raw in enumerate(data["editions"], start=1):
+        before = _period_fields(Edition.objects.using(using).filter(code=raw["code"]).first())
         counts[_sync(Edition, {"code": raw["code"]}, _edition_values(raw, order), using)] += 1
         edition = Edition.objects.using(using).get(code=raw["code"])
+        if before is not None and before != _period_fields(edition):
+            _periods_recompute(edition, using)
         kept = []
         for rule in raw["rules"]:
             if rule["service"] not in services:
@@ -158,6 +192,31 @@ def _load(data: dict, using: str) -> dict[str, int]:
                 stale.delete()
                 counts["removed"] += 1
     return counts
+
+
+PERIOD_FIELDS = (
+    "period_rule",
+    "family_max_years",
+    "start_offset_days",
+    "fixed_cooling_off_days",
+    "period_years",
+    "upgraded_period_years",
+)
+
+
+def _period_fields(edition: Edition | None) -> tuple | None:
+    return None if edition is None else tuple(getattr(edition, name) for name in PERIOD_FIELDS)
+
+
+def _periods_recompute(edition: Edition, using: str) -> None:
+    """The edition's period figures changed: its enrollments' periods and their family members'
+    ends are computed again (they are stored for the indexed "in service on" query)."""
+    enrollments = Enrollment.objects.using(using).filter(edition=edition).select_related("policy", "edition")
+    for enrollment in enrollments:
+        enrollment.save(using=using)
+        for designation in enrollment.designations.all():
+            designation.enrollment = enrollment
+            designation.save(using=using)
 
 
 def _sla(service: Service) -> dict | None:
@@ -180,6 +239,14 @@ def _service_json(service: Service) -> dict:
         "needs_admission_slip": service.needs_admission_slip,
         "needs_invoice": service.needs_invoice,
         "max_claim_amount": str(service.max_claim_amount) if service.max_claim_amount is not None else None,
+        "claim_fee_kinds": service.claim_fee_kinds,
+        "requires_senior_doctor": service.requires_senior_doctor,
+        "allows_top50_hospital": service.allows_top50_hospital,
+        "arrangement": {
+            "fields": service.arrangement_fields,
+            "required": service.arrangement_required,
+            "specialists": service.arrangement_specialists,
+        },
         "sla": _sla(service),
         "description": service.description,
     }
@@ -205,9 +272,17 @@ def _edition_json(edition: Edition) -> dict:
         "plan": edition.plan,
         "tier": edition.tier,
         "name": str(edition),
+        "eligibility_rule": edition.eligibility_rule,
+        "qualifying_years": [edition.qualifying_year_from, edition.qualifying_year_to],
         "max_family_members": edition.max_family_members,
         "family_max_years": edition.family_max_years,
         "period_rule": edition.period_rule,
+        "period_figures": {
+            "start_offset_days": edition.start_offset_days,
+            "fixed_cooling_off_days": edition.fixed_cooling_off_days,
+            "period_years": edition.period_years,
+            "upgraded_period_years": edition.upgraded_period_years,
+        },
         "period_text": edition.period_text,
         "eligibility_text": edition.eligibility_text,
         "rules": [_rule_json(rule) for rule in edition.rules.all()],
@@ -223,5 +298,9 @@ def catalog_export() -> dict:
         "editions": [_edition_json(edition) for edition in editions],
         "critical_illnesses": [
             {"code": ci.code, "name": ci.name, "active": ci.active} for ci in CriticalIllness.objects.all()
+        ],
+        "top50_hospitals": [
+            {"name": h.name, "aliases": h.aliases, "rank": h.rank, "active": h.active}
+            for h in TopHospital.objects.all()
         ],
     }

@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from entitlements.models import Edition, Enrollment, Person, Policy, PolicyCategory, PolicyStatus, QualifyingProduct
+from entitlements.models.catalog import EligibilityRule
 from entitlements.periods import years_span
-
-PREMIUM_PLAN = "尊享版"
-PRIVILEGE_SERIES = ("2019", "2020")
 
 
 @dataclass
@@ -44,22 +42,26 @@ def _health_products(edition: Edition) -> list[QualifyingProduct]:
     return list(edition.qualifying_products.filter(active=True, category=PolicyCategory.HEALTH))
 
 
-def _qualifying_policy(person: Person, products: list[QualifyingProduct], on: date) -> Policy | None:
+def _qualifying_policies(person: Person, products: list[QualifyingProduct], on: date) -> list[Policy]:
     by_name = {product.product_name: product for product in products}
-    for policy in person.policies.filter(product_name__in=by_name).order_by("effective_date"):
-        if _in_force(policy, on) and _meets(policy, by_name[policy.product_name]):
-            return policy
-    return None
+    policies = person.policies.filter(product_name__in=by_name).order_by("effective_date")
+    return [p for p in policies if _in_force(p, on) and _meets(p, by_name[p.product_name])]
 
 
 def _long_term_line(person: Person, edition: Edition, on: date) -> tuple[bool, str, Policy | None]:
     products = _long_term_products(edition)
     if not products:
         return False, f"未配置{edition}的达标险种，请产品配置人员在“达标险种配置”中维护", None
-    policy = _qualifying_policy(person, products, on)
-    if policy is None:
+    policies = _qualifying_policies(person, products, on)
+    if not policies:
         wanted = "；".join(_threshold_text(p) for p in products)
         return False, f"未找到作为被保险人的有效达标保单（需为：{wanted}）", None
+    # "按客户达标年度提供对应版本": the policy must have been bought in a year the edition serves.
+    in_year = [p for p in policies if edition.serves_qualifying_year(p.effective_date.year)]
+    if not in_year:
+        found = "、".join(f"{p.policy_no}（{p.effective_date.year}年投保）" for p in policies)
+        return False, f"达标保单{found}的投保年度不适用{edition}（该版本仅适用于{edition.qualifying_years_text}）", None
+    policy = in_year[0]
     line = f"达标保单 {policy.policy_no}「{policy.product_name}」年交保费{policy.annual_premium}元，满足要求"
     return True, line, policy
 
@@ -80,18 +82,27 @@ def _health_line(person: Person, edition: Edition, on: date, same_year_as: Polic
 
 def eligibility_explain(*, person: Person, edition: Edition, on: date) -> Eligibility:
     """Whether ``person`` meets ``edition``'s 达标条件 on ``on``, with one readable line per condition."""
-    if edition.series == Edition.Series.PUHUI_2023:
-        joined = Enrollment.objects.filter(insured=person, edition=edition, qualified_on__lte=on).first()
-        if joined:
-            return Eligibility(True, [f"已于{joined.qualified_on.isoformat()}成功加入普惠版"])
-        return Eligibility(False, ["普惠版须符合年龄及健康告知要求并成功加入，尚无加入记录"])
+    rule = edition.eligibility_rule
+    if rule == EligibilityRule.JOINED:
+        return _joined(person, edition, on)
     ok, line, policy = _long_term_line(person, edition, on)
     result = Eligibility(ok, [line])
-    if edition.plan == PREMIUM_PLAN and edition.series != Edition.Series.WUYOU_2023:
+    if rule == EligibilityRule.POLICY_AND_HEALTH:
         _add(result, *_health_line(person, edition, on, None))
-    elif edition.series in PRIVILEGE_SERIES:
+    elif rule == EligibilityRule.POLICY_AND_SAME_YEAR_HEALTH:
         _add(result, *_health_line(person, edition, on, policy))
     return result
+
+
+def _joined(person: Person, edition: Edition, on: date) -> Eligibility:
+    joined = Enrollment.objects.filter(insured=person, edition=edition, qualified_on__lte=on).first()
+    if joined is None:
+        return Eligibility(False, [f"{edition.plan}须符合年龄及健康告知要求并成功加入，尚无加入记录"])
+    if not edition.serves_qualifying_year(joined.qualified_on.year):
+        return Eligibility(
+            False, [f"{joined.qualified_on.year}年加入不适用{edition}（仅适用于{edition.qualifying_years_text}）"]
+        )
+    return Eligibility(True, [f"已于{joined.qualified_on.isoformat()}成功加入{edition.plan}"])
 
 
 def _add(result: Eligibility, ok: bool, line: str) -> None:

@@ -28,6 +28,9 @@ FAMILY_COLUMNS = (
     "insured_id_number", "policy_no", "edition_series", "edition_plan", "edition_tier", "member_name",
     "member_id_number", "member_gender", "member_birth_date", "relation", "designated_on",
 )  # fmt: skip
+# Optional columns: the qualifying policy's status and the day it took effect (absent: unchanged).
+ENROLLMENT_OPTIONAL_COLUMNS = ("policy_status", "policy_status_date")
+POLICY_STATUSES = ("in_force", "lapsed", "surrendered", "terminated")
 CATEGORIES = ("critical_illness", "other", "health")
 PAYMENT_MODES = ("annual", "single")
 GENDERS = ("M", "F")
@@ -169,11 +172,23 @@ def _enrollment_row(row: dict) -> Enrollment:
         "payment_mode": _choice(row, "payment_mode", PAYMENT_MODES),
         "cooling_off_days": _int(row, "cooling_off_days") if _text(row, "cooling_off_days", required=False) else 15,
     }
+    status = _policy_status(row)
     edition, qualified_on, upgraded = _edition(row), _date(row, "qualified_on"), _bool(row, "upgraded")
-    policy = policy_upsert(policy_no=policy_no, insured=person, **values)
+    policy = policy_upsert(policy_no=policy_no, insured=person, **values, **status)
     return enrollment_upsert(
         insured=person, policy=policy, edition=edition, qualified_on=qualified_on, upgraded=upgraded
     )
+
+
+def _policy_status(row: dict) -> dict[str, Any]:
+    if not _text(row, "policy_status", required=False):
+        return {}
+    status = _choice(row, "policy_status", POLICY_STATUSES)
+    if status == "in_force":
+        return {"status": status}
+    if not _text(row, "policy_status_date", required=False):
+        raise RowInvalid("policy_status_date", "保单已失效、退保或终止时须填写其日期")
+    return {"status": status, "status_on": _date(row, "policy_status_date")}
 
 
 def _family_row(row: dict):

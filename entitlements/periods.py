@@ -10,10 +10,32 @@ from datetime import date, timedelta
 
 from entitlements.models.catalog import PeriodRule
 
-# 2019/2020 医疗特权: "从客户满足指定条件后的第 19 天起为服务起始日".
-NINETEENTH_DAY_OFFSET = 19
-PRIVILEGE_YEARS = 3
-PRIVILEGE_UPGRADED_YEARS = 5
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The figures of an edition's 服务期限 clause, kept in the catalogue (``Edition`` fields):
+    2019/2020 "第 19 天起 … 为期 3 年 … 升级为 5 年"; 关爱版 "保单生效后一年（不含 15 天犹豫期）"."""
+
+    start_offset_days: int | None = None
+    fixed_cooling_off_days: int | None = None
+    years: int | None = None
+    upgraded_years: int | None = None
+
+
+def figures_of(edition) -> PeriodFigures:
+    """The period figures of a catalogue ``Edition`` row."""
+    return PeriodFigures(
+        start_offset_days=edition.start_offset_days,
+        fixed_cooling_off_days=edition.fixed_cooling_off_days,
+        years=edition.period_years,
+        upgraded_years=edition.upgraded_period_years,
+    )
+
+
+def _figure(value: int | None, name: str) -> int:
+    if value is None:
+        raise ValueError(f"the edition's period rule needs {name} (catalogue data)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,8 @@ class PolicyTerms:
     single_premium: bool
     qualified_on: date
     upgraded: bool = False
+    # The first day the qualifying policy is no longer in force (lapsed, surrendered, terminated).
+    policy_ended_on: date | None = None
 
 
 def add_years(day: date, years: int) -> date:
@@ -51,7 +75,7 @@ def years_span(start: date, years: int) -> date:
     return add_years(start, years) - timedelta(days=1)
 
 
-def _payment_term(terms: PolicyTerms) -> DateRange:
+def _payment_term(terms: PolicyTerms, figures: PeriodFigures) -> DateRange:
     effective = _require_effective(terms)
     # 趸交 has no payment term to follow: the handbook gives 无忧管家 one year; the other
     # payment-term editions are read the same way (one premium, one year).
@@ -59,18 +83,26 @@ def _payment_term(terms: PolicyTerms) -> DateRange:
     return DateRange(effective + timedelta(days=terms.cooling_off_days), years_span(effective, years))
 
 
-def _one_year(terms: PolicyTerms) -> DateRange:
+def _one_year(terms: PolicyTerms, figures: PeriodFigures) -> DateRange:
     effective = _require_effective(terms)
-    return DateRange(effective + timedelta(days=terms.cooling_off_days), years_span(effective, 1))
+    # 关爱版 "不含 15 天犹豫期": the clause fixes the days, whatever the policy's own field says.
+    cooling_off = figures.fixed_cooling_off_days
+    cooling_off = terms.cooling_off_days if cooling_off is None else cooling_off
+    years = figures.years or 1
+    return DateRange(effective + timedelta(days=cooling_off), years_span(effective, years))
 
 
-def _nineteenth_day(terms: PolicyTerms) -> DateRange:
-    start = terms.qualified_on + timedelta(days=NINETEENTH_DAY_OFFSET)
-    years = PRIVILEGE_UPGRADED_YEARS if terms.upgraded else PRIVILEGE_YEARS
+def _nineteenth_day(terms: PolicyTerms, figures: PeriodFigures) -> DateRange:
+    # "从客户满足指定条件后的第 19 天起为服务起始日": the offset is data (start_offset_days).
+    start = terms.qualified_on + timedelta(days=_figure(figures.start_offset_days, "start_offset_days"))
+    if terms.upgraded:
+        years = _figure(figures.upgraded_years, "upgraded_period_years")
+    else:
+        years = _figure(figures.years, "period_years")
     return DateRange(start, years_span(start, years))
 
 
-def _year_end(terms: PolicyTerms) -> DateRange:
+def _year_end(terms: PolicyTerms, figures: PeriodFigures) -> DateRange:
     return DateRange(terms.qualified_on + timedelta(days=1), date(terms.qualified_on.year, 12, 31))
 
 
@@ -89,9 +121,13 @@ _RULES = {
 }
 
 
-def service_period(rule: str, terms: PolicyTerms) -> DateRange:
-    """The inclusive service period of an enrollment under the edition's ``period_rule``."""
-    return _RULES[PeriodRule(rule)](terms)
+def service_period(rule: str, terms: PolicyTerms, figures: PeriodFigures | None = None) -> DateRange:
+    """The inclusive service period of an enrollment under the edition's ``period_rule`` and the
+    figures its catalogue row carries; a policy that ends ends the period the day before."""
+    period = _RULES[PeriodRule(rule)](terms, figures or PeriodFigures())
+    if terms.policy_ended_on is not None and terms.policy_ended_on <= period.end:
+        return DateRange(period.start, terms.policy_ended_on - timedelta(days=1))
+    return period
 
 
 def year_base(rule: str, terms: PolicyTerms, period: DateRange) -> date:

@@ -5,11 +5,11 @@ read side (``selectors.entitlement_check``) and the ledger (``services.quota_hol
 what the inquiry page promises is exactly what a submission gets.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from entitlements.errors import EntitlementError
-from entitlements.models import Edition, EditionRule, Enrollment, FamilyDesignation, Person, Service
+from entitlements.models import Edition, EditionRule, Enrollment, FamilyDesignation, Person, QuotaBucket, Service
 from entitlements.models.catalog import QuotaPer
 from entitlements.models.policies import PolicyStatus
 
@@ -26,6 +26,9 @@ class Resolved:
     per: str
     period_start: date
     period_end: date
+    # Units of this period used (or held) by the members this beneficiary replaced; ``limit``
+    # already has them taken off.
+    carried: int = 0
 
 
 def beneficiary_relation(*, enrollment: Enrollment, beneficiary: Person, on: date) -> str:
@@ -123,6 +126,67 @@ def _quota_period(enrollment: Enrollment, per: str, service: Service, on: date) 
     return enrollment.service_year(on)
 
 
+def exhausted_reason(name: str, start: date, end: date, limit: int | None, used: int, held: int) -> str:
+    """Why nothing is left: "已用完" only when the units were used; units still being handled
+    (办理中) may come back if that request is rejected or withdrawn."""
+    period = f"「{name}」在{start.isoformat()}至{end.isoformat()}的{limit}次额度"
+    if held and used < (limit or 0):
+        return f"{period}中{held}次正在办理（办理中），{used}次已使用，暂无剩余"
+    return f"{period}已用完"
+
+
+def _active_designation(enrollment: Enrollment, member: Person, on: date) -> FamilyDesignation | None:
+    return next((d for d in enrollment.designations.all() if d.member_id == member.pk and d.is_active(on)), None)
+
+
+def _replaced_chain(enrollment: Enrollment, designation: FamilyDesignation, start: date) -> list[FamilyDesignation]:
+    """The members this seat passed through within the quota period starting ``start``."""
+    by_pk = {d.pk: d for d in enrollment.designations.all()}
+    chain: list[FamilyDesignation] = []
+    current = by_pk.get(designation.replaces_id) if designation.replaces_id else None
+    while current is not None and current.last_day >= start and current not in chain:
+        chain.append(current)
+        current = by_pk.get(current.replaces_id) if current.replaces_id else None
+    return chain
+
+
+def _units_of(enrollment: Enrollment, members: set[int], service: Service, start: date) -> int:
+    if "quota_buckets" in getattr(enrollment, "_prefetched_objects_cache", {}):
+        buckets = [
+            b
+            for b in enrollment.quota_buckets.all()
+            if b.beneficiary_id in members and b.service_id == service.pk and b.period_start == start
+        ]
+    else:
+        buckets = list(
+            QuotaBucket.objects.filter(
+                enrollment=enrollment, beneficiary_id__in=members, service=service, period_start=start
+            )
+        )
+    return sum(b.held + b.used for b in buckets)
+
+
+def _with_replaced_usage(enrollment: Enrollment, beneficiary: Person, on: date, resolved: Resolved) -> Resolved:
+    """DOMAIN: "Replacing a designated family member never restores quota already used in that
+    year" — a replacement continues the usage of the members it replaces in the same period."""
+    designation = _active_designation(enrollment, beneficiary, on)
+    if resolved.limit is None or designation is None or not designation.replaces_id:
+        return resolved
+    chain = _replaced_chain(enrollment, designation, resolved.period_start)
+    carried = _units_of(enrollment, {d.member_id for d in chain}, resolved.rule.service, resolved.period_start)
+    if not carried:
+        return resolved
+    if carried >= resolved.limit:
+        names = "、".join(d.member.name for d in chain)
+        raise EntitlementError(
+            "exhausted",
+            f"「{resolved.rule.service.name}」在{resolved.period_start.isoformat()}至{resolved.period_end.isoformat()}"
+            f"的{resolved.limit}次额度已由被接替的{names}用完（接替不重新计次）",
+            "service",
+        )
+    return replace(resolved, limit=resolved.limit - carried, carried=carried)
+
+
 def resolve(*, enrollment: Enrollment, beneficiary: Person, service: Service, on: date) -> Resolved:
     """The quota a request by ``beneficiary`` for ``service`` on ``on`` draws on.
 
@@ -135,4 +199,7 @@ def resolve(*, enrollment: Enrollment, beneficiary: Person, service: Service, on
     _check_qualified_year(enrollment, rule)
     limit, per = _quota_cell(rule, relation)
     start, end = _quota_period(enrollment, per, service, on)
-    return Resolved(rule, relation, limit, per, start, end)
+    resolved = Resolved(rule, relation, limit, per, start, end)
+    if relation == SELF:
+        return resolved
+    return _with_replaced_usage(enrollment, beneficiary, on, resolved)

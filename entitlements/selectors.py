@@ -19,7 +19,7 @@ from entitlements.models import (
 from entitlements.models.enrollments import Relation
 from entitlements.models.people import is_valid_id_number, normalize_id_number
 from entitlements.models.policies import PolicyStatus
-from entitlements.rules import SELF, resolve
+from entitlements.rules import SELF, exhausted_reason, resolve
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,7 @@ def entitlement_check(*, enrollment: Enrollment, beneficiary: Person, service: S
     code = reason = None
     if remaining == 0:
         code = "exhausted"
-        reason = (
-            f"「{service.name}」在{resolved.period_start.isoformat()}至{resolved.period_end.isoformat()}"
-            f"的{resolved.limit}次额度已用完"
-        )
+        reason = exhausted_reason(service.name, resolved.period_start, resolved.period_end, resolved.limit, used, held)
     return Availability(
         code is None, code, reason, resolved.limit, resolved.per, used, held, remaining,
         resolved.period_start, resolved.period_end,
@@ -148,6 +145,15 @@ def _edition_services(edition: Edition) -> list[Service]:
     return sorted(seen.values(), key=lambda s: (s.sort_order, s.pk))
 
 
+def _remaining_text(check: Availability) -> str:
+    """What the inquiry shows as 剩余: never "不限" for a service that cannot be used."""
+    if not check.available and check.reason_code != "exhausted":
+        return "不可用"
+    if check.remaining is None:
+        return "不限"
+    return str(check.remaining)
+
+
 def _service_json(enrollment: Enrollment, beneficiary: Person, service: Service, on: date) -> dict:
     check = entitlement_check(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on)
     return {
@@ -157,6 +163,7 @@ def _service_json(enrollment: Enrollment, beneficiary: Person, service: Service,
         "used": check.used,
         "held": check.held,
         "remaining": check.remaining,
+        "remaining_text": _remaining_text(check),
         "available": check.available,
         "reason": check.reason,
         "reason_code": check.reason_code,

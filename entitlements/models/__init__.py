@@ -1,4 +1,4 @@
-from entitlements.models.catalog import CriticalIllness, Edition, EditionRule, Service
+from entitlements.models.catalog import CriticalIllness, Edition, EditionRule, Service, TopHospital
 from entitlements.models.enrollments import Enrollment, FamilyDesignation, Relation
 from entitlements.models.people import Gender, Person, SocialInsurance
 from entitlements.models.policies import PaymentMode, Policy, PolicyCategory, PolicyStatus, QualifyingProduct
@@ -23,4 +23,5 @@ __all__ = [
     "Relation",
     "Service",
     "SocialInsurance",
+    "TopHospital",
 ]

@@ -39,6 +39,37 @@ class PeriodRule(models.TextChoices):
     WUYOU = "wuyou", "同指定险种交费期（首年剔除犹豫期，趸交1年）"
 
 
+class EligibilityRule(models.TextChoices):
+    """The shape of an edition's 达标条件 (二、服务对象); products and amounts are configuration."""
+
+    # 专业版、关爱版: "当年投保指定重疾险保单达到保费要求，且作为该保单被保险人".
+    POLICY = "policy", "指定保单达到保费要求"
+    # 尊享版: a + "b 持有有效健康险保单且作为被保险人".
+    POLICY_AND_HEALTH = "policy_and_health", "指定长险保单达标，并持有有效健康险保单"
+    # 2019/2020 医疗特权: a + "b 当年投保指定的健康险".
+    POLICY_AND_SAME_YEAR_HEALTH = "policy_and_same_year_health", "指定长期险保单达标，并当年投保指定健康险"
+    # 无忧管家: "投保指定重疾险险种并达到基本保额要求".
+    SUM_INSURED = "sum_insured", "指定重疾险达到基本保额要求"
+    # 普惠版: "符合年龄及健康告知要求且成功加入".
+    JOINED = "joined", "成功加入"
+
+
+class ArrangementField(models.TextChoices):
+    """The facts an arrangement can record; each service's catalogue row names the ones it needs."""
+
+    HOSPITAL = "hospital", "医院/机构"
+    DEPARTMENT = "department", "科室"
+    DOCTOR = "doctor", "医生/专家"
+    DOCTOR_TITLE = "doctor_title", "职称"
+    ARRANGED_AT = "arranged_at", "就诊/入院时间"
+    ADDRESS = "address", "地址"
+    SPECIALIST = "specialist", "康复指导人员"
+    GUIDANCE_MODE = "guidance_mode", "指导形式"
+    TRANSFERS = "transfers", "专车接送安排"
+    ACCOMMODATION = "accommodation", "就医当地住宿方案"
+    NURSE = "nurse", "上门护士"
+
+
 class NamedExpert(models.TextChoices):
     NONE = "none", "不可指定专家"
     EXPERT = "expert", "可指定专家"
@@ -56,10 +87,27 @@ class Service(models.Model):
     needs_admission_slip = models.BooleanField("需住院单", default=False)
     needs_invoice = models.BooleanField("需发票", default=False)
     max_claim_amount = models.DecimalField("单次最高报销（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    claim_fee_kinds = models.JSONField(
+        "可报销费用类型", default=list, blank=True, help_text="如 120急救补贴：出车费、出诊费、急救费"
+    )
     sla_target_working_days = models.PositiveSmallIntegerField("目标时效（工作日）", null=True, blank=True)
     sla_deadline_working_days = models.PositiveSmallIntegerField("最迟时效（工作日）", null=True, blank=True)
     sla_text = models.CharField("手册时效原文", max_length=64, blank=True)
     description = models.TextField("服务内容", blank=True)
+    # What the service text promises of the arrangement, as flags (read by intake and arrangement):
+    requires_senior_doctor = models.BooleanField(
+        "须副主任医师及以上", default=False, help_text="服务内容写明“副主任医师及以上专家”"
+    )
+    allows_top50_hospital = models.BooleanField(
+        "可指定全国前50三甲医院", default=False, help_text="服务内容写明“支持（指定）全国排名前 50 三甲医院”"
+    )
+    arrangement_fields = models.JSONField(
+        "安排结果字段", default=list, blank=True, help_text="记录安排结果时填写的字段（ArrangementField 代码）"
+    )
+    arrangement_required = models.JSONField("安排结果必填字段", default=list, blank=True)
+    arrangement_specialists = models.JSONField(
+        "可安排的康复指导人员", default=list, blank=True, help_text="如 营养师、康复师、心理咨询师"
+    )
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
     history = HistoricalRecords()
 
@@ -95,8 +143,27 @@ class Edition(models.Model):
     period_rule = models.CharField("服务期限规则", max_length=20, choices=PeriodRule.choices)
     period_text = models.CharField("手册服务期限原文", max_length=128, blank=True)
     eligibility_text = models.CharField("达标条件", max_length=255, blank=True)
+    eligibility_rule = models.CharField(
+        "达标条件类型", max_length=32, choices=EligibilityRule.choices, default=EligibilityRule.POLICY
+    )
+    # 一、服务内容 "按客户达标年度提供对应版本": the years whose qualification this edition serves.
+    qualifying_year_from = models.PositiveSmallIntegerField("适用达标年度自", null=True, blank=True)
+    qualifying_year_to = models.PositiveSmallIntegerField(
+        "适用达标年度至", null=True, blank=True, help_text="留空为此后各年度"
+    )
     max_family_members = models.PositiveSmallIntegerField("可指定直系亲属人数", default=0)
-    family_max_years = models.PositiveSmallIntegerField("直系亲属服务期上限（年）", null=True, blank=True)
+    family_max_years = models.PositiveSmallIntegerField(
+        "直系亲属服务期上限（年）", null=True, blank=True, help_text="自首次指定起；留空为同被保险人服务期"
+    )
+    # The period rule's figures, from the 服务期限 clauses.
+    start_offset_days = models.PositiveSmallIntegerField(
+        "服务起始日距达标日（天）", null=True, blank=True, help_text="2019/2020版：第19天起"
+    )
+    fixed_cooling_off_days = models.PositiveSmallIntegerField(
+        "固定犹豫期（天）", null=True, blank=True, help_text="关爱版“不含15天犹豫期”；留空按保单犹豫期"
+    )
+    period_years = models.PositiveSmallIntegerField("服务期（年）", null=True, blank=True, help_text="留空为交费期")
+    upgraded_period_years = models.PositiveSmallIntegerField("升级后服务期（年）", null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
     history = HistoricalRecords()
 
@@ -118,6 +185,20 @@ class Edition(models.Model):
     @property
     def allows_family(self) -> bool:
         return self.max_family_members > 0
+
+    def serves_qualifying_year(self, year: int) -> bool:
+        if self.qualifying_year_from is not None and year < self.qualifying_year_from:
+            return False
+        return self.qualifying_year_to is None or year <= self.qualifying_year_to
+
+    @property
+    def qualifying_years_text(self) -> str:
+        start, end = self.qualifying_year_from, self.qualifying_year_to
+        if start is None and end is None:
+            return "不限达标年度"
+        if start == end:
+            return f"{start}年度达标客户"
+        return f"{start}年度及以后达标客户" if end is None else f"{start}至{end}年度达标客户"
 
 
 class EditionRule(models.Model):
@@ -177,6 +258,25 @@ class CriticalIllness(models.Model):
         verbose_name = "重症疾病"
         verbose_name_plural = "重症疾病范围列表"
         ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TopHospital(models.Model):
+    """The national top-50 三甲 hospitals a customer may name where the service text allows it
+    ("支持指定全国排名前 50 三甲医院"). The handbook prints no list: it is data, editable."""
+
+    name = models.CharField("医院名称", max_length=128, unique=True)
+    aliases = models.JSONField("其他叫法", default=list, blank=True)
+    rank = models.PositiveSmallIntegerField("排名", null=True, blank=True)
+    active = models.BooleanField("启用", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "全国前50三甲医院"
+        verbose_name_plural = "全国前50三甲医院名单"
+        ordering = ["rank", "id"]
 
     def __str__(self) -> str:
         return self.name

@@ -55,11 +55,12 @@ class Enrollment(models.Model):
             single_premium=policy.is_single_premium,
             qualified_on=self.qualified_on,
             upgraded=self.upgraded,
+            policy_ended_on=policy.ended_on,
         )
 
     def period(self) -> periods.DateRange:
         """The service period computed from the policy and the edition's rule (not the stored copy)."""
-        return periods.service_period(self.edition.period_rule, self.terms())
+        return periods.service_period(self.edition.period_rule, self.terms(), periods.figures_of(self.edition))
 
     @property
     def stored_period(self) -> periods.DateRange:
@@ -105,6 +106,16 @@ class FamilyDesignation(models.Model):
     designated_on = models.DateField("指定日")
     valid_until = models.DateField("有效期至", editable=False)
     ended_on = models.DateField("终止日", null=True, blank=True, help_text="自该日起不再有效（含当日）")
+    # A member designated in a seat freed in the same service year takes over that seat's usage
+    # of the year (DOMAIN: replacing a member never restores quota already used that year).
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name="接替",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -128,9 +139,22 @@ class FamilyDesignation(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "valid_until"}
         super().save(*args, **kwargs)
 
+    def first_designated_on(self) -> date:
+        """The member's first designation on this enrollment: the family limit runs from it."""
+        earlier = FamilyDesignation.objects.filter(enrollment_id=self.enrollment_id, member_id=self.member_id)
+        if self.pk:
+            earlier = earlier.exclude(pk=self.pk)
+        first = earlier.order_by("designated_on").values_list("designated_on", flat=True).first()
+        return min(first, self.designated_on) if first else self.designated_on
+
     def compute_valid_until(self) -> date:
-        years = self.enrollment.edition.family_max_years or 3
-        return min(periods.years_span(self.designated_on, years), self.enrollment.service_end)
+        """ "直系亲属：不超过3年" from the first designation, whatever re-designations follow; an
+        edition without that limit (2020 三档/四档) follows the insured's period."""
+        end = self.enrollment.service_end
+        years = self.enrollment.edition.family_max_years
+        if years is None:
+            return end
+        return min(periods.years_span(self.first_designated_on(), years), end)
 
     def is_active(self, on: date) -> bool:
         if self.ended_on is not None and on >= self.ended_on:

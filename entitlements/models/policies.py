@@ -1,5 +1,6 @@
 """Policies from the core policy system, and the configurable qualifying-product lists (达标条件)."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.db import models
@@ -23,6 +24,7 @@ class PaymentMode(models.TextChoices):
 class PolicyStatus(models.TextChoices):
     IN_FORCE = "in_force", "有效"
     LAPSED = "lapsed", "失效"
+    SURRENDERED = "surrendered", "退保"
     TERMINATED = "terminated", "终止"
 
 
@@ -38,6 +40,9 @@ class Policy(models.Model):
     payment_mode = models.CharField("交费方式", max_length=10, choices=PaymentMode.choices)
     cooling_off_days = models.PositiveSmallIntegerField("犹豫期（天）", default=15)
     status = models.CharField("状态", max_length=12, choices=PolicyStatus.choices, default=PolicyStatus.IN_FORCE)
+    status_on = models.DateField(
+        "状态生效日", null=True, blank=True, help_text="失效、退保或终止之日：自该日起保单不再有效"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -56,6 +61,13 @@ class Policy(models.Model):
     @property
     def is_single_premium(self) -> bool:
         return self.payment_mode == PaymentMode.SINGLE
+
+    @property
+    def ended_on(self) -> date | None:
+        """The first day the policy is no longer in force, when it has ended."""
+        if self.status == PolicyStatus.IN_FORCE:
+            return None
+        return self.status_on
 
 
 class QualifyingProduct(models.Model):

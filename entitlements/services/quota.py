@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from entitlements.errors import EntitlementError, QuotaStateError
 from entitlements.models import Enrollment, Person, QuotaBucket, QuotaHold, QuotaHoldStatus, Service
-from entitlements.rules import Resolved, resolve
+from entitlements.rules import Resolved, exhausted_reason, resolve
 
 
 def _bucket_locked(enrollment: Enrollment, beneficiary: Person, service: Service, resolved: Resolved) -> QuotaBucket:
@@ -65,13 +65,9 @@ def _bucket_take(enrollment: Enrollment, beneficiary: Person, service: Service, 
 
 
 def _exhausted(service: Service, resolved: Resolved, bucket: QuotaBucket) -> EntitlementError:
-    held = f"，其中{bucket.held}次正在办理" if bucket.held else ""
-    return EntitlementError(
-        "exhausted",
-        f"「{service.name}」在{resolved.period_start.isoformat()}至{resolved.period_end.isoformat()}"
-        f"的{resolved.limit}次额度已用完{held}",
-        "service",
-    )
+    start, end = resolved.period_start, resolved.period_end
+    reason = exhausted_reason(service.name, start, end, resolved.limit, bucket.used, bucket.held)
+    return EntitlementError("exhausted", reason, "service")
 
 
 @transaction.atomic

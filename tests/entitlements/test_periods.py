@@ -4,9 +4,13 @@ import datetime as dt
 
 import pytest
 
-from entitlements.periods import PolicyTerms, add_years, service_period, year_number
+from entitlements.periods import PeriodFigures, PolicyTerms, add_years, service_period, year_number
 
 D = dt.date
+# The catalogue's figures (entitlements/data/catalog.yaml): 2019/2020 "第 19 天起 … 为期 3 年 … 升级为
+# 5 年"; 2022 关爱版 "保单生效后一年（不含 15 天犹豫期）".
+PRIVILEGE = PeriodFigures(start_offset_days=19, years=3, upgraded_years=5)
+CARE = PeriodFigures(fixed_cooling_off_days=15, years=1)
 
 
 def terms(effective=None, *, cooling=15, years=10, single=False, qualified=None, upgraded=False):
@@ -24,7 +28,7 @@ def test_cooling_off_is_taken_from_the_policy():
 
 
 def test_care_edition_runs_one_year_from_effective_without_cooling_off():
-    period = service_period("one_year", terms(D(2021, 6, 10)))
+    period = service_period("one_year", terms(D(2021, 6, 10)), CARE)
     assert (period.start, period.end) == (D(2021, 6, 25), D(2022, 6, 9))
 
 
@@ -32,7 +36,7 @@ def test_care_edition_runs_one_year_from_effective_without_cooling_off():
     ("upgraded", "end"), [(False, D(2024, 5, 19)), (True, D(2026, 5, 19))], ids=["three-years", "upgraded-five"]
 )
 def test_privilege_editions_start_on_the_19th_day_after_qualifying(upgraded, end):
-    period = service_period("nineteenth_day", terms(None, qualified=D(2021, 5, 1), upgraded=upgraded))
+    period = service_period("nineteenth_day", terms(None, qualified=D(2021, 5, 1), upgraded=upgraded), PRIVILEGE)
     assert (period.start, period.end) == (D(2021, 5, 20), end)
 
 
@@ -59,6 +63,17 @@ def test_wuyou_single_premium_lasts_one_year():
 def test_payment_term_ending_on_a_leap_day():
     period = service_period("payment_term", terms(D(2024, 3, 1), years=20))
     assert period.end == D(2044, 2, 29)
+
+
+def test_2022_care_edition_starts_15_days_after_effective_whatever_the_policys_cooling_off():
+    """太保蓝本（2022 版）关爱版服务有效期为保单生效后一年（不含 15 天犹豫期）."""
+    period = service_period("one_year", terms(D(2022, 6, 10), cooling=20), CARE)
+    assert (period.start, period.end) == (D(2022, 6, 25), D(2023, 6, 9))
+
+
+def test_a_period_rule_without_its_catalogue_figures_is_refused():
+    with pytest.raises(ValueError, match="start_offset_days"):
+        service_period("nineteenth_day", terms(None, qualified=D(2021, 5, 1)))
 
 
 def test_anniversary_of_a_leap_day_is_28_february_in_common_years():

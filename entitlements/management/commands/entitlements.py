@@ -44,8 +44,7 @@ class Command(BaseCommand):
         dates = f"{period['start']}～{period['end']}"
         self.stdout.write(f"\n{enrollment['edition']['name']} 保单{enrollment['policy_no']} {dates} {state}")
         for person in enrollment["beneficiaries"]:
-            self.stdout.write(f"  {person['relation']} {person['name']}（有效至{person['valid_until']}）")
+            self.stdout.write(f"  {person['relation_label']} {person['name']}（有效至{person['valid_until']}）")
             for service in person["services"]:
-                left = "不限" if service["remaining"] is None else service["remaining"]
                 note = "" if service["available"] else f" ✗ {service['reason']}"
-                self.stdout.write(f"    {service['service']}: 剩余{left}{note}")
+                self.stdout.write(f"    {service['service']}: 剩余{service['remaining_text']}{note}")
