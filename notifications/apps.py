@@ -18,11 +18,18 @@ def _ensure_periodic_tasks(sender, using="default", **kwargs):
         )
 
 
+def _ensure_message_templates(sender, using="default", **kwargs):
+    from notifications.customer import templates_ensure
+
+    templates_ensure(using=using)
+
+
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "通知"
 
     def ready(self) -> None:
-        from notifications import services  # noqa: F401  (registers the outbox handlers)
+        from notifications import customer, services  # noqa: F401  (registers the outbox handlers)
 
         post_migrate.connect(_ensure_periodic_tasks, sender=self, dispatch_uid="notifications-periodic-tasks")
+        post_migrate.connect(_ensure_message_templates, sender=self, dispatch_uid="notifications-message-templates")

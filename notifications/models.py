@@ -74,3 +74,45 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class MessageTemplate(models.Model):
+    """The wording of a text message to a customer, editable by product staff. Placeholders in
+    braces ({name}, {service}, {number}, …) are filled when the event happens."""
+
+    key = models.SlugField("代码", max_length=64, unique=True)
+    name = models.CharField("用途", max_length=64)
+    text = models.TextField("内容")
+    active = models.BooleanField("启用", default=True, help_text="停用后该事件不再给客户发消息")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "客户消息模板"
+        verbose_name_plural = "客户消息模板"
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerMessage(models.Model):
+    """One text message sent to a customer (SMS or WeChat template message), once per outbox message."""
+
+    message = models.OneToOneField(
+        OutboxMessage, on_delete=models.PROTECT, related_name="customer_message", verbose_name="发件箱消息"
+    )
+    template_key = models.CharField("模板", max_length=64)
+    case_number = models.CharField("案件号", max_length=32, blank=True, db_index=True)
+    phone = models.CharField("手机号", max_length=32)
+    text = models.TextField("内容")
+    backend = models.CharField("发送通道", max_length=64)
+    provider_ref = models.CharField("通道回执", max_length=128, blank=True)
+    sent_at = models.DateTimeField("发送时间")
+
+    class Meta:
+        verbose_name = "客户消息"
+        verbose_name_plural = "客户消息记录"
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} · {self.template_key}"
