@@ -41,7 +41,9 @@ def action_initial(case: Case, name: str) -> dict:
 
 def action_form(case: Case, name: str, data=None, files=None, *, initial: dict | None = None):
     """The row's form, prefixed with the action's name (several forms share one page)."""
-    form = ACTIONS[name].form_class(data, files, initial={**action_initial(case, name), **(initial or {})}, prefix=name)
+    form = ACTIONS[name].form_class(
+        data, files, initial={**action_initial(case, name), **(initial or {})}, prefix=name, case=case
+    )
     if name == "approve":
         for field, hint in review_hints(case=case).items():
             form.fields[field].help_text = hint

@@ -24,7 +24,7 @@ from cases.action_pages import action_items, action_perform
 from cases.api.views import request_field_errors
 from cases.errors import CaseError, CaseValidationError, refusal_messages
 from cases.forms import DocumentForm, HotlineIntakeForm, NoteForm
-from cases.models import Case, CaseState
+from cases.models import Case, CaseEvent, CaseState
 from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_visible_to, user_is_case_staff
 from cases.views import case_page_context, case_view_record
@@ -297,6 +297,8 @@ class CaseAdmin(admin.ModelAdmin):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, f"已提交：{case.number}（{case.get_state_display()}）")
+                for warning in case.events.filter(kind=CaseEvent.Kind.WARNING).values_list("note", flat=True):
+                    messages.warning(request, warning)
                 return self._back(case)
         context = {
             **self.admin_site.each_context(request),

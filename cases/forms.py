@@ -10,8 +10,8 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from cases import services
-from cases.models import DOCTOR_TITLES_FOR_EXPERT_SERVICES, DocumentKind, RejectReason
+from cases import arrangement, services
+from cases.models import DocumentKind, RejectReason
 from cases.services.review import CHECKLIST_FIELDS
 from providers.models import Provider
 
@@ -34,10 +34,15 @@ class ActionForm(forms.Form):
     expected_state = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, case=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if case is not None:
+            self.for_case(case)
         # The decision's own fields first (checklist, reason, provider…), the free-text note last.
         self.order_fields([name for name in self.fields if name != "note"])
+
+    def for_case(self, case) -> None:
+        """Fit the form to the case (an arrangement shows only its service's fields)."""
 
     def run(self, *, case, actor, service: Callable, **extra):
         data = self.cleaned_data
@@ -117,25 +122,15 @@ class DeclineForm(ActionForm):
 
 
 class ArrangeForm(ProviderReportForm):
-    hospital = forms.CharField(label="医院", max_length=128)
-    department = forms.CharField(label="科室", max_length=64, required=False)
-    doctor = forms.CharField(label="医生", max_length=64, required=False)
-    doctor_title = forms.ChoiceField(
-        label="职称",
-        required=False,
-        choices=[("", "—"), *((t, t) for t in (*DOCTOR_TITLES_FOR_EXPERT_SERVICES, "主治医师", "住院医师"))],
-        help_text="专家类服务须为副主任医师或主任医师",
-    )
-    arranged_at = forms.DateTimeField(
-        label="就诊/入院时间",
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    address = forms.CharField(label="地址", max_length=255, required=False)
+    """The arrangement of the case's service: its own fields only (cases.arrangement)."""
+
+    def for_case(self, case) -> None:
+        arrangement.add_form_fields(self, case.service)
 
     def run(self, *, case, actor, service: Callable, **extra):
-        fields = ("hospital", "department", "doctor", "doctor_title", "arranged_at", "address")
-        return super().run(case=case, actor=actor, service=service, **{f: self.cleaned_data[f] for f in fields})
+        values = {name: self.cleaned_data[name] for name in arrangement.NAMES if name in self.cleaned_data}
+        values = {name: value for name, value in values.items() if value not in ("", None)}
+        return super().run(case=case, actor=actor, service=service, **values)
 
 
 class ClaimApproveForm(NoteActionForm):
@@ -176,7 +171,7 @@ class HotlineIntakeForm(forms.Form):
     channel = forms.ChoiceField(
         label="渠道",
         choices=[("hotline", "95500热线"), ("backoffice", "后台录入")],
-        help_text="重疾绿通类服务须附病历资料（手册：一般由客户通过微信公众号自助提交）",
+        help_text="重疾绿通类服务热线不受理：请引导客户通过微信公众号自助提交；客户已交来病史资料的选“后台录入”",
     )
     beneficiary_id_number = _text("服务对象身份证号", max_length=18)
     service = forms.ChoiceField(label="服务项目", required=False)
@@ -198,7 +193,10 @@ class HotlineIntakeForm(forms.Form):
     diagnosing_hospital = _text("诊断医院", max_length=128)
     diagnosing_hospital_level = forms.ChoiceField(label="诊断医院等级", required=False)
     diagnosing_hospital_ownership = forms.ChoiceField(label="诊断医院性质", required=False)
-    claimed_amount = _text("申请金额（元，120补贴）")
+    claimed_amount = _text("申请金额（元，120补贴）", help_text="单次最高报销 200 元，超出时提醒")
+    claim_fee_kinds = forms.MultipleChoiceField(
+        label="费用类型（120补贴）", required=False, widget=forms.CheckboxSelectMultiple
+    )
     note = _text("备注", widget=forms.Textarea(attrs={"rows": 2}))
     medical_record = DocumentFileField(label="病历资料", required=False)
     admission_slip = DocumentFileField(label="住院单", required=False)
@@ -220,6 +218,8 @@ class HotlineIntakeForm(forms.Form):
         self.fields["critical_illness"].choices = [("", "—"), *illnesses]
         self.fields["diagnosing_hospital_level"].choices = [("", "—"), *HospitalLevel.choices]
         self.fields["diagnosing_hospital_ownership"].choices = [("", "—"), *HospitalOwnership.choices]
+        fee_kinds = [kind for kinds in Service.objects.values_list("claim_fee_kinds", flat=True) for kind in kinds]
+        self.fields["claim_fee_kinds"].choices = [(kind, kind) for kind in dict.fromkeys(fee_kinds)]
         self.serializer = None
 
     def _serializer_data(self) -> dict:

@@ -109,9 +109,10 @@ def invoice_attached(case: "Case") -> bool:
     return case.claimed_amount is not None and case.documents.filter(kind=DocumentKind.INVOICE).exists()
 
 
-@_condition("arranged_doctor_title", "专家类服务须安排副主任医师或主任医师")
+@_condition("arranged_doctor_title", "该服务须安排副主任医师及以上专家")
 def doctor_title_fits_service(case: "Case") -> bool:
-    if "专家" not in case.service.name:
+    # The catalogue flag (服务内容 "副主任医师及以上专家"), not the service's editable name.
+    if not case.service.requires_senior_doctor:
         return True
     return case.arranged_doctor_title in DOCTOR_TITLES_FOR_EXPERT_SERVICES
 
@@ -171,6 +172,9 @@ class Case(FSMModelMixin, models.Model):
     preferred_date_from = models.DateField("期望日期自", null=True, blank=True)
     preferred_date_to = models.DateField("期望日期至", null=True, blank=True)
     named_expert = models.CharField("指定专家", max_length=64, blank=True)
+    # What the entitlement lets the customer name (无忧管家 专业版 可指定专家, 尊享版 可指定著名专家),
+    # copied from the rule at submission so the coordinator sees which one was promised.
+    named_expert_level = models.CharField("可指定专家级别", max_length=10, blank=True)
 
     diagnosis = models.CharField("诊断", max_length=255, blank=True)
     critical_illness = models.ForeignKey(
@@ -199,6 +203,15 @@ class Case(FSMModelMixin, models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     approved_amount = models.DecimalField("核定金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    claim_fee_kinds = models.JSONField("费用类型", default=list, blank=True)
+    keyed_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="录入人",
+    )
 
     provider = models.ForeignKey(
         "providers.Provider",
@@ -229,6 +242,11 @@ class Case(FSMModelMixin, models.Model):
     arranged_doctor_title = models.CharField("医生职称", max_length=32, blank=True)
     arranged_at = models.DateTimeField("就诊/入院时间", null=True, blank=True)
     arranged_address = models.CharField("就诊地址", max_length=255, blank=True)
+    arranged_specialist = models.CharField("康复指导人员", max_length=16, blank=True)
+    arranged_guidance_mode = models.CharField("指导形式", max_length=16, blank=True)
+    arranged_transfers = models.TextField("专车接送安排", blank=True)
+    arranged_accommodation = models.TextField("就医当地住宿方案", blank=True)
+    arranged_nurse = models.CharField("上门护士", max_length=64, blank=True)
 
     review_due = models.DateField("审核应完成日", null=True, blank=True, db_index=True)
     # Set when the due date was counted over a provisional year of the calendar (暂定). A database
@@ -522,6 +540,7 @@ class CaseEvent(models.Model):
         DOCUMENT = "document", "上传材料"
         WARNING = "warning", "提醒"
         DUE_CHANGE = "due_change", "时限重算"
+        MESSAGE = "message", "客户消息"
 
     # No index of its own: caseevent_case_at_idx (case, at) begins with it.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="案件", db_index=False)

@@ -7,11 +7,17 @@ one never does. Delivery — in-app notice and e-mail — happens in a worker.
 
 from django.urls import reverse
 
-from cases.models import CaseEvent
+from cases.models import ApplicantRelation, Case, CaseEvent
 from cases.recipients import provider_addresses_of
 from cases.states import HELD_BY_PROVIDER
 from cases.workflow import ACTIONS, NextActor
+from notifications.customer import customer_message_enqueue
+from notifications.models import CustomerMessage
 from notifications.services import notify, outbox_key
+
+# Events that are no case action (no workflow row), and the role told of them: the qualifying
+# policy ended under an open case, and the coordinators decide what becomes of it.
+SYSTEM_EVENT_ROLES = {"policy_ended": "dispatch_case"}
 
 
 def _provider_is_next(event: CaseEvent, next_actor: str) -> bool:
@@ -24,6 +30,8 @@ def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str], str]:
     """(staff user ids, outside e-mail addresses, role permission) of those who act next after this
     event, as the workflow table says. A role's members are looked up when the notice is delivered,
     not in the transition."""
+    if event.transition in SYSTEM_EVENT_ROLES:
+        return [], [], f"cases.{SYSTEM_EVENT_ROLES[event.transition]}"
     row = ACTIONS.get(event.transition)
     next_actor = row.next_actor if row else NextActor.HOLDER
     if next_actor == NextActor.NOBODY:
@@ -39,8 +47,70 @@ def event_recipients(*, event: CaseEvent) -> tuple[list[int], list[str], str]:
     return [holder_id], [], ""
 
 
+# "通常 … 反馈安排结果": the events the customer (or the guardian who applied) hears about, and
+# the template each is told with.
+CUSTOMER_TEMPLATES = {
+    "arrange": "case_arranged",
+    "return_to_applicant": "case_returned",
+    "reject": "case_rejected",
+    "close": "case_closed",
+}
+
+
+def customer_phone(case: Case) -> str:
+    """Who is told: the applicant when someone applied for the insured (a guardian) and left a
+    number, else the beneficiary."""
+    if case.applicant_relation != ApplicantRelation.SELF and case.applicant_phone:
+        return case.applicant_phone
+    return case.applicant_phone or case.beneficiary.phone
+
+
+def _customer_context(event: CaseEvent) -> dict:
+    from cases.arrangement import arrangement_text
+
+    case = event.case
+    return {
+        "name": case.applicant_name or case.beneficiary.name,
+        "service": case.service.name,
+        "number": case.number,
+        "arrangement": arrangement_text(case),
+        "reason": case.get_reject_reason_display(),
+        "message": event.note,
+    }
+
+
+def customer_event_notify(*, event: CaseEvent) -> None:
+    """Tell the customer of an event he waits for, through the outbox, once per event."""
+    template = CUSTOMER_TEMPLATES.get(event.transition)
+    if template is None or event.kind != CaseEvent.Kind.TRANSITION:
+        return
+    customer_message_enqueue(
+        template_key=template,
+        context=_customer_context(event),
+        phone=customer_phone(event.case),
+        case_number=event.case.number,
+        dedupe_key=outbox_key("customer-message", event.pk),
+    )
+
+
+def customer_message_on_timeline(sender, *, message: CustomerMessage, **kwargs) -> None:
+    """A sent message appears on its case's timeline (in the sending transaction)."""
+    case = Case.objects.filter(number=message.case_number).first()
+    if case is None:
+        return
+    masked = f"{message.phone[:3]}****{message.phone[-4:]}"
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.MESSAGE,
+        at=message.sent_at,
+        note=f"已发送客户消息（{masked}）：{message.text}",
+        extra={"customer_message_id": message.pk, "template": message.template_key},
+    )
+
+
 def case_event_notify(*, event: CaseEvent) -> None:
     """Put the notice of one event in the outbox (once per event, however often this is called)."""
+    customer_event_notify(event=event)
     user_ids, emails, permission = event_recipients(event=event)
     if not user_ids and not emails and not permission:
         return

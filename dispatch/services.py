@@ -2,8 +2,9 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -51,30 +52,11 @@ def provider_case_decline(*, provider: Provider, actor, number: str, reason: str
 
 
 @transaction.atomic
-def provider_case_arrange(
-    *,
-    provider: Provider,
-    actor,
-    number: str,
-    hospital: str,
-    arranged_at: datetime,
-    department: str = "",
-    doctor: str = "",
-    doctor_title: str = "",
-    address: str = "",
-) -> Case:
-    """The provider reports the arrangement: the case is arranged and its SLA clock stops."""
+def provider_case_arrange(*, provider: Provider, actor, number: str, **arrangement: Any) -> Case:
+    """The provider reports the arrangement (the inputs of ``cases.services.case_arrange``): the
+    case is arranged and its SLA clock stops."""
     case = _lock_own_case(provider=provider, number=number)
-    return case_services.case_arrange(
-        case=case,
-        actor=actor,
-        hospital=hospital,
-        arranged_at=arranged_at,
-        department=department,
-        doctor=doctor,
-        doctor_title=doctor_title,
-        address=address,
-    )
+    return case_services.case_arrange(case=case, actor=actor, **arrangement)
 
 
 @transaction.atomic

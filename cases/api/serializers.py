@@ -77,6 +77,11 @@ class CaseIntakeSerializer(serializers.Serializer):
     claimed_amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True
     )
+    claim_fee_kinds = serializers.ListField(
+        child=serializers.CharField(max_length=16),
+        required=False,
+        help_text="120急救补贴的费用类型：出车费、出诊费、急救费、其他急救费用",
+    )
     # max_length is checked before any document is decoded (the stubs do not know ListSerializer's).
     documents = DocumentSerializer(  # type: ignore[call-arg]
         many=True,

@@ -145,7 +145,9 @@ class CaseActionView(APIView):
         if row is None or not row.offered_at(Place.STAFF_API):
             return Response({"action": [f"未知操作「{action}」"]}, status=status.HTTP_404_NOT_FOUND)
         # Without expected_state the caller accepts the state the row lock finds; with it, a stale view is a 409.
-        form = row.form_class(data={"expected_state": case.state, **_plain(request.data)}, files=request.FILES)
+        form = row.form_class(
+            data={"expected_state": case.state, **_plain(request.data)}, files=request.FILES, case=case
+        )
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
         try:

@@ -1,13 +1,14 @@
 """After approval: dispatch to a provider (and re-dispatch: the insurer may change providers at any
 time), the provider's answers, waiting for the customer, the arrangement, completion and closing."""
 
-from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from cases import sla
+from cases.arrangement import NAMES, arrangement_errors, arrangement_values
 from cases.errors import CaseValidationError
 from cases.models import Case, Dispatch
 from cases.services._core import transition_run
@@ -135,43 +136,29 @@ def case_customer_replied(*, case: Case, actor: User, note: str = "", expected_s
     return case
 
 
-def _arrangement_errors(*, hospital: str, arranged_at: datetime | None) -> dict:
-    errors = {}
-    if not hospital.strip():
-        errors["arranged_hospital"] = ["请填写安排的医院"]
-    if arranged_at is None:
-        errors["arranged_at"] = ["请填写就诊/入院时间"]
-    elif timezone.is_naive(arranged_at):
-        errors["arranged_at"] = ["时间须带时区"]
-    return errors
-
-
 @transaction.atomic
 def case_arrange(
     *,
     case: Case,
     actor: User,
-    hospital: str,
-    arranged_at: datetime,
-    department: str = "",
-    doctor: str = "",
-    doctor_title: str = "",
-    address: str = "",
     note: str = "",
     expected_state: str | None = None,
+    **values: Any,
 ) -> Case:
-    """The provider reports the arrangement: the quota unit becomes used and the SLA clock stops."""
-    errors = _arrangement_errors(hospital=hospital, arranged_at=arranged_at)
+    """The provider reports the arrangement: the quota unit becomes used and the SLA clock stops.
+
+    ``values`` are the arrangement inputs (``cases.arrangement.NAMES``: hospital, arranged_at,
+    department, doctor, doctor_title, address, specialist, guidance_mode, transfers,
+    accommodation, nurse); which of them the service records, and needs, is the catalogue's.
+    """
+    unknown = set(values) - set(NAMES)
+    if unknown:
+        raise TypeError(f"unknown arrangement fields: {sorted(unknown)}")
+    errors = arrangement_errors(service=case.service, values=values)
     if errors:
         raise CaseValidationError(errors)
-    arrangement = {
-        "arranged_hospital": hospital.strip(),
-        "arranged_department": department.strip(),
-        "arranged_doctor": doctor.strip(),
-        "arranged_doctor_title": doctor_title.strip(),
-        "arranged_at": arranged_at,
-        "arranged_address": address.strip(),
-    }
+    arrangement = arrangement_values(service=case.service, values=values)
+    arranged_at = arrangement["arranged_at"]
 
     def prepare(locked: Case) -> None:
         for name, value in arrangement.items():
@@ -184,7 +171,10 @@ def case_arrange(
         expected_state=expected_state,
         prepare=prepare,
         note=note,
-        extra={"arranged_at": arranged_at.isoformat(), "hospital": hospital.strip()},
+        extra={
+            "arranged_at": arranged_at.isoformat() if arranged_at else None,
+            "hospital": arrangement["arranged_hospital"],
+        },
     )
     if case.quota_hold is not None:
         quota_use(hold=case.quota_hold)

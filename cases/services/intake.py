@@ -12,7 +12,7 @@ from django.db import transaction
 from audit.services import audit_record
 from cases import sla
 from cases.errors import CasePermissionDenied, CaseValidationError
-from cases.models import ApplicantRelation, Case, CaseEvent, CaseState, DocumentKind
+from cases.models import ApplicantRelation, Case, CaseEvent, CaseState, Channel, DocumentKind
 from cases.selectors import case_visible_to
 from cases.services._core import (
     event_record,
@@ -30,7 +30,7 @@ from cases.services.documents import (
 )
 from cases.services.numbers import case_number_next
 from entitlements.errors import EntitlementError
-from entitlements.models import Enrollment, Person, Service
+from entitlements.models import Enrollment, Person, Service, TopHospital
 from entitlements.models.catalog import IllnessCondition, NamedExpert, ServiceKind
 from entitlements.rules import pick_rule
 from entitlements.selectors import enrollment_pick, enrollments_for, entitlement_check
@@ -59,6 +59,7 @@ INTAKE_FIELDS = frozenset(
         "diagnosing_hospital_level",
         "diagnosing_hospital_ownership",
         "claimed_amount",
+        "claim_fee_kinds",
     }
 )
 REQUIRED = "此项为必填项"
@@ -71,7 +72,21 @@ REASON_FIELDS = {
 }
 
 
-def _request_errors(*, service: Service, beneficiary: Person, details: dict, kinds: set[str]) -> dict:
+def hotline_refusal(service: Service) -> str | None:
+    """四、服务申请 注: "如为重疾绿通类服务，因申请同时需提交病史资料，一般通过“太平洋寿险”微信公众号自助
+    提交，95500 客服仅支持权益查询和服务咨询" — what the agent is told, or None."""
+    if service.illness_condition == IllnessCondition.NONE:
+        return None
+    return (
+        f"「{service.name}」为重疾绿通类服务，95500 热线仅支持权益查询和服务咨询：请引导客户通过"
+        "“太平洋寿险”微信公众号-会员福利-太保蓝本自助提交（须同时提交病史资料）；"
+        "客户已交来病史资料的，由后台录入"
+    )
+
+
+def _request_errors(
+    *, service: Service, beneficiary: Person, details: dict, kinds: set[str], channel: str = ""
+) -> dict:
     """Field errors of a request, all at once, before anything is written."""
     errors: dict[str, list[str]] = {}
 
@@ -80,6 +95,8 @@ def _request_errors(*, service: Service, beneficiary: Person, details: dict, kin
 
     if service.kind == ServiceKind.USAGE:
         add("service", f"「{service.name}」为使用登记类服务，无需提交案件")
+    if channel == Channel.HOTLINE and (refusal := hotline_refusal(service)):
+        add("channel", refusal)
     guardian = details.get("applicant_relation", ApplicantRelation.SELF) != ApplicantRelation.SELF
     if guardian and not details.get("applicant_name"):
         add("applicant_name", "代为申请时须填写申请人姓名")
@@ -88,13 +105,12 @@ def _request_errors(*, service: Service, beneficiary: Person, details: dict, kin
     start, end = details.get("preferred_date_from"), details.get("preferred_date_to")
     if start and end and start > end:
         add("preferred_date_to", "期望日期止不能早于期望日期起")
-    if details.get("hospital_is_top50") and not details.get("preferred_hospital"):
-        add("preferred_hospital", "标记为全国前50三甲医院时须填写医院名称")
+    _top50_errors(service, details, add)
     _illness_errors(service, details, kinds, add)
     if service.needs_admission_slip and DocumentKind.ADMISSION_SLIP not in kinds:
         add("documents", "该服务须上传住院单")
     if service.needs_invoice or service.kind == ServiceKind.REIMBURSEMENT:
-        _claim_errors(details, kinds, add)
+        _claim_errors(service, details, kinds, add)
     return errors
 
 
@@ -115,7 +131,32 @@ def _illness_errors(service: Service, details: dict, kinds: set[str], add) -> No
             add(field, "医学审核类服务须填写诊断医院信息")
 
 
-def _claim_errors(details: dict, kinds: set[str], add) -> None:
+def _top50_errors(service: Service, details: dict, add) -> None:
+    """ "支持指定全国排名前 50 三甲医院" only where the service text says so, and only a hospital on the
+    list product staff keep (TopHospital)."""
+    if not details.get("hospital_is_top50"):
+        return
+    if not service.allows_top50_hospital:
+        add("hospital_is_top50", f"「{service.name}」不支持指定全国排名前50三甲医院")
+        return
+    hospital = (details.get("preferred_hospital") or "").strip()
+    if not hospital:
+        add("preferred_hospital", "标记为全国前50三甲医院时须填写医院名称")
+        return
+    listed = top50_names()
+    if listed and hospital not in listed:
+        add("preferred_hospital", f"“{hospital}”不在全国前50三甲医院名单中")
+
+
+def top50_names() -> set[str]:
+    """Names and other names of the active top-50 list (empty: not configured)."""
+    names: set[str] = set()
+    for name, aliases in TopHospital.objects.filter(active=True).values_list("name", "aliases"):
+        names.update([name, *(aliases or [])])
+    return names
+
+
+def _claim_errors(service: Service, details: dict, kinds: set[str], add) -> None:
     amount = details.get("claimed_amount")
     if amount is None:
         add("claimed_amount", "120急救补贴须填写申请金额")
@@ -123,6 +164,23 @@ def _claim_errors(details: dict, kinds: set[str], add) -> None:
         add("claimed_amount", "申请金额须大于 0")
     if DocumentKind.INVOICE not in kinds:
         add("documents", "120急救补贴须上传发票")
+    fee_kinds = details.get("claim_fee_kinds") or []
+    unknown = [kind for kind in fee_kinds if kind not in service.claim_fee_kinds]
+    if unknown:
+        allowed = "、".join(service.claim_fee_kinds)
+        add("claim_fee_kinds", f"费用类型“{'、'.join(unknown)}”不在报销范围内（{allowed}）")
+
+
+def intake_warnings(*, service: Service, details: dict) -> list[str]:
+    """What the agent is warned of without refusing the request."""
+    warnings = []
+    amount, cap = details.get("claimed_amount"), service.max_claim_amount
+    if amount is not None and cap is not None and Decimal(amount) > cap:
+        # "单次最高报销 200 元": the claim is taken, the reviewer approves at most the cap.
+        warnings.append(f"申请金额{Decimal(amount):.2f}元超过单次最高报销{cap}元，核定金额不超过{cap}元")
+    if details.get("hospital_is_top50") and service.allows_top50_hospital and not top50_names():
+        warnings.append("全国前50三甲医院名单尚未配置，意向医院未核对名单")
+    return warnings
 
 
 def _checked_documents(documents: Sequence[DocumentUpload]) -> list[CheckedDocument]:
@@ -157,15 +215,18 @@ def _enrollment_for(*, beneficiary: Person, service: Service, on: date) -> Enrol
     raise CaseValidationError({field: [first.reason or "没有可用的服务权益"]}, code=first.reason_code or "")
 
 
-def _named_expert_check(*, enrollment: Enrollment, service: Service, on: date, details: dict) -> None:
+def _named_expert_check(*, enrollment: Enrollment, service: Service, on: date, details: dict) -> str:
+    """The level of expert the entitlement lets the customer name ("" when none is named):
+    无忧管家 专业版 "可指定专家", 尊享版 "可指定著名专家"."""
     if not details.get("named_expert"):
-        return
+        return ""
     try:
         rule = pick_rule(enrollment=enrollment, service=service, on=on)
     except EntitlementError as exc:
         raise _refusal(exc) from exc
     if rule.named_expert == NamedExpert.NONE:
         raise CaseValidationError({"named_expert": ["该权益不可指定专家（仅无忧管家可指定）"]})
+    return rule.named_expert
 
 
 def _hold(case: Case, on: date):
@@ -217,13 +278,17 @@ def case_submit_within(
     on = on or sla.local_today()
     checked = _checked_documents(documents)
     errors = _request_errors(
-        service=service, beneficiary=beneficiary, details=details, kinds={c.upload.kind for c in checked}
+        service=service,
+        beneficiary=beneficiary,
+        details=details,
+        kinds={c.upload.kind for c in checked},
+        channel=channel,
     )
     if errors:
         raise CaseValidationError(errors)
     if enrollment is None:
         enrollment = _enrollment_for(beneficiary=beneficiary, service=service, on=on)
-    _named_expert_check(enrollment=enrollment, service=service, on=on, details=details)
+    named_expert_level = _named_expert_check(enrollment=enrollment, service=service, on=on, details=details)
     if not details.get("applicant_name"):
         details["applicant_name"] = beneficiary.name
     case = Case(
@@ -233,6 +298,9 @@ def case_submit_within(
         beneficiary=beneficiary,
         id_tail=beneficiary.id_number[-4:],
         service=service,
+        named_expert_level=named_expert_level,
+        # Hotline and back-office requests are keyed in by staff: who did it stays on the case.
+        keyed_in_by=actor if channel in (Channel.HOTLINE, Channel.BACKOFFICE) else None,
         **details,
     )
     transition_check(case=case, actor=actor, name="submit")
@@ -255,6 +323,8 @@ def case_submit_within(
         ]
         transitions_record(case=case, actor=actor, steps=steps)
     warnings_record(case=case, result=result)
+    for message in intake_warnings(service=service, details=details):
+        event_record(case=case, actor=None, kind=CaseEvent.Kind.WARNING, note=message)
     for document in checked:
         document_store(case=case, actor=actor, checked=document)
     return case

@@ -37,3 +37,11 @@ def provisional_mark(provisional: bool) -> str:
     if not provisional:
         return ""
     return format_html(' <span class="badge provisional" title="{}">暂定</span>', PROVISIONAL_TITLE)
+
+
+@register.filter
+def arrangement(case) -> str:
+    """The case's arrangement in the words of its service (cases.arrangement)."""
+    from cases.arrangement import arrangement_text
+
+    return arrangement_text(case)

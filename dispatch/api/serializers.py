@@ -54,10 +54,27 @@ class ArrangementOutSerializer(serializers.ModelSerializer):
     doctor = serializers.CharField(source="arranged_doctor")
     doctor_title = serializers.CharField(source="arranged_doctor_title")
     address = serializers.CharField(source="arranged_address")
+    specialist = serializers.CharField(source="arranged_specialist")
+    guidance_mode = serializers.CharField(source="arranged_guidance_mode")
+    transfers = serializers.CharField(source="arranged_transfers")
+    accommodation = serializers.CharField(source="arranged_accommodation")
+    nurse = serializers.CharField(source="arranged_nurse")
 
     class Meta:
         model = Case
-        fields = ["hospital", "department", "doctor", "doctor_title", "arranged_at", "address"]
+        fields = [
+            "hospital",
+            "department",
+            "doctor",
+            "doctor_title",
+            "arranged_at",
+            "address",
+            "specialist",
+            "guidance_mode",
+            "transfers",
+            "accommodation",
+            "nurse",
+        ]
 
 
 class ProviderCaseDetailSerializer(ProviderCaseSummarySerializer):
@@ -94,22 +111,39 @@ class ProviderCaseDetailSerializer(ProviderCaseSummarySerializer):
         return serializers.DateTimeField().to_representation(dispatch.at) if dispatch else None
 
     def get_arrangement(self, case: Case) -> dict | None:
-        return ArrangementOutSerializer(case).data if case.arranged_at else None
+        return ArrangementOutSerializer(case).data if case.sla_stopped_at else None
 
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=255, label="拒单原因")
 
 
-class ArrangementSerializer(serializers.Serializer):
-    hospital = serializers.CharField(max_length=128, label="医院")
-    department = serializers.CharField(max_length=64, label="科室")
-    doctor = serializers.CharField(max_length=64, label="医生")
-    doctor_title = serializers.CharField(
-        max_length=32, label="医生职称", help_text="专家类服务须为副主任医师或主任医师"
+def _optional(label: str, max_length: int | None = None, help_text: str = "") -> serializers.CharField:
+    return serializers.CharField(
+        label=label, max_length=max_length, required=False, allow_blank=True, help_text=help_text
     )
-    arranged_at = serializers.DateTimeField(label="就诊/入院时间", help_text="ISO 8601，建议带时区；不带时区按北京时间")
-    address = serializers.CharField(max_length=255, label="地址")
+
+
+class ArrangementSerializer(serializers.Serializer):
+    """Every arrangement input; which ones a case's service records and needs is the catalogue's
+    (``GET /services`` … ``arrangement``): the service refuses the others by field."""
+
+    hospital = _optional("医院/机构", 128)
+    department = _optional("科室", 64)
+    doctor = _optional("医生/专家", 64)
+    doctor_title = _optional("医生职称", 32, "须副主任医师及以上的服务：副主任医师或主任医师")
+    arranged_at = serializers.DateTimeField(
+        label="就诊/入院时间",
+        required=False,
+        allow_null=True,
+        help_text="ISO 8601，建议带时区；不带时区按北京时间。书面二次诊疗等无就诊时间的服务不填",
+    )
+    address = _optional("地址", 255)
+    specialist = _optional("康复指导人员", 16, "专家远程康复指导：营养师、康复师或心理咨询师")
+    guidance_mode = _optional("指导形式", 16, "书面或电话")
+    transfers = _optional("专车接送安排", help_text="异地就医协助安排")
+    accommodation = _optional("就医当地住宿方案", help_text="异地就医协助安排")
+    nurse = _optional("上门护士", 64, "专业医护上门安排")
 
 
 class DeclinedSerializer(serializers.Serializer):

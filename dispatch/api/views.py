@@ -35,6 +35,11 @@ API_FIELD_NAMES = {
     "arranged_doctor": "doctor",
     "arranged_doctor_title": "doctor_title",
     "arranged_address": "address",
+    "arranged_specialist": "specialist",
+    "arranged_guidance_mode": "guidance_mode",
+    "arranged_transfers": "transfers",
+    "arranged_accommodation": "accommodation",
+    "arranged_nurse": "nurse",
 }
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 WRITE_RESPONSES = {

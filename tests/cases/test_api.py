@@ -102,7 +102,8 @@ def test_exhausted_quota_is_409(wechat, enrollment_2023_pro):
     response = wechat.post(URL, _request(enrollment_2023_pro), format="json")
 
     assert response.status_code == 409
-    assert "额度已用完" in response.json()["service"][0]
+    # The first request is still being handled: 办理中, not 已用完.
+    assert "1次正在办理（办理中）" in response.json()["service"][0]
     assert Case.objects.count() == 1
 
 
