@@ -93,13 +93,15 @@ CUSTOMERS = [
         "13726580912",
         "广州市天河区天河路 385 号",
         "2022-care",
-        "P2026000045",
+        "P2022000045",
         "金佑康宁重疾险（2022）",
         "critical_illness",
-        date(2026, 1, 5),
+        # 关爱版 serves 2022's qualification only, for one year: long over; he qualified again in 2026.
+        date(2022, 6, 10),
         20,
         D("3200"),
         D("200000"),
+        extra_editions=[("2023-pro", "P2026000045", "金佑康宁重疾险（2026）", date(2026, 1, 5))],
     ),
     Customer(
         "chenjing",

@@ -22,7 +22,8 @@ from cases.services import DocumentUpload
 from cases.workflow import ACTIONS
 from demo.documents import render_pdf, render_png
 from demo.people import CUSTOMERS, Customer, customer_id_number, member_id_number, member_phone
-from entitlements.models import CriticalIllness, Edition, Person, Service
+from entitlements.models import CriticalIllness, Edition, Person, QualifyingProduct, Service
+from entitlements.models.catalog import EligibilityRule
 from entitlements.services.enrollments import enrollment_upsert, family_designate, person_upsert, policy_upsert
 from providers.models import Provider, ProviderMember
 from workdays.calendar import CalendarNotCovered, sub_workdays
@@ -109,6 +110,8 @@ def _customer_create(customer: Customer, index: int) -> dict[str, Person]:
             payment_term_years=customer.term_years,
             payment_mode=customer.payment_mode,
         )
+        if edition.eligibility_rule in NEEDS_HEALTH:
+            _health_policy_create(person, customer, policy_no, effective)
         enrollments.append(
             enrollment_upsert(
                 insured=person,
@@ -141,7 +144,61 @@ def customers_create() -> dict[str, Person]:
     people = {}
     for index, customer in enumerate(CUSTOMERS):
         people.update(_customer_create(customer, index))
+    qualifying_products_create()
     return people
+
+
+# The health policy the demo's 尊享版 and 2019/2020 customers hold beside their qualifying policy
+# ("持有有效健康险保单" / "当年投保指定的健康险").
+HEALTH_PRODUCT = "太保蓝医保·长期医疗险"
+NEEDS_HEALTH = {EligibilityRule.POLICY_AND_HEALTH, EligibilityRule.POLICY_AND_SAME_YEAR_HEALTH}
+
+
+def _health_policy_create(person: Person, customer: Customer, policy_no: str, effective) -> None:
+    policy_upsert(
+        policy_no=f"H{policy_no[1:]}",
+        insured=person,
+        product_name=HEALTH_PRODUCT,
+        category="health",
+        annual_premium=Decimal("1200"),
+        sum_insured=Decimal("2000000"),
+        effective_date=effective,
+        payment_term_years=20,
+        payment_mode="annual",
+    )
+
+
+def demo_product_names() -> set[str]:
+    names = {HEALTH_PRODUCT}
+    for customer in CUSTOMERS:
+        names.update([customer.product, *(product for _, _, product, _ in customer.extra_editions)])
+    return names
+
+
+def qualifying_products_create() -> None:
+    """The demo's 达标险种 ("以系统实际支持为准"): each customer's product qualifies for his editions,
+    with thresholds he meets, so the inquiry's 达标 panel explains rather than warns."""
+    for customer in CUSTOMERS:
+        editions = [customer.edition, *(code for code, *_ in customer.extra_editions)]
+        products = [customer.product, *(product for _, _, product, _ in customer.extra_editions)]
+        for code, product_name in zip(editions, products, strict=True):
+            edition = Edition.objects.get(code=code)
+            if edition.eligibility_rule == EligibilityRule.JOINED:
+                continue
+            product, _ = QualifyingProduct.objects.get_or_create(
+                product_name=product_name,
+                defaults={
+                    "category": customer.category,
+                    "min_annual_premium": min(customer.premium, Decimal("3000")),
+                    "min_sum_insured": min(customer.sum_insured, Decimal("100000")),
+                },
+            )
+            product.editions.add(edition)
+            if edition.eligibility_rule in NEEDS_HEALTH:
+                health, _ = QualifyingProduct.objects.get_or_create(
+                    product_name=HEALTH_PRODUCT, defaults={"category": "health"}
+                )
+                health.editions.add(edition)
 
 
 def _record(name: str, illness: str = "") -> list[DocumentUpload]:
@@ -190,6 +247,12 @@ def _arrangement(case: Case) -> dict:
         "doctor_title": "主任医师",
         "arranged_at": timezone.now() + timedelta(days=3),
         "address": "门诊楼 3 楼 12 诊室",
+        # Read only by the services that record them (catalogue: arrangement fields).
+        "transfers": "抵达日 虹桥站→酒店；酒店→医院；就诊后医院→酒店；返程日 酒店→虹桥站",
+        "accommodation": "医院步行 10 分钟内的商务酒店，已预留 3 晚",
+        "specialist": "康复师",
+        "guidance_mode": "电话",
+        "nurse": "王护士（执业护士）",
     }
 
 
@@ -519,4 +582,5 @@ def demo_clear() -> None:
         Case.objects.all().delete()
         for entitlement_model in (QuotaHold, QuotaBucket, FamilyDesignation, Enrollment, Policy):
             entitlement_model.objects.all().delete()
+        QualifyingProduct.objects.filter(product_name__in=demo_product_names()).delete()
         Person.objects.all().delete()

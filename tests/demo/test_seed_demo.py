@@ -15,6 +15,17 @@ def test_demo_story_has_a_case_in_every_state_and_every_edition_series(settings)
     series = set(Enrollment.objects.values_list("edition__series", flat=True))
     assert series == set(Edition.Series.values)
     assert Case.objects.filter(sla_deadline_due__isnull=False, sla_stopped_at__isnull=True).exists()
+    _every_demo_customer_meets_the_eligibility_of_his_editions()
+
+
+def _every_demo_customer_meets_the_eligibility_of_his_editions():
+    """Issue "the inquiry says what it means": the demo configures its qualifying products, so the
+    达标 panel explains each customer's entitlement instead of warning on every one."""
+    from entitlements.eligibility import eligibility_explain
+
+    for enrollment in Enrollment.objects.select_related("insured", "edition"):
+        result = eligibility_explain(person=enrollment.insured, edition=enrollment.edition, on=enrollment.qualified_on)
+        assert result.eligible, (str(enrollment), result.reasons)
 
 
 @pytest.mark.django_db
