@@ -225,6 +225,19 @@ def aware(day: date, seconds: int) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI) + timedelta(seconds=seconds)
 
 
+# Columns of cases_case the generator leaves blank, with the value COPY writes for them.
+CASE_BLANK_COLUMNS = {
+    "named_expert_level": "",
+    "claim_fee_kinds": "[]",
+    "keyed_in_by_id": None,
+    "arranged_specialist": "",
+    "arranged_guidance_mode": "",
+    "arranged_transfers": "",
+    "arranged_accommodation": "",
+    "arranged_nurse": "",
+}
+
+
 # --- reference data -------------------------------------------------------------------------------
 
 
@@ -798,6 +811,8 @@ class Generator:
             "provider_id",
             "quota_hold_id",
             "service_id",
+            # The second reading's columns: nothing recorded for them in generated cases.
+            *CASE_BLANK_COLUMNS,
         ]
         self.case_copier = Copier(cur, "cases_case", case_cols, batch=20_000)
         self.event_copier = Copier(
@@ -990,6 +1005,7 @@ class Generator:
                 f["provider"],
                 case_id,
                 service_id,
+                *CASE_BLANK_COLUMNS.values(),
             )
         )
         for event in events:
