@@ -31,7 +31,7 @@ class Input:
 
 
 INPUTS: dict[str, Input] = {
-    A.HOSPITAL: Input("arranged_hospital", "医院/机构", 128),
+    A.HOSPITAL: Input("arranged_hospital", "医院", 128),
     A.DEPARTMENT: Input("arranged_department", "科室", 64),
     A.DOCTOR: Input("arranged_doctor", "医生/专家", 64),
     A.DOCTOR_TITLE: Input("arranged_doctor_title", "职称", 32),

@@ -1,4 +1,4 @@
-"""The first hour, end to end: a hotline request, medical review with a round trip for more
+"""The first hour, end to end: a request keyed in by the back office, medical review with a round trip for more
 information, dispatch, the provider's arrangement through the API, closing, and the manager's report.
 
 Each step's screenshot lands in docs/screenshots/journey-*.png and is what the role guides show.
@@ -52,11 +52,12 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     record = tmp_path / "门诊病历.pdf"
     record.write_bytes(render_pdf(["门诊病历 · 张伟", "诊断：肺部占位，考虑恶性肿瘤"]))
 
-    # 1. The hotline agent keys in the request the customer phoned in.
+    # 1. The agent keys in the request with the medical record the customer sent: 重疾绿通 is not
+    # taken on the 95500 line ("95500 客服仅支持权益查询和服务咨询"), so it is 后台录入.
     context, page = _context_page(browser)
     _login(page, live_server, "intake")
     page.goto(f"{live_server.url}/admin/cases/case/add/")
-    page.select_option("#id_channel", "hotline")
+    page.select_option("#id_channel", "backoffice")
     page.fill("#id_beneficiary_id_number", customer.id_number)
     page.select_option("#id_service", "ci-top3a-expert-appointment")
     page.fill("#id_province", "上海")
@@ -73,7 +74,8 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     page.click("input[type=submit], button[type=submit] >> nth=-1")
     page.wait_for_load_state()
     case = Case.objects.get(beneficiary=customer)
-    assert case.state == CaseState.SUBMITTED and case.channel == "hotline"
+    assert case.state == CaseState.SUBMITTED and case.channel == "backoffice"
+    assert case.keyed_in_by is not None and case.keyed_in_by.username == "intake"
     assert case.number in page.content()
     context.close()
 
