@@ -219,7 +219,9 @@ class HotlineIntakeForm(forms.Form):
         self.fields["diagnosing_hospital_level"].choices = [("", "—"), *HospitalLevel.choices]
         self.fields["diagnosing_hospital_ownership"].choices = [("", "—"), *HospitalOwnership.choices]
         fee_kinds = [kind for kinds in Service.objects.values_list("claim_fee_kinds", flat=True) for kind in kinds]
-        self.fields["claim_fee_kinds"].choices = [(kind, kind) for kind in dict.fromkeys(fee_kinds)]
+        fee_field = self.fields["claim_fee_kinds"]
+        assert isinstance(fee_field, forms.MultipleChoiceField)  # noqa: S101 - narrows the type for mypy
+        fee_field.choices = [(kind, kind) for kind in dict.fromkeys(fee_kinds)]
         self.serializer = None
 
     def _serializer_data(self) -> dict:
