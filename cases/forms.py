@@ -5,6 +5,7 @@ board, the APIs and the tasks share one path (django-fsm-2's stock admin buttons
 and skip the ledger, the history and the notifications)."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -15,9 +16,12 @@ from cases.models import DocumentKind, RejectReason
 from cases.services.review import CHECKLIST_FIELDS
 from providers.models import Provider
 
+if TYPE_CHECKING:
+    from cases.api.serializers import CaseIntakeSerializer
+
 
 def _upload(file: UploadedFile, kind: str) -> services.DocumentUpload:
-    return services.DocumentUpload(kind=kind, content=file.read(), name=file.name)
+    return services.DocumentUpload(kind=kind, content=file.read(), name=file.name or kind)
 
 
 class DocumentFileField(forms.FileField):
@@ -55,7 +59,7 @@ class NoteActionForm(ActionForm):
 
 
 class StartReviewForm(ActionForm):
-    note = None
+    note = None  # type: ignore[assignment]  # this decision takes no free-text note
 
 
 class ApproveForm(NoteActionForm):
@@ -77,7 +81,7 @@ class RejectForm(NoteActionForm):
 
 
 class ReturnForm(ActionForm):
-    note = None
+    note = None  # type: ignore[assignment]  # this decision takes no free-text note
     message = forms.CharField(label="需要申请人补充的内容", widget=forms.Textarea(attrs={"rows": 3}))
 
     def run(self, *, case, actor, service: Callable, **extra):
@@ -114,7 +118,7 @@ class ProviderReportForm(NoteActionForm):
 
 
 class DeclineForm(ActionForm):
-    note = None
+    note = None  # type: ignore[assignment]  # this decision takes no free-text note
     reason = forms.CharField(label="拒单原因", max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
 
     def run(self, *, case, actor, service: Callable, **extra):
@@ -212,17 +216,22 @@ class HotlineIntakeForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         services_ = Service.objects.exclude(kind=ServiceKind.USAGE).values_list("code", "name")
-        self.fields["service"].choices = [("", "请选择"), *services_]
-        self.fields["applicant_relation"].choices = ApplicantRelation.choices
         illnesses = CriticalIllness.objects.filter(active=True).values_list("code", "name")
-        self.fields["critical_illness"].choices = [("", "—"), *illnesses]
-        self.fields["diagnosing_hospital_level"].choices = [("", "—"), *HospitalLevel.choices]
-        self.fields["diagnosing_hospital_ownership"].choices = [("", "—"), *HospitalOwnership.choices]
+        for name, choices in (
+            ("service", [("", "请选择"), *services_]),
+            ("applicant_relation", ApplicantRelation.choices),
+            ("critical_illness", [("", "—"), *illnesses]),
+            ("diagnosing_hospital_level", [("", "—"), *HospitalLevel.choices]),
+            ("diagnosing_hospital_ownership", [("", "—"), *HospitalOwnership.choices]),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 - narrows the type for mypy
+            field.choices = choices
         fee_kinds = [kind for kinds in Service.objects.values_list("claim_fee_kinds", flat=True) for kind in kinds]
         fee_field = self.fields["claim_fee_kinds"]
         assert isinstance(fee_field, forms.MultipleChoiceField)  # noqa: S101 - narrows the type for mypy
         fee_field.choices = [(kind, kind) for kind in dict.fromkeys(fee_kinds)]
-        self.serializer = None
+        self.serializer: CaseIntakeSerializer | None = None
 
     def _serializer_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.FILE_KINDS and k != "channel"}
@@ -231,7 +240,7 @@ class HotlineIntakeForm(forms.Form):
     def clean(self) -> dict:
         from cases.api.serializers import CaseIntakeSerializer
 
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         serializer = CaseIntakeSerializer(data=self._serializer_data())
         if not serializer.is_valid():
             for field, messages in serializer.errors.items():
@@ -241,6 +250,7 @@ class HotlineIntakeForm(forms.Form):
 
     def submit_arguments(self) -> dict:
         uploads = [_upload(self.cleaned_data[k], k) for k in self.FILE_KINDS if self.cleaned_data.get(k)]
+        assert self.serializer is not None  # noqa: S101 - clean() ran: the form is valid
         return self.serializer.submit_arguments(extra_documents=uploads)
 
 

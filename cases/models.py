@@ -174,7 +174,7 @@ class Case(FSMModelMixin, models.Model):
     named_expert = models.CharField("指定专家", max_length=64, blank=True)
     # What the entitlement lets the customer name (无忧管家 专业版 可指定专家, 尊享版 可指定著名专家),
     # copied from the rule at submission so the coordinator sees which one was promised.
-    named_expert_level = models.CharField("可指定专家级别", max_length=10, blank=True)
+    named_expert_level = models.CharField("可指定专家级别", max_length=10, blank=True, db_default="")
 
     diagnosis = models.CharField("诊断", max_length=255, blank=True)
     critical_illness = models.ForeignKey(
@@ -203,7 +203,9 @@ class Case(FSMModelMixin, models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     approved_amount = models.DecimalField("核定金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
-    claim_fee_kinds = models.JSONField("费用类型", default=list, blank=True)
+    claim_fee_kinds = models.JSONField(
+        "费用类型", default=list, blank=True, db_default=models.Value([], models.JSONField())
+    )
     keyed_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -211,6 +213,8 @@ class Case(FSMModelMixin, models.Model):
         blank=True,
         related_name="+",
         verbose_name="录入人",
+        # Indexed by a partial index built concurrently (Meta.indexes): only back-office entries have one.
+        db_index=False,
     )
 
     provider = models.ForeignKey(
@@ -242,11 +246,11 @@ class Case(FSMModelMixin, models.Model):
     arranged_doctor_title = models.CharField("医生职称", max_length=32, blank=True)
     arranged_at = models.DateTimeField("就诊/入院时间", null=True, blank=True)
     arranged_address = models.CharField("就诊地址", max_length=255, blank=True)
-    arranged_specialist = models.CharField("康复指导人员", max_length=16, blank=True)
-    arranged_guidance_mode = models.CharField("指导形式", max_length=16, blank=True)
-    arranged_transfers = models.TextField("专车接送安排", blank=True)
-    arranged_accommodation = models.TextField("就医当地住宿方案", blank=True)
-    arranged_nurse = models.CharField("上门护士", max_length=64, blank=True)
+    arranged_specialist = models.CharField("康复指导人员", max_length=16, blank=True, db_default="")
+    arranged_guidance_mode = models.CharField("指导形式", max_length=16, blank=True, db_default="")
+    arranged_transfers = models.TextField("专车接送安排", blank=True, db_default="")
+    arranged_accommodation = models.TextField("就医当地住宿方案", blank=True, db_default="")
+    arranged_nurse = models.CharField("上门护士", max_length=64, blank=True, db_default="")
 
     review_due = models.DateField("审核应完成日", null=True, blank=True, db_index=True)
     # Set when the due date was counted over a provisional year of the calendar (暂定). A database
@@ -285,6 +289,9 @@ class Case(FSMModelMixin, models.Model):
             # the index alone, so page 50 or the last page needs no row but its own.
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
             models.Index(fields=["service", "created_at", "id", "enrollment"], name="case_service_created_idx"),
+            models.Index(
+                fields=["keyed_in_by"], name="case_keyed_in_by_idx", condition=models.Q(keyed_in_by__isnull=False)
+            ),
             # The coordinator board's cases (ON_BOARD, ~90,000 of a million):
             # by deadline, its default order, and by city then deadline, its city filter and the
             # list of cities it offers (one probe per city).
