@@ -166,6 +166,23 @@ def test(extra: list[str]) -> int:
         release_holders()
 
 
+# Runs in the virtualenv: create DATABASE_URL's database on its server when it does not exist yet.
+DATABASE_ENSURE = """
+import os, psycopg, dj_database_url
+config = dj_database_url.parse(os.environ["DATABASE_URL"])
+server = dict(host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
+              password=config["PASSWORD"] or None, dbname="postgres", autocommit=True)
+with psycopg.connect(**{k: v for k, v in server.items() if v is not None}) as connection:
+    if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
+        connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
+"""
+
+
+def database_ensure(env: dict) -> None:
+    if env.get("DATABASE_URL"):
+        subprocess.run([PY, "-c", DATABASE_ENSURE], check=True, cwd=ROOT, env=env)
+
+
 def run_checks_and_tests(env: dict, extra: list[str]) -> int:
     bin_dir = PY.parent
     say("ruff check / ruff format --check")
@@ -178,6 +195,7 @@ def run_checks_and_tests(env: dict, extra: list[str]) -> int:
     subprocess.run([bin_dir / "mypy"], check=True, cwd=ROOT, env=env)
     # Migrations that lock tables or break the running release fail here (docs/operations.md, Releases).
     say("manage.py lintmigrations")
+    database_ensure(env)  # the linter reads the migration history of DATABASE_URL's database
     manage("lintmigrations", env=env)
     # Every process of the run logs here too; the suite checks it for the demo's identifiers at the end.
     env.setdefault("LANBEN_LOG_FILE", str(ROOT / "var" / "log" / "test-run.jsonl"))
