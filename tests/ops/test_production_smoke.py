@@ -9,7 +9,6 @@ import os
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from cases.models import Case
 from notifications.models import Notification, OutboxMessage
@@ -93,7 +92,9 @@ def _case_body(enrollment) -> bytes:
 def test_production_deployment_takes_a_case_and_delivers_its_notice(deployment):
     enrollment = EnrollmentFactory(policy=PolicyFactory(effective_date=datetime.date(2024, 3, 1)))
     reviewer = role_user("reviewer")
-    token = Token.objects.create(user=role_user("intake", "wechat-backend")).key
+    from audit.tokens import api_token_issue
+
+    token = api_token_issue(user=role_user("intake", "wechat-backend"))
 
     ready = wait_until(lambda: http(deployment.url("/readyz"))[0] == 200, timeout=90, what="/readyz to answer 200")
     assert ready
