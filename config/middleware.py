@@ -68,7 +68,14 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except DATABASE_ERRORS as exc:
+            # Raised where Django's own conversion to a 500 cannot reach: a got_request_exception
+            # receiver of another layer (the request logger asking who the user is) that itself
+            # needed the database.
+            log.warning("database unavailable during %s %s: %s", request.method, request.path, exc)
+            return unavailable_response(request)
         if response.status_code == 500 and getattr(request, _MARK, False):
             log.warning("database unavailable during %s %s (raised outside the view)", request.method, request.path)
             return unavailable_response(request)

@@ -395,11 +395,15 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Operations: health (/healthz, /readyz), Prometheus metrics (/metrics), migration linting.
 # See docs/operations.md.
 INSTALLED_APPS += ["django_prometheus", "django_structlog", "django_migration_linter", "ops"]
+# The database-outage layer stays outermost: the request logger below it asks who the user is, which
+# needs the database, so an outage there must still end in the 503 page.
+_OUTAGE = "config.middleware.DatabaseUnavailableMiddleware"
 MIDDLEWARE = [
+    _OUTAGE,
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "ops.middleware.RequestIdHeaderMiddleware",
-    *MIDDLEWARE,
+    *(layer for layer in MIDDLEWARE if layer != _OUTAGE),
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 # /metrics answers only a scraper presenting "Authorization: Bearer <METRICS_TOKEN>"; unset, it is closed.
