@@ -8,3 +8,5 @@ from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+# The inquiry figure looks up hundreds of customers as one intake user: a person does twenty a minute.
+IDENTIFIER_LOOKUPS_PER_MINUTE = 1_000_000
