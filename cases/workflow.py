@@ -139,10 +139,6 @@ ACTIONS: dict[str, CaseAction] = _rows(
 )  # fmt: skip
 
 
-def action(name: str) -> CaseAction:
-    return ACTIONS[name]
-
-
 def action_label(name: str) -> str:
     row = ACTIONS.get(name)
     return row.label if row else name
@@ -160,10 +156,6 @@ def allowed(name: str) -> Callable[[Any, Any], bool]:
 
     check.codenames = ACTIONS[name].permissions  # type: ignore[attr-defined]
     return check
-
-
-def provider_action(path: str) -> CaseAction:
-    return next(row for row in ACTIONS.values() if row.provider_path == path)
 
 
 def actions_markdown() -> str:
