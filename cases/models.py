@@ -266,6 +266,19 @@ class Case(FSMModelMixin, models.Model):
     sla_target_provisional = models.BooleanField("目标完成日暂定", default=False, db_default=False)
     sla_deadline_provisional = models.BooleanField("最迟完成日暂定", default=False, db_default=False)
     sla_stopped_at = models.DateTimeField("时效停止时间", null=True, blank=True)
+    # "医院内特殊情况除外": a coordinator may mark a breach as exempt for a hospital-side reason. The
+    # case stays late in the plain figures; the report also shows on-time with exemptions counted.
+    sla_exempt_reason = models.CharField("时效豁免原因", max_length=500, blank=True, default="", db_default="")
+    sla_exempt_at = models.DateTimeField("时效豁免时间", null=True, blank=True)
+    sla_exempt_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # never looked up by the person who exempted
+        verbose_name="时效豁免人",
+    )
     # The provider state a case returns to when the customer replies (dispatched or accepted).
     resume_state = models.CharField("客户反馈后回到", max_length=20, blank=True)
 
