@@ -1,4 +1,5 @@
-"""The product's URLs plus ``bench/floor``: the cheapest write a request can make, as a yardstick."""
+"""The product's URLs plus ``bench/floor`` (the cheapest write a request can make, as a yardstick)
+and ``bench/stock-admin/`` (the stock Django admin on the Case table, the first peer)."""
 
 from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
@@ -6,6 +7,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from bench.stock_admin import site as stock_admin_site
 from config.urls import urlpatterns as product_urlpatterns
 
 FLOOR_TABLE_SQL = "CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, at timestamptz NOT NULL)"
@@ -20,4 +22,8 @@ def floor(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": row_id}, status=201)
 
 
-urlpatterns = [*product_urlpatterns, path("bench/floor", floor, name="bench-floor")]
+urlpatterns = [
+    *product_urlpatterns,
+    path("bench/floor", floor, name="bench-floor"),
+    path("bench/stock-admin/", stock_admin_site.urls),
+]
