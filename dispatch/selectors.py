@@ -13,7 +13,7 @@ from cases.models import Case, CaseEvent, CaseState, Dispatch, Document, Documen
 from cases.states import CLOCK_RUNNING, FINAL, ON_BOARD, WITH_PROVIDER
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule, place_key
-from workdays.calendar import CalendarNotCovered, add_workdays, workdays_between
+from workdays.calendar import CalendarNotCovered, add_workdays
 
 # Cases a provider is still working on: dispatched to it and not yet arranged.
 NO_RULE_PRIORITY = 10_000
@@ -241,15 +241,6 @@ def sla_status_filter(status: str, *, today: date) -> Q | None:
     if status == SlaStatus.DUE_SOON:
         return running & Q(sla_deadline_due__gte=today, sla_deadline_due__lte=next_workday_or_today(today))
     return None
-
-
-def workdays_elapsed(*, started_on: date | None, today: date) -> int | None:
-    if started_on is None:
-        return None
-    try:
-        return workdays_between(started_on, today)
-    except CalendarNotCovered:
-        return None
 
 
 def case_dispatch_history(*, case: Case) -> list[Dispatch]:

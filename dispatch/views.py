@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cases.action_pages import action_items, action_perform
+from cases.clock import clock_figures
 from cases.models import Case
 from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_timeline
@@ -59,7 +60,7 @@ def board(request: HttpRequest) -> HttpResponse:
     ordered = cases.order_by(*_ordering(cases))
     page = EstimatedCountPaginator(ordered, _page_size(request)).get_page(request.GET.get("page"))
     for case in page:
-        case.elapsed = selectors.workdays_elapsed(started_on=case.sla_started_on, today=today)
+        case.clock = clock_figures(case, today=today)
         case.sla_label = selectors.SlaStatus(case.sla_status).label
     query = request.GET.copy()
     query.pop("page", None)
@@ -136,10 +137,14 @@ CSV_COLUMNS = [
     "省份",
     "城市",
     "服务商",
-    "时效起算日",
-    "目标完成日",
-    "最迟完成日",
+    "启动日",
+    "暂停工作日",
+    "停止日",
     "已用工作日",
+    "目标工作日",
+    "目标到期日",
+    "时限工作日",
+    "时限到期日",
     "时效",
 ]
 
@@ -149,8 +154,12 @@ def _due_cell(due, provisional: bool) -> str:
     return f"{due:%Y-%m-%d}（暂定）" if due and provisional else (f"{due:%Y-%m-%d}" if due else "")
 
 
+def _blank(value) -> object:
+    return "" if value is None else value
+
+
 def _csv_row(case: Case, today) -> list:
-    elapsed = selectors.workdays_elapsed(started_on=case.sla_started_on, today=today)
+    clock = clock_figures(case, today=today)
     return [
         case.number,
         case.get_state_display(),
@@ -160,10 +169,14 @@ def _csv_row(case: Case, today) -> list:
         case.province,
         case.city,
         case.provider.name if case.provider is not None else "",
-        case.sla_started_on or "",
-        _due_cell(case.sla_target_due, case.sla_target_provisional),
-        _due_cell(case.sla_deadline_due, case.sla_deadline_provisional),
-        "" if elapsed is None else elapsed,
+        _blank(clock.started_on),
+        _blank(clock.paused_days),
+        _blank(clock.stopped_on),
+        _blank(clock.used_working_days),
+        _blank(clock.target_days),
+        _due_cell(clock.target_due, case.sla_target_provisional),
+        _blank(clock.deadline_days),
+        _due_cell(clock.deadline_due, case.sla_deadline_provisional),
         selectors.SlaStatus(case.sla_status).label,  # type: ignore[attr-defined]  # board_cases() annotates it
     ]
 
@@ -213,5 +226,4 @@ def _case_context(request: HttpRequest, case: Case, bound: dict | None = None) -
         "suggestion": suggestion,
         "dispatches": selectors.case_dispatch_history(case=case),
         "timeline": case_timeline(case=case),
-        "elapsed": selectors.workdays_elapsed(started_on=case.sla_started_on, today=timezone.localdate()),
     }

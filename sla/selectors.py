@@ -265,3 +265,31 @@ def manager_report(queryset: QuerySet, *, today: date, grain: str = "week") -> M
     """Every figure of the manager report for the filtered cases, from one statement."""
     day = ReportDay.of(today)
     return ManagerReport(day=day, grain=grain, **_report_pg(queryset, day=day, grain=grain))
+
+
+_CASE_DAYS_SQL = """
+SELECT c.id, {arrange_days} AS arrange_days
+  FROM ({cases}) AS c
+ CROSS JOIN ({ranks}) AS r
+"""
+
+
+def report_case_working_days(queryset: QuerySet | None = None) -> dict[int, int | None]:
+    """Each received case's arrangement working days as the report counts them (the same SQL
+    expression as ``_report_sql``'s ``arrange_days``): the figure behind its medians and breaches,
+    case by case, so a test can hold it to ``cases.clock.clock_figures``."""
+    cases = (
+        _received(queryset)
+        .annotate(**_days())
+        .order_by()
+        .values("id", "sla_started_on", "arranged_on", "sla_paused_days")
+    )
+    cases_sql, params = cases.query.sql_with_params()
+    sql = _CASE_DAYS_SQL.format(
+        arrange_days=_WORKDAYS_SQL.format(a="sla_started_on", b="arranged_on", paused="sla_paused_days"),
+        cases=cases_sql,
+        ranks=_RANKS_SQL,
+    )
+    with connections[cases.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())

@@ -7,8 +7,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.clock import clock_figures
 from cases.models import (
     ApplicantRelation,
     Case,
@@ -152,6 +156,10 @@ class CaseSerializer(serializers.Serializer):
     review_due = serializers.DateField(label="审核应完成日", allow_null=True, read_only=True)
     sla_target_due = serializers.DateField(label="目标完成日", allow_null=True, read_only=True)
     sla_deadline_due = serializers.DateField(label="最迟完成日", allow_null=True, read_only=True)
+    sla_started_on = serializers.SerializerMethodField(help_text="时效启动日")
+    sla_stopped_on = serializers.SerializerMethodField(help_text="时效停止日（安排结果或补贴支付之日）")
+    sla_paused_days = serializers.SerializerMethodField(help_text="时效暂停的工作日数（等待客户反馈）")
+    sla_used_working_days = serializers.SerializerMethodField(help_text="已用工作日（停止或暂停后不再增加）")
     # 暂定: the due date was counted over a year computed from the law, not the State Council's schedule.
     review_provisional = serializers.BooleanField(label="审核应完成日暂定", read_only=True)
     sla_target_provisional = serializers.BooleanField(label="目标完成日暂定", read_only=True)
@@ -165,6 +173,29 @@ class CaseSerializer(serializers.Serializer):
     reject_reason_label = serializers.CharField(source="get_reject_reason_display", read_only=True)
     message_to_applicant = serializers.SerializerMethodField(help_text="退回补充材料时审核人员写给申请人的说明")
     documents = serializers.SerializerMethodField()
+
+    def _clock(self, case: Case) -> dict:
+        # One computation per case, shared by the four fields (cases.clock: the figures every surface shows).
+        cache = self.context.setdefault("_clock", {})
+        if case.pk not in cache:
+            cache[case.pk] = clock_figures(case, today=timezone.localdate()).as_api()
+        return cache[case.pk]
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_sla_started_on(self, case: Case) -> str | None:
+        return self._clock(case)["sla_started_on"]
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_sla_stopped_on(self, case: Case) -> str | None:
+        return self._clock(case)["sla_stopped_on"]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_sla_paused_days(self, case: Case) -> int | None:
+        return self._clock(case)["sla_paused_days"]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_sla_used_working_days(self, case: Case) -> int | None:
+        return self._clock(case)["sla_used_working_days"]
 
     def get_message_to_applicant(self, case: Case) -> str:
         if case.state != "returned":

@@ -45,3 +45,11 @@ def arrangement(case) -> str:
     from cases.arrangement import arrangement_text
 
     return arrangement_text(case)
+
+
+@register.filter
+def clock(case):
+    """The case's clock figures as of today (cases.clock): what every case page shows."""
+    from cases.clock import clock_figures
+
+    return clock_figures(case, today=timezone.localdate())
