@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import CaseState
-from cases.states import ON_BOARD
+from cases.states import BOARD_LISTED
 from dispatch.selectors import SlaStatus, board_cities, sla_status_filter
 from entitlements.models import Service
 from entitlements.models.catalog import ServiceKind
@@ -30,7 +30,7 @@ class BoardFilter(django_filters.FilterSet):
     )
     city = django_filters.ChoiceFilter(label="城市", empty_label="全部")
     state = django_filters.ChoiceFilter(
-        label="状态", choices=[(s.value, s.label) for s in map(CaseState, ON_BOARD)], empty_label="全部"
+        label="状态", choices=[(s.value, s.label) for s in map(CaseState, BOARD_LISTED)], empty_label="全部"
     )
     sla_status = django_filters.ChoiceFilter(
         label="时效", choices=SlaStatus.choices, empty_label="全部", method="filter_sla_status"

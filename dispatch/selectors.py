@@ -10,7 +10,7 @@ from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, Qu
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseState, Dispatch, Document, DocumentKind
-from cases.states import CLOCK_RUNNING, FINAL, ON_BOARD, WITH_PROVIDER
+from cases.states import BOARD_LISTED, CLOCK_RUNNING, FINAL, ON_BOARD, WITH_PROVIDER
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule, place_key
 from workdays.calendar import CalendarNotCovered, add_workdays
@@ -172,6 +172,7 @@ class SlaStatus(TextChoices):
     BREACHED = "breached", "已超时"
     PAUSED = "paused", "暂停（待客户反馈）"
     STOPPED = "stopped", "已停止（已安排）"
+    TO_CLOSE = "to_close", "待结案（补贴已支付）"
     UNKNOWN = "unknown", "未计算"
 
 
@@ -191,6 +192,7 @@ def board_cases(*, today: date) -> QuerySet[Case]:
     """
     soon = next_workday_or_today(today)
     sla_status = DbCase(
+        When(state=CaseState.PAID, then=Value(SlaStatus.TO_CLOSE)),
         When(sla_stopped_at__isnull=False, then=Value(SlaStatus.STOPPED)),
         When(state=CaseState.WAITING_CUSTOMER, then=Value(SlaStatus.PAUSED)),
         When(sla_deadline_due__isnull=True, then=Value(SlaStatus.UNKNOWN)),
@@ -200,7 +202,7 @@ def board_cases(*, today: date) -> QuerySet[Case]:
         output_field=CharField(),
     )
     return (
-        Case.objects.filter(state__in=ON_BOARD)
+        Case.objects.filter(state__in=BOARD_LISTED)
         .select_related("service", "beneficiary", "provider")
         .annotate(sla_status=sla_status)
     )

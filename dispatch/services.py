@@ -14,7 +14,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases import services as case_services
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
-from cases.models import Case
+from cases.models import Case, CaseEvent
 from cases.recipients import provider_addresses_of
 from cases.states import WITH_PROVIDER
 from dispatch.selectors import provider_cases
@@ -73,16 +73,34 @@ class BulkResult:
 
 @transaction.atomic
 def provider_remind(*, cases: Iterable[Case], actor) -> BulkResult:
-    """Chase the current provider of each case by e-mail (催办); one reminder row per case.
+    """Chase the current provider of each case by e-mail (催办); one reminder row per case and a
+    line on the case's timeline naming the recipients.
 
-    The e-mails leave only after commit, so a rolled-back request never chases anyone.
+    A provider with no contact address is not "reminded": nothing could be sent, so the case is
+    listed as skipped with the reason instead of counted. The e-mails leave only after commit, so
+    a rolled-back request never chases anyone.
     """
     result = BulkResult()
+    addresses: dict[int, list[str]] = {}
     for case in cases:
         if case.provider_id is None or case.state not in WITH_PROVIDER:
             result.skipped.append((case.number, "案件当前没有服务商在办，无需催办"))
             continue
+        if case.provider_id not in addresses:
+            addresses[case.provider_id] = provider_addresses_of(provider=case.provider)
+        recipients = addresses[case.provider_id]
+        if not recipients:
+            result.skipped.append((case.number, f"服务商「{case.provider}」未配置联系邮箱，未发送催办，请电话联系"))
+            continue
         reminder = ProviderReminder.objects.create(case=case, provider_id=case.provider_id, sent_by=actor)
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.NOTE,
+            actor=actor,
+            transition="remind",
+            note=f"催办服务商「{case.provider}」，收件人：{'、'.join(recipients)}",
+            extra={"reminder": reminder.pk, "recipients": recipients},
+        )
         transaction.on_commit(partial(_enqueue_reminder, reminder.pk))
         result.done.append(case.number)
     return result

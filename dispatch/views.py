@@ -15,6 +15,7 @@ from cases.clock import clock_figures
 from cases.models import Case
 from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_timeline
+from cases.states import WITH_PROVIDER
 from cases.views import case_view_record
 from cases.workflow import Place
 from config.exports import SafeCsvWriter
@@ -75,6 +76,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "page_sizes": PAGE_SIZES,
             "sort": _sort_links(request),
             "providers": [provider for provider in providers if provider.active],
+            "can_act": request.user.has_perm("cases.dispatch_case"),
         },
     )
 
@@ -202,12 +204,28 @@ def board_case(request: HttpRequest, number: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.select_related("service", "beneficiary", "provider"), number=number)
     if request.method == "POST":
         name = request.POST.get("action", "")
+        if name == BulkActionForm.REMIND:
+            return _remind_one(request, case)
         form = action_perform(request, case=case, name=name, place=Place.BOARD)
         if form is not None:  # wrong input: the page again, with the errors beside their fields
             return render(request, "dispatch/case.html", _case_context(request, case, {name: form}), status=400)
         return redirect("dispatch:case", number=case.number)
     case_view_record(request=request, case=case)
     return render(request, "dispatch/case.html", _case_context(request, case))
+
+
+def _remind_one(request: HttpRequest, case: Case) -> HttpResponse:
+    """催办 from the case page: the board's reminder for this one case (not a transition, so not a
+    row of the workflow table)."""
+    if not request.user.has_perm("cases.dispatch_case"):
+        messages.error(request, "催办服务商需要派单权限")
+        return redirect("dispatch:case", number=case.number)
+    result = services.provider_remind(cases=[case], actor=request.user)
+    if result.done:
+        messages.success(request, f"{case.number}：已催办{case.provider}")
+    for number, reason in result.skipped:
+        messages.warning(request, f"{number}：{reason}")
+    return redirect("dispatch:case", number=case.number)
 
 
 def _case_context(request: HttpRequest, case: Case, bound: dict | None = None) -> dict:
@@ -226,4 +244,7 @@ def _case_context(request: HttpRequest, case: Case, bound: dict | None = None) -
         "suggestion": suggestion,
         "dispatches": selectors.case_dispatch_history(case=case),
         "timeline": case_timeline(case=case),
+        "documents": list(case.documents.order_by("at", "id")),
+        "can_remind": request.user.has_perm("cases.dispatch_case") and case.state in WITH_PROVIDER,
+        "admin_url": reverse("admin:cases_case_change", args=[case.pk]),
     }
