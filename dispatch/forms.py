@@ -33,3 +33,14 @@ class BulkActionForm(forms.Form):
             if not (data.get("note") or "").strip():
                 self.add_error("note", "改派须说明原因")
         return data
+
+
+class LookupForm(forms.Form):
+    """A customer's full phone or ID number, sent by POST so that it never appears in a URL."""
+
+    action = forms.CharField(widget=forms.HiddenInput, initial="lookup")
+    identifier = forms.CharField(
+        label="按手机号/身份证号查找",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "完整手机号或身份证号"}),
+    )

@@ -245,5 +245,45 @@ def sla_status_filter(status: str, *, today: date) -> Q | None:
     return None
 
 
+class BoardView(TextChoices):
+    """The board's saved views: the piles a coordinator works through, each with its count."""
+
+    MINE = "mine", "我经办的"
+    BREACHED = "breached", "已超时"
+    DUE_SOON = "due_soon", "1个工作日内到期"
+    WAITING = "waiting", "待客户反馈"
+    ARRANGED_OPEN = "arranged_open", "已安排未结案"
+    CLAIMS_TO_CLOSE = "claims_to_close", "120补贴待结案"
+
+
+def board_view_filter(view: str, *, user, today: date) -> Q | None:
+    """The cases of a saved view, as a predicate on the board's cases; None for an unknown view."""
+    if view == BoardView.MINE:
+        # The coordinator holds it, or made its current dispatch (a dispatched case has no holder).
+        mine = Dispatch.objects.filter(case=OuterRef("pk"), active=True, dispatched_by=user)
+        return Q(holder=user) | Q(Exists(mine))
+    if view in (BoardView.BREACHED, BoardView.DUE_SOON):
+        return sla_status_filter(view, today=today)
+    return {
+        BoardView.WAITING: Q(state=CaseState.WAITING_CUSTOMER),
+        BoardView.ARRANGED_OPEN: Q(state__in=(CaseState.ARRANGED, CaseState.COMPLETED)),
+        BoardView.CLAIMS_TO_CLOSE: Q(state=CaseState.PAID),
+    }.get(view)
+
+
+def board_view_counts(*, user, today: date) -> dict[str, int]:
+    """Every saved view's count, in one aggregate statement over the board's cases."""
+    counts = {view.value: Count("id", filter=board_view_filter(view, user=user, today=today)) for view in BoardView}
+    return Case.objects.filter(state__in=BOARD_LISTED).aggregate(**counts)
+
+
+def board_search_filter(term: str) -> Q:
+    """The board's search box: part of a case number (3 characters or more) or the start of the
+    customer's name. Never a phone or ID number: those are looked up by POST (``board_lookup``)."""
+    term = term.strip()
+    by_name = Q(beneficiary__name__startswith=term)
+    return (Q(number__icontains=term) | by_name) if len(term) >= 3 else by_name
+
+
 def case_dispatch_history(*, case: Case) -> list[Dispatch]:
     return list(case.dispatches.select_related("provider", "dispatched_by").order_by("at", "id"))

@@ -10,6 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from audit.lookups import LookupLimited, identifier_lookup_take, mask_identifier
+from audit.models import AuditAction
+from audit.services import REVEAL_PERMISSION, audit_record
 from cases.action_pages import action_items, action_perform
 from cases.clock import clock_figures
 from cases.models import Case
@@ -21,7 +24,8 @@ from cases.workflow import Place
 from config.exports import SafeCsvWriter
 from dispatch import selectors, services
 from dispatch.filters import BoardFilter
-from dispatch.forms import BulkActionForm
+from dispatch.forms import BulkActionForm, LookupForm
+from entitlements.selectors import person_find
 from providers.models import Provider
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -45,18 +49,26 @@ def _page_size(request: HttpRequest) -> int:
 @require_http_methods(["GET", "POST"])
 def board(request: HttpRequest) -> HttpResponse:
     _require_board_access(request)
+    if request.method == "POST" and request.POST.get("action") == "lookup":
+        return _lookup(request)
     if request.method == "POST":
         return _bulk_action(request)
+    return _board_page(request)
+
+
+def _board_page(request: HttpRequest, *, person=None, lookup_form=None, status: int = 200) -> HttpResponse:
+    """The board; with ``person``, only that customer's cases (a POST look-up: nothing in the URL)."""
     today = timezone.localdate()
     providers = list(Provider.objects.all())
+    base = selectors.board_cases(today=today)
+    if person is not None:
+        base = base.filter(beneficiary=person)
+    data = request.GET if person is None and lookup_form is None else {}
     board_filter = BoardFilter(
-        request.GET,
-        queryset=selectors.board_cases(today=today),
-        providers=providers,
-        cities=selectors.board_cities(),
+        data, queryset=base, providers=providers, cities=selectors.board_cities(), request=request
     )
-    cases = board_filter.qs if board_filter.is_valid() else selectors.board_cases(today=today).none()
-    if request.GET.get("export") == "csv":
+    cases = board_filter.qs if board_filter.is_valid() else base.none()
+    if request.GET.get("export") == "csv" and request.method == "GET":
         return _csv_export(request, cases, today)
     ordered = cases.order_by(*_ordering(cases))
     page = EstimatedCountPaginator(ordered, _page_size(request)).get_page(request.GET.get("page"))
@@ -65,20 +77,64 @@ def board(request: HttpRequest) -> HttpResponse:
         case.sla_label = selectors.SlaStatus(case.sla_status).label
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "dispatch/board.html",
-        {
-            "filter": board_filter,
-            "page": page,
-            "query": query.urlencode(),
-            "today": today,
-            "page_sizes": PAGE_SIZES,
-            "sort": _sort_links(request),
-            "providers": [provider for provider in providers if provider.active],
-            "can_act": request.user.has_perm("cases.dispatch_case"),
-        },
+    can_reveal = request.user.has_perm(REVEAL_PERMISSION)
+    context = {
+        "filter": board_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "today": today,
+        "page_sizes": PAGE_SIZES,
+        "sort": _sort_links(request),
+        "providers": [provider for provider in providers if provider.active],
+        "can_act": request.user.has_perm("cases.dispatch_case"),
+        "views": _view_links(request, today),
+        "lookup_form": (lookup_form or LookupForm()) if can_reveal else None,
+        "looked_up": person,
+    }
+    return render(request, "dispatch/board.html", context, status=status)
+
+
+def _view_links(request: HttpRequest, today) -> list[dict]:
+    counts = selectors.board_view_counts(user=request.user, today=today)
+    current = request.GET.get("view", "")
+    return [
+        {"key": view.value, "label": view.label, "count": counts[view.value], "current": current == view.value}
+        for view in selectors.BoardView
+    ]
+
+
+def _lookup(request: HttpRequest) -> HttpResponse:
+    """按手机号/身份证号查找: by POST only, for roles that may reveal personal data; every look-up audited
+    with the identifier masked, and limited per user (audit.lookups)."""
+    form = LookupForm(request.POST)
+    if not request.user.has_perm(REVEAL_PERMISSION):
+        masked = mask_identifier(request.POST.get("identifier", ""))
+        audit_record(action=AuditAction.REVEAL_REFUSED, request=request, summary=f"无权按手机号/身份证号查找：{masked}")
+        messages.error(request, "当前角色无权按手机号或身份证号查找客户")
+        return redirect("dispatch:board")
+    if not form.is_valid():
+        return _board_page(request, lookup_form=form, status=400)
+    try:
+        identifier_lookup_take(user=request.user)
+    except LookupLimited as exc:
+        form.add_error("identifier", exc.message)
+        response = _board_page(request, lookup_form=form, status=503 if exc.unavailable else 429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    term = form.cleaned_data["identifier"]
+    person = person_find(query=term)
+    masked = mask_identifier(term)
+    found = "" if person is not None else "，未找到"
+    audit_record(
+        action="person_search",
+        request=request,
+        summary=f"调度看板按手机号/身份证号查找：{masked}{found}",
+        extra={"search": masked},
     )
+    if person is None:
+        form.add_error("identifier", "没有找到该手机号或身份证号的客户")
+        return _board_page(request, lookup_form=form)
+    return _board_page(request, person=person, lookup_form=LookupForm())
 
 
 SORTABLE = ("number", "state", "service", "city", "provider", "started", "deadline")

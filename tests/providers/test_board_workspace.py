@@ -167,3 +167,87 @@ def test_a_reader_posting_a_reminder_gets_a_message_not_a_bare_403(client, provi
 def test_a_case_not_on_the_board_is_not_listed(signed_in):
     CaseFactory(state=CaseState.IN_REVIEW)
     assert list(signed_in.get(BOARD).context["page"].object_list) == []
+
+
+# --- saved views, search, look-up (item 3) ------------------------------------------------------
+
+
+def test_saved_views_are_counted_in_one_aggregate_statement(signed_in, provider_a, coordinator):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from dispatch.selectors import board_view_counts
+
+    mine = dispatched_case(provider=provider_a, actor=coordinator)
+    approved_case(deadline=timezone.localdate() - datetime.timedelta(days=3))
+    approved_case(state=CaseState.WAITING_CUSTOMER)
+    approved_case(state=CaseState.ARRANGED)
+    approved_case(state=CaseState.COMPLETED)
+    approved_case(state=CaseState.PAID)
+    with CaptureQueriesContext(connection) as queries:
+        counts = board_view_counts(user=coordinator, today=timezone.localdate())
+    assert len(queries) == 1
+    assert counts == {
+        "mine": 1,
+        "breached": 1,
+        "due_soon": 0,
+        "waiting": 1,
+        "arranged_open": 2,
+        "claims_to_close": 1,
+    }
+    response = signed_in.get(BOARD, {"view": "mine"})
+    assert [c.number for c in response.context["page"].object_list] == [mine.number]
+    assert '我经办的 <span class="count">1</span>' in response.content.decode()
+
+
+def test_search_by_part_of_the_case_number_or_the_start_of_the_name(signed_in):
+    wang, li = approved_case(), approved_case()
+    for case, name in ((wang, "王小明"), (li, "李四")):
+        case.beneficiary.name = name
+        case.beneficiary.save(update_fields=["name"])
+    by_number = signed_in.get(BOARD, {"q": li.number[-6:]})
+    assert [c.number for c in by_number.context["page"].object_list] == [li.number]
+    by_name = signed_in.get(BOARD, {"q": "王"})
+    assert [c.number for c in by_name.context["page"].object_list] == [wang.number]
+    assert list(signed_in.get(BOARD, {"q": "小明"}).context["page"].object_list) == []  # a prefix, not a part
+
+
+def test_a_phone_number_in_the_search_box_is_refused_beside_the_field(signed_in):
+    case = approved_case()
+    response = signed_in.get(BOARD, {"q": case.beneficiary.phone})
+    assert list(response.context["page"].object_list) == []
+    assert "手机号、身份证号请用" in response.content.decode()
+
+
+def test_coordinator_looks_a_customer_up_by_phone_by_post_and_it_is_audited(signed_in, coordinator):
+    from django.contrib.auth.models import Permission
+
+    from audit.models import AuditEvent
+
+    # The production 调度协调 role holds it (audit.roles): he calls the customer.
+    coordinator.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
+
+    case = approved_case()
+    other = approved_case()
+    response = signed_in.post(BOARD, {"action": "lookup", "identifier": case.beneficiary.phone})
+    assert response.status_code == 200
+    assert [c.number for c in response.context["page"].object_list] == [case.number]
+    assert other.number not in [c.number for c in response.context["page"].object_list]
+    event = AuditEvent.objects.filter(summary__contains="调度看板按手机号").latest("id")
+    assert case.beneficiary.phone not in event.summary
+
+
+def test_a_role_without_the_reveal_permission_has_no_lookup_and_is_refused(client):
+    client.force_login(manager())
+    case = approved_case()
+    assert 'id="lookup-form"' not in client.get(BOARD).content.decode()
+    response = client.post(BOARD, {"action": "lookup", "identifier": case.beneficiary.phone}, follow=True)
+    assert any("无权" in str(m) for m in response.context["messages"])
+
+
+def test_sort_choices_are_labelled_in_chinese(signed_in):
+    html = signed_in.get(BOARD).content.decode()
+    assert "descending" not in html and "最迟完成日（倒序）" in html
