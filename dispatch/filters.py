@@ -71,6 +71,7 @@ class BoardFilter(django_filters.FilterSet):
     )
     o = ChineseOrderingFilter(
         label="排序",
+        empty_label="默认（最迟完成日先到先办）",
         fields=(
             ("number", "number"),
             ("state", "state"),
@@ -86,7 +87,7 @@ class BoardFilter(django_filters.FilterSet):
             "service__name": "服务项目",
             "city": "城市",
             "provider__name": "服务商",
-            "sla_started_on": "时效起算日",
+            "sla_started_on": "启动日",
             "sla_deadline_due": "最迟完成日",
         },
     )

@@ -1,8 +1,11 @@
-"""A coordinator's morning: find the breached cases, dispatch one, record the arrangement the
-provider phoned in."""
+"""A coordinator's morning on the board, the whole workspace: find the breached cases, dispatch one,
+chase the provider, record the arrangement the provider phoned in, complete and close it; the saved
+views and their counts, the search, a pause while the customer answers, a paid 120 claim closed;
+and what a read-only manager sees."""
 
 import datetime
 import importlib
+from decimal import Decimal
 
 import pytest
 from django.apps import apps as django_apps
@@ -11,7 +14,7 @@ from django.utils import timezone
 from cases.models import CaseState
 from providers.models import Provider
 from tests.e2e.conftest import PASSWORD, login
-from tests.factories.cases import CaseFactory, UserFactory
+from tests.factories.cases import CaseFactory, UserFactory, service
 from workdays.calendar import calendar_invalidate, sub_workdays
 
 
@@ -46,6 +49,17 @@ def journey_data(celery_eager):
     calendar_invalidate()
 
 
+@pytest.fixture
+def paid_claim(journey_data):
+    return CaseFactory(
+        state=CaseState.PAID,
+        service=service("ambulance-120"),
+        diagnosis="急性心肌梗死",
+        claimed_amount=Decimal("180.00"),
+        approved_amount=Decimal("180.00"),
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, live_server, screenshot, journey_data):
     coordinator, breached, on_track = journey_data
@@ -77,6 +91,11 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     assert page.locator("#current-provider").inner_text() == "北京宸汐健康科技有限公司"
     screenshot("coordinator-dispatched")
 
+    # 催办: the seeded provider has no contact address, so nothing is sent and the board says so.
+    page.click("#remind-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "未配置联系邮箱" in page.locator(".messages").inner_text()
+
     form = page.locator("#action-arrange")
     form.locator("input[name=arrange-hospital]").fill("北京协和医院")
     form.locator("input[name=arrange-department]").fill("肿瘤内科")
@@ -89,9 +108,86 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     assert "已记录安排结果" in page.locator(".messages").inner_text()
     assert "北京协和医院" in page.locator("#arrangement").inner_text()
     screenshot("coordinator-arranged")
+    clock = page.locator("#sla-clock").inner_text()
+    assert "停止日" in clock and "已停止计时" in clock
+
+    page.locator("#action-complete button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "服务完成" in page.locator("#case-state").inner_text()
+    page.locator("#action-close textarea").fill("客户确认已就诊")
+    page.locator("#action-close button[type=submit]").click()  # asks 确定结案？ first; the journey answers yes
+    page.wait_for_load_state()
+    assert "已结案" in page.locator(".messages").inner_text()
+    assert page.locator("#case-state").inner_text() == "已结案"
+    screenshot("coordinator-closed")
 
     breached.refresh_from_db()
-    assert breached.state == CaseState.ARRANGED
+    assert breached.state == CaseState.CLOSED
     assert breached.provider == chenxi
     assert breached.sla_stopped_at is not None
     assert timezone.localtime(breached.arranged_at).strftime("%Y-%m-%d %H:%M") == "2026-12-04 14:00"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_coordinator_works_the_saved_views_pauses_a_case_and_closes_a_paid_claim(
+    page, live_server, screenshot, journey_data, paid_claim
+):
+    coordinator, _breached, on_track = journey_data
+    login(page, live_server, coordinator.username)
+    page.goto(f"{live_server.url}/board/")
+    views = page.locator("#board-views")
+    assert "120补贴待结案 1" in views.inner_text() and "已超时 1" in views.inner_text()
+    screenshot("coordinator-board-views")
+
+    page.fill("#id_q", on_track.number[-6:])
+    page.click("#board-filters button[type=submit]")
+    page.wait_for_load_state()
+    rows = page.locator("#board-table tbody tr")
+    assert rows.count() == 1 and rows.first.get_attribute("data-number") == on_track.number
+
+    page.click(f"text={on_track.number}")
+    page.wait_for_load_state()
+    assert "肺恶性肿瘤" in page.locator("#diagnosis").inner_text()
+    chenxi = Provider.objects.get(code="chenxi")
+    page.select_option("#action-dispatch select[name=dispatch-provider]", str(chenxi.pk))
+    page.click("#action-dispatch button[type=submit]")
+    page.wait_for_load_state()
+    page.locator("#action-await_customer textarea").fill("请客户确认可就诊日期")
+    page.locator("#action-await_customer button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "时效已暂停" in page.locator(".messages").inner_text()
+    assert "暂停中" in page.locator("#sla-clock").inner_text()
+    screenshot("coordinator-waiting-customer")
+    page.locator("#action-customer_replied button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "时效已恢复" in page.locator(".messages").inner_text()
+
+    page.goto(f"{live_server.url}/board/")
+    page.click("[data-view=claims_to_close]")
+    page.wait_for_load_state()
+    rows = page.locator("#board-table tbody tr")
+    assert rows.count() == 1 and "待结案" in rows.first.inner_text()
+    page.click(f"text={paid_claim.number}")
+    page.wait_for_load_state()
+    screenshot("coordinator-paid-claim")
+    page.locator("#action-close button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#case-state").inner_text() == "已结案"
+    paid_claim.refresh_from_db()
+    assert paid_claim.state == CaseState.CLOSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_reads_the_board_without_controls_he_cannot_use(page, live_server, screenshot, journey_data):
+    from django.contrib.auth.models import Group
+
+    from audit.roles import role_by_key, roles_sync
+
+    roles_sync()
+    manager = UserFactory(username="manager-qian", password=PASSWORD)
+    manager.groups.add(Group.objects.get(name=role_by_key("manager").name))
+    login(page, live_server, manager.username)
+    page.goto(f"{live_server.url}/board/")
+    assert page.locator("#bulk-form").count() == 0 and page.locator("#lookup-form").count() == 0
+    assert "只读" in page.locator("#read-only-note").inner_text()
+    screenshot("manager-board-read-only")
