@@ -264,11 +264,12 @@ def board_view_filter(view: str, *, user, today: date) -> Q | None:
         return Q(holder=user) | Q(Exists(mine))
     if view in (BoardView.BREACHED, BoardView.DUE_SOON):
         return sla_status_filter(view, today=today)
-    return {
+    by_state: dict[str, Q] = {
         BoardView.WAITING: Q(state=CaseState.WAITING_CUSTOMER),
         BoardView.ARRANGED_OPEN: Q(state__in=(CaseState.ARRANGED, CaseState.COMPLETED)),
         BoardView.CLAIMS_TO_CLOSE: Q(state=CaseState.PAID),
-    }.get(view)
+    }
+    return by_state.get(view)
 
 
 def board_view_counts(*, user, today: date) -> dict[str, int]:

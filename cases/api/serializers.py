@@ -176,7 +176,7 @@ class CaseSerializer(serializers.Serializer):
 
     def _clock(self, case: Case) -> dict:
         # One computation per case, shared by the four fields (cases.clock: the figures every surface shows).
-        cache = self.context.setdefault("_clock", {})
+        cache = self._clock_cache = getattr(self, "_clock_cache", {})
         if case.pk not in cache:
             cache[case.pk] = clock_figures(case, today=timezone.localdate()).as_api()
         return cache[case.pk]
