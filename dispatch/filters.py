@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import CaseState
-from cases.states import BOARD_LISTED
+from cases.states import BOARD_LISTED, CLOCK_RUNNING
 from dispatch.selectors import (
     BoardView,
     SlaStatus,
@@ -67,7 +67,7 @@ class BoardFilter(django_filters.FilterSet):
         label="时效", choices=SlaStatus.choices, empty_label="全部", method="filter_sla_status"
     )
     min_workdays = django_filters.NumberFilter(
-        label="已用工作日 ≥", method="filter_min_workdays", min_value=0, max_value=366
+        label="计时中，已用工作日 ≥", method="filter_min_workdays", min_value=0, max_value=366
     )
     o = ChineseOrderingFilter(
         label="排序",
@@ -117,16 +117,22 @@ class BoardFilter(django_filters.FilterSet):
         return queryset.filter(predicate if predicate is not None else Q(sla_status=value))
 
     def filter_min_workdays(self, queryset, name, value):
-        """At least N working days in (start, today]: one cut-off date computed once, compared in SQL.
-
-        The cut-off is the N-th working day counting back from today inclusive, and the clock must
-        have started before it.
+        """Clocks still counting with at least N working days used (``cases.clock``: working days
+        in (start, today] less the paused ones). For each paused-day count p among the board's
+        clocks, the clock must have started before the (N + p)-th working day counting back from
+        today inclusive: a handful of cut-off dates computed once, compared in SQL. A stopped or
+        paused clock no longer counts and is not chased by this filter.
         """
         if value is None:
             return queryset
         tomorrow = timezone.localdate() + timedelta(days=1)
+        running = queryset.filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True, sla_paused_on__isnull=True)
+        paused_counts = running.order_by().values_list("sla_paused_days", flat=True).distinct()
+        started_early = Q(pk__in=[])
         try:
-            cutoff = sub_workdays(tomorrow, int(value))
+            for paused in paused_counts:
+                cutoff = sub_workdays(tomorrow, int(value) + paused)
+                started_early |= Q(sla_paused_days=paused, sla_started_on__lt=cutoff)
         except CalendarNotCovered:
             return queryset.none()
-        return queryset.filter(sla_started_on__lt=cutoff)
+        return running.filter(started_early)

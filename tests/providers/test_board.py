@@ -283,3 +283,17 @@ def test_board_case_page_is_recorded_in_the_audit_trail(board_client, provider_a
     case = dispatched_case(provider=provider_a, actor=coordinator)
     board_client.get(f"/board/cases/{case.number}/")
     assert AuditEvent.objects.filter(action="case_view", object_id=str(case.pk), actor_id=coordinator.pk).exists()
+
+
+def test_working_days_filter_reads_the_clock_a_paused_day_does_not_count_and_a_stopped_clock_is_not_chased(
+    board_client, provider_a, coordinator
+):
+    from cases.clock import clock_figures
+
+    counted = approved_case(started_workdays_ago=6)
+    paused_before = approved_case(started_workdays_ago=6, sla_paused_days=3)  # used 3
+    stopped = approved_case(started_workdays_ago=9, state=CaseState.ARRANGED, sla_stopped_at=timezone.now())
+    shown = numbers(board_client.get(BOARD, {"min_workdays": 5}))
+    assert shown == [counted.number]
+    assert clock_figures(paused_before, today=today()).used_working_days == 3
+    assert stopped.number not in shown
