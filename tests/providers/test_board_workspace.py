@@ -251,3 +251,10 @@ def test_a_role_without_the_reveal_permission_has_no_lookup_and_is_refused(clien
 def test_sort_choices_are_labelled_in_chinese(signed_in):
     html = signed_in.get(BOARD).content.decode()
     assert "descending" not in html and "最迟完成日（倒序）" in html
+
+
+def test_the_admin_case_page_and_the_board_case_page_link_to_each_other(signed_in):
+    case = approved_case()
+    admin_page = signed_in.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert f'href="/board/cases/{case.number}/"' in admin_page
+    assert f'href="/admin/cases/case/{case.pk}/change/"' in signed_in.get(page(case.number)).content.decode()
