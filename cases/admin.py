@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.action_pages import action_items, action_perform
+from cases.admin_report import ReportFigureFilter
 from cases.api.views import request_field_errors
 from cases.errors import CaseError, CaseValidationError, refusal_messages
 from cases.forms import DocumentForm, HotlineIntakeForm, NoteForm
@@ -126,6 +127,7 @@ class CaseAdmin(admin.ModelAdmin):
         ("enrollment__edition", admin.RelatedFieldListFilter),
         "channel",
         WaitingFilter,
+        ReportFigureFilter,
     ]
     # Exact matches on indexed columns: the case number, the policy number, the ID-number tail.
     search_fields = ["=number", "=enrollment__policy__policy_no", "=id_tail"]

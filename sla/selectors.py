@@ -94,7 +94,7 @@ _WORKDAYS_SQL = """CASE WHEN NULLIF(r.run_of[c.{a} - r.first_day + 1], 0) = r.ru
 # took each number of working days, from which the medians are interpolated (``percentile_cont``).
 _REPORT_SQL = """
 WITH fine AS (
-    SELECT provider_id, service_id, period, arrange_days, review_days,
+    SELECT provider_id, service_id, city, period, arrange_days, review_days,
            COUNT(*) AS received,
            COUNT(*) FILTER (WHERE arranged_on IS NOT NULL) AS arranged,
            COUNT(*) FILTER (WHERE arranged_on <= sla_deadline_due) AS on_time,
@@ -113,27 +113,30 @@ WITH fine AS (
              CROSS JOIN ({ranks}) AS r
             OFFSET 0
            ) AS c
-     GROUP BY provider_id, service_id, period, arrange_days, review_days
+     GROUP BY provider_id, service_id, city, period, arrange_days, review_days
 )
 SELECT g.*, provider.name AS provider_name, service.name AS service_name
   FROM (
         SELECT GROUPING(provider_id) = 0 AS by_provider,
                GROUPING(service_id) = 0 AS by_service,
+               GROUPING(city) = 0 AS by_city,
                GROUPING(period) = 0 AS by_period,
                GROUPING(arrange_days) = 0 AS by_arrange_days,
                GROUPING(review_days) = 0 AS by_review_days,
-               provider_id, service_id, period, arrange_days, review_days,
+               provider_id, service_id, city, period, arrange_days, review_days,
                {sums}
           FROM fine
          GROUP BY GROUPING SETS (
-               (), (provider_id), (service_id), (period),
-               (arrange_days), (provider_id, arrange_days), (service_id, arrange_days), (period, arrange_days),
-               (review_days), (provider_id, review_days), (service_id, review_days), (period, review_days)
+               (), (provider_id), (service_id), (city), (period),
+               (arrange_days), (provider_id, arrange_days), (service_id, arrange_days), (city, arrange_days),
+               (period, arrange_days),
+               (review_days), (provider_id, review_days), (service_id, review_days), (city, review_days),
+               (period, review_days)
          )
        ) AS g
   LEFT JOIN {providers} AS provider ON provider.id = g.provider_id
   LEFT JOIN {services} AS service ON service.id = g.service_id
- ORDER BY g.received DESC, provider_name, service_name, g.period
+ ORDER BY g.received DESC, provider_name, service_name, g.city, g.period
 """
 _COUNTS = (
     "received",
@@ -157,6 +160,7 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
             "state",
             "provider_id",
             "service_id",
+            "city",
             "submitted_on",
             "arranged_on",
             "decided_on",
@@ -198,15 +202,17 @@ def _report_rows_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> list[d
 
 
 def _report_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> dict:
-    tables: dict[str, dict[Any, dict[str, Any]]] = {"summary": {}, "provider": {}, "service": {}, "period": {}}
+    tables: dict[str, dict[Any, dict[str, Any]]] = {
+        name: {} for name in ("summary", "provider", "service", "city", "period")
+    }
     # (table, key, "arrange_days"/"review_days") -> {days: cases}
     histograms: defaultdict[tuple[str, Any, str], Counter[float]] = defaultdict(Counter)
     for row in _report_rows_pg(queryset, day=day, grain=grain):
         table, key = "summary", None
-        for dimension in ("provider", "service", "period"):
+        for dimension in ("provider", "service", "city", "period"):
             if row[f"by_{dimension}"]:
                 table = dimension
-                key = row["period"] if dimension == "period" else row[f"{dimension}_id"]
+                key = row[dimension] if dimension in ("city", "period") else row[f"{dimension}_id"]
         measure = next((m for m in ("arrange_days", "review_days") if row[f"by_{m}"]), None)
         if measure is None:
             tables[table][key] = {name: row[name] for name in _COUNTS} | _labels(table, key, row)
@@ -223,6 +229,7 @@ def _report_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> dict:
         "summary": tables["summary"][None],
         "providers": list(tables["provider"].values()),
         "services": list(tables["service"].values()),
+        "cities": list(tables["city"].values()),
         "trend": sorted(tables["period"].values(), key=lambda row: row["period"]),
     }
 
@@ -232,6 +239,8 @@ def _labels(table: str, key, row: dict) -> dict:
         return {"provider_id": key, "key": key, "label": row["provider_name"] or UNASSIGNED}
     if table == "service":
         return {"service_id": key, "key": key, "label": row["service_name"]}
+    if table == "city":
+        return {"city": key, "key": key, "label": key or "（未填城市）"}
     if table == "period":
         return {"period": key}
     return {}
@@ -258,6 +267,7 @@ class ManagerReport:
     summary: dict
     providers: list[dict]
     services: list[dict]
+    cities: list[dict]
     trend: list[dict]
 
 

@@ -12,6 +12,7 @@ from cases.models import Case
 from sla.charts import trend_chart
 from sla.exports import report_csv, report_xlsx
 from sla.filters import ReportFilter
+from sla.links import report_links
 from sla.permissions import can_view_reports
 from sla.selectors import manager_report
 from sla.services import workday_ranks_sync
@@ -65,6 +66,7 @@ def manager_report_page(request: HttpRequest) -> HttpResponse:
         return report_csv(report, filters=_describe(filterset), filename=filename)
     if export == "xlsx":
         return report_xlsx(report, filters=_describe(filterset), filename=filename)
+    report_links(report, filterset.form.cleaned_data)
     query = request.GET.copy()
     query.pop("format", None)
     context = {
