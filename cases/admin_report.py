@@ -131,6 +131,27 @@ def figure_queryset(queryset: QuerySet, params: dict[str, str], *, today: date) 
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
+def describe(params: dict[str, str], *, today: date) -> str:
+    """The figure in words: "超时 · 受理 2026-09-01 至 2026-09-30 · 截至 2026-09-30"."""
+    parts = [FIGURES.get(params.get("figure") or "received", "未知指标")]
+    if params.get("from") or params.get("to"):
+        parts.append(f"受理 {params.get('from', '…')} 至 {params.get('to', '…')}")
+    if params.get("period"):
+        parts.append(f"{'月' if params.get('grain') == 'month' else '周'} {params['period']}")
+    if params.get("city"):
+        parts.append(params["city"])
+    parts.append(f"截至 {today:%Y-%m-%d}")
+    return " · ".join(parts)
+
+
+def report_figure_title(query) -> str | None:
+    """The list's title when it was opened from a report figure (``query``: the request's GET)."""
+    if PREFIX + "figure" not in query:
+        return None
+    params = {name: query.get(PREFIX + name) for name in PARAMETERS if query.get(PREFIX + name)}
+    return describe(params, today=_day(params.get("day")) or timezone.localdate())
+
+
 class ReportFigureFilter(admin.ListFilter):
     """Shown only when the list was opened from a report figure: names the figure, one click clears it."""
 
@@ -156,13 +177,7 @@ class ReportFigureFilter(admin.ListFilter):
         return _day(self.used.get("day")) or timezone.localdate()
 
     def describe(self) -> str:
-        parts = [FIGURES.get(self.used.get("figure") or "received", "未知指标")]
-        if self.used.get("from") or self.used.get("to"):
-            parts.append(f"受理 {self.used.get('from', '…')} 至 {self.used.get('to', '…')}")
-        if self.used.get("period"):
-            parts.append(f"{'月' if self.used.get('grain') == 'month' else '周'} {self.used['period']}")
-        parts.append(f"截至 {self.today():%Y-%m-%d}")
-        return " · ".join(parts)
+        return describe(self.used, today=self.today())
 
     def choices(self, changelist):
         yield {"selected": True, "query_string": changelist.get_query_string(), "display": self.describe()}
