@@ -115,6 +115,8 @@ WITH fine AS (
            ) AS c
      GROUP BY provider_id, service_id, city, period, arrange_days, review_days
 )
+"""
+_TAIL_SQL = """
 SELECT g.*, provider.name AS provider_name, service.name AS service_name
   FROM (
         SELECT GROUPING(provider_id) = 0 AS by_provider,
@@ -137,6 +139,35 @@ SELECT g.*, provider.name AS provider_name, service.name AS service_name
   LEFT JOIN {providers} AS provider ON provider.id = g.provider_id
   LEFT JOIN {services} AS service ON service.id = g.service_id
  ORDER BY g.received DESC, provider_name, service_name, g.city, g.period
+"""
+# The same counts from the aggregates (sla.report_aggregates): cells and not yet compacted deltas
+# of the days received in the period, and the open cases (a partial index holds them) for the two
+# figures that depend on the report's day. A fine row whose counts net to zero (a case that moved to
+# another provider, say) is dropped, as the direct statement never sees it.
+_AGGREGATE_SQL = """
+WITH fine AS (
+    SELECT provider_id, service_id, city, period, arrange_days, review_days,
+           {fine_sums}
+      FROM (
+            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
+                   arrange_days, review_days, received, arranged, on_time, arranged_late,
+                   0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+              FROM sla_reportcell WHERE {where}
+            UNION ALL
+            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
+                   arrange_days, review_days, received, arranged, on_time, arranged_late,
+                   0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+              FROM sla_reportdelta WHERE {where}
+            UNION ALL
+            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', submitted_on::timestamp)::date AS period,
+                   NULL::int, NULL::int, 0, 0, 0, 0,
+                   CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END,
+                   CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END, 0, 0
+              FROM ({open_cases}) AS o
+           ) AS u
+     GROUP BY provider_id, service_id, city, period, arrange_days, review_days
+    HAVING {nonzero}
+)
 """
 _COUNTS = (
     "received",
@@ -173,7 +204,7 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
         )
     )
     cases_sql, cases_params = cases.query.sql_with_params()
-    sql = _REPORT_SQL.format(
+    sql = (_REPORT_SQL + _TAIL_SQL).format(
         grain="week" if grain == "week" else "month",
         arrange_days=_WORKDAYS_SQL.format(a="sla_started_on", b="arranged_on", paused="sla_paused_days"),
         review_days=_WORKDAYS_SQL.format(a="submitted_on", b="decided_on", paused="review_paused_days"),
@@ -189,9 +220,52 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
     return sql, [day.today, day.today, horizon, list(CLOCK_RUNNING), *cases_params]
 
 
-def _report_rows_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> list[dict]:
-    """Every row of the report from one statement over the filtered cases' SQL."""
-    sql, params = _report_sql(queryset, day=day, grain=grain)
+def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
+    """The report's statement over the aggregates, for the period and filters in ``filters`` (the
+    report form's cleaned data); ``queryset`` (the same filters on the cases) gives the open cases."""
+    where, where_params = ["TRUE"], []
+    if filters.get("date_from"):
+        where.append("day >= %s")
+        where_params.append(filters["date_from"])
+    if filters.get("date_to"):
+        where.append("day <= %s")
+        where_params.append(filters["date_to"])
+    for name in ("provider", "service"):
+        if filters.get(name) is not None:
+            where.append(f"{name}_id = %s")
+            where_params.append(filters[name].pk)
+    if filters.get("city"):
+        where.append("city = %s")
+        where_params.append(filters["city"])
+    open_cases = (
+        _received(queryset)
+        .filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True)
+        .annotate(submitted_on=_days()["submitted_on"])
+        .order_by()
+        .values("provider_id", "service_id", "city", "submitted_on", "sla_deadline_due")
+    )
+    open_sql, open_params = open_cases.query.sql_with_params()
+    sql = (_AGGREGATE_SQL + _TAIL_SQL).format(
+        grain="week" if grain == "week" else "month",
+        where=" AND ".join(where),
+        open_cases=open_sql,
+        fine_sums=", ".join(f"SUM({name}) AS {name}" for name in _COUNTS),
+        nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _COUNTS),
+        sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
+        providers=Provider._meta.db_table,
+        services=Service._meta.db_table,
+    )
+    horizon = day.horizon if day.horizon is not None else date.min
+    return sql, [*where_params, *where_params, day.today, day.today, horizon, *open_params]
+
+
+def _report_rows_pg(queryset: QuerySet, *, day: ReportDay, grain: str, filters: dict | None = None) -> list[dict]:
+    """Every row of the report from one statement: over the filtered cases' SQL, or over the
+    aggregates when ``filters`` is given."""
+    if filters is None:
+        sql, params = _report_sql(queryset, day=day, grain=grain)
+    else:
+        sql, params = _aggregate_sql(queryset, filters, day=day, grain=grain)
     with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
         # For this statement only: no JIT compilation (it costs more than it saves on a report that
         # reads a few hundred thousand index entries), and room to count in memory.
@@ -201,13 +275,13 @@ def _report_rows_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> list[d
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _report_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> dict:
+def _report_pg(queryset: QuerySet, *, day: ReportDay, grain: str, filters: dict | None = None) -> dict:
     tables: dict[str, dict[Any, dict[str, Any]]] = {
         name: {} for name in ("summary", "provider", "service", "city", "period")
     }
     # (table, key, "arrange_days"/"review_days") -> {days: cases}
     histograms: defaultdict[tuple[str, Any, str], Counter[float]] = defaultdict(Counter)
-    for row in _report_rows_pg(queryset, day=day, grain=grain):
+    for row in _report_rows_pg(queryset, day=day, grain=grain, filters=filters):
         table, key = "summary", None
         for dimension in ("provider", "service", "city", "period"):
             if row[f"by_{dimension}"]:
@@ -269,9 +343,27 @@ class ManagerReport:
     services: list[dict]
     cities: list[dict]
     trend: list[dict]
+    source: str = "direct"
 
 
-def manager_report(queryset: QuerySet, *, today: date, grain: str = "week") -> ManagerReport:
-    """Every figure of the manager report for the filtered cases, from one statement."""
+def aggregates_serve(filters: dict | None) -> bool:
+    """The aggregates can give this report: built from today's rank table, and no filter they do
+    not hold (the edition series)."""
+    from sla.report_aggregates import aggregates_usable
+
+    return filters is not None and not filters.get("series") and aggregates_usable()
+
+
+def manager_report(
+    queryset: QuerySet, *, today: date, grain: str = "week", filters: dict | None = None, source: str = "auto"
+) -> ManagerReport:
+    """Every figure of the manager report for the filtered cases, from one statement.
+
+    ``filters`` (the report form's cleaned data, the same filters as ``queryset``) lets it read the
+    aggregates when they serve (``source="auto"``); ``source="direct"`` always counts the cases,
+    ``"aggregates"`` always reads the aggregates."""
     day = ReportDay.of(today)
+    if filters is not None and (source == "aggregates" or (source == "auto" and aggregates_serve(filters))):
+        rows = _report_pg(queryset, day=day, grain=grain, filters=filters)
+        return ManagerReport(day=day, grain=grain, source="aggregates", **rows)
     return ManagerReport(day=day, grain=grain, **_report_pg(queryset, day=day, grain=grain))

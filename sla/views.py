@@ -58,7 +58,7 @@ def manager_report_page(request: HttpRequest) -> HttpResponse:
         return render(request, "sla/report.html", {"filter": filterset}, status=400)
     workday_ranks_sync()
     grain = filterset.form.cleaned_data.get("grain") or "week"
-    report = manager_report(filterset.qs, today=timezone.localdate(), grain=grain)
+    report = manager_report(filterset.qs, today=timezone.localdate(), grain=grain, filters=filterset.form.cleaned_data)
     filename = f"sla-report-{report.day.today:%Y%m%d}"
     export = request.GET.get("format")
     if export in EXPORTS:
