@@ -134,6 +134,43 @@ class ReportDelta(ReportCellBase):
         verbose_name_plural = "报表汇总增量"
 
 
+class ReportMargin(models.Model):
+    """The cells summed per week or month (``grain`` w/m) and one dimension (``dim``: t total,
+    p provider, s service, c city; ``value`` its id or name, '' for the total or no provider), as
+    counts (``measure`` n) or as how many cases took ``days`` working days to arrangement (a) or to
+    review (r): what a report over whole periods needs, a few thousand rows a year however many cases.
+    Kept by the rebuild and the compaction from the cells; the deltas not compacted yet are added
+    when read."""
+
+    id = models.BigAutoField(primary_key=True)
+    grain = models.CharField("周期", max_length=1)
+    period = models.DateField("周期起始日")
+    dim = models.CharField("维度", max_length=1)
+    value = models.CharField("维度值", max_length=32)
+    measure = models.CharField("度量", max_length=1)
+    days = models.IntegerField("工作日", null=True)
+    received = models.IntegerField("受理量", default=0)
+    arranged = models.IntegerField("已安排", default=0)
+    on_time = models.IntegerField("按时安排", default=0)
+    arranged_late = models.IntegerField("超时安排", default=0)
+    reviewed = models.IntegerField("已审核", default=0)
+    review_on_time = models.IntegerField("审核按时", default=0)
+
+    class Meta:
+        verbose_name = "报表周期汇总"
+        verbose_name_plural = "报表周期汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "period", "dim", "value", "measure", "days"],
+                nulls_distinct=False,
+                name="sla_reportmargin_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.period:%Y-%m-%d} {self.dim}={self.value} {self.measure}{self.days}"
+
+
 class ReportAggregateState(models.Model):
     """Whether the aggregates are built, and from which working-day rank table (one row)."""
 

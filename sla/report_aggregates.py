@@ -74,6 +74,52 @@ SELECT day, provider_id, service_id, city, arrange_days, review_days,
  GROUP BY day, provider_id, service_id, city, arrange_days, review_days
 """
 _COLUMNS = ", ".join((*KEY, *COUNTS))
+MARGIN_KEY = ("grain", "period", "dim", "value", "measure", "days")
+GRAINS = (("w", "week"), ("m", "month"))
+
+# Fine rows (``source``: the cells' columns, with ``counts``) summed per period and dimension: the
+# counts (measure n) and, per dimension, how many cases took each number of working days (a, r).
+MARGIN_SQL = """
+SELECT '{code}' AS grain, period, {dim_value}
+       CASE WHEN GROUPING(arrange_days) = 0 THEN 'a' WHEN GROUPING(review_days) = 0 THEN 'r' ELSE 'n' END AS measure,
+       CASE WHEN GROUPING(arrange_days) = 0 THEN arrange_days
+            WHEN GROUPING(review_days) = 0 THEN review_days END AS days,
+       {sums}
+  FROM (SELECT DATE_TRUNC('{grain}', f0.day::timestamp)::date AS period, f0.* FROM {source} AS f0) AS f
+ GROUP BY GROUPING SETS ({sets})
+HAVING (GROUPING(arrange_days) = 1 OR arrange_days IS NOT NULL)
+   AND (GROUPING(review_days) = 1 OR review_days IS NOT NULL)
+"""
+
+
+_SETS = (
+    "(period), (period, provider_id), (period, service_id), (period, city), "
+    "(period, arrange_days), (period, provider_id, arrange_days), (period, service_id, arrange_days), "
+    "(period, city, arrange_days), "
+    "(period, review_days), (period, provider_id, review_days), (period, service_id, review_days), "
+    "(period, city, review_days)"
+)
+_TOTAL_SETS = "(period), (period, arrange_days), (period, review_days)"
+_DIM_VALUE = """CASE WHEN GROUPING(provider_id) = 0 THEN 'p' WHEN GROUPING(service_id) = 0 THEN 's'
+            WHEN GROUPING(city) = 0 THEN 'c' ELSE 't' END AS dim,
+       CASE WHEN GROUPING(provider_id) = 0 THEN COALESCE(provider_id::text, '')
+            WHEN GROUPING(service_id) = 0 THEN service_id::text
+            WHEN GROUPING(city) = 0 THEN city ELSE '' END AS value,"""
+_TOTAL_DIM_VALUE = "'t' AS dim, '' AS value,"
+
+
+def margin(source: str, code: str, grain: str, counts=COUNTS, *, total_only: bool = False) -> str:
+    """``source``'s rows as margins of ``grain``; ``total_only``: the total dimension (t) alone."""
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in counts)
+    sets, dim_value = (_TOTAL_SETS, _TOTAL_DIM_VALUE) if total_only else (_SETS, _DIM_VALUE)
+    return MARGIN_SQL.format(code=code, grain=grain, source=source, sums=sums, sets=sets, dim_value=dim_value)
+
+
+def margins(source: str, counts=COUNTS) -> str:
+    return " UNION ALL ".join(margin(source, code, grain, counts) for code, grain in GRAINS)
+
+
+_MARGIN_COLUMNS = ", ".join((*MARGIN_KEY, *COUNTS))
 _CHANGED = " OR ".join(f"o.{name} IS DISTINCT FROM n.{name}" for name in WATCHED)
 
 
@@ -104,6 +150,7 @@ CREATE OR REPLACE FUNCTION sla_report_truncated() RETURNS trigger LANGUAGE plpgs
 BEGIN
     DELETE FROM sla_reportcell;
     DELETE FROM sla_reportdelta;
+    DELETE FROM sla_reportmargin;
     UPDATE sla_reportaggregatestate SET built_at = NULL;
     RETURN NULL;
 END $$;
@@ -155,8 +202,10 @@ def aggregates_rebuild() -> dict:
         token = _rank_token()
         cursor.execute("DELETE FROM sla_reportdelta")
         cursor.execute("DELETE FROM sla_reportcell")
+        cursor.execute("DELETE FROM sla_reportmargin")
         cursor.execute(f"INSERT INTO sla_reportcell ({_COLUMNS}) {contribution('cases_case', 1)}")
         cells = cursor.rowcount
+        cursor.execute(f"INSERT INTO sla_reportmargin ({_MARGIN_COLUMNS}) {margins('sla_reportcell')}")
         ReportAggregateState.objects.update_or_create(
             pk=1, defaults={"built_at": timezone.now(), "rank_token": token, "compacted_at": timezone.now()}
         )
@@ -164,13 +213,19 @@ def aggregates_rebuild() -> dict:
 
 
 _COMPACT_SQL = f"""
-WITH moved AS (DELETE FROM sla_reportdelta RETURNING {_COLUMNS})
-INSERT INTO sla_reportcell ({_COLUMNS})
-SELECT {", ".join(KEY)}, {", ".join(f"SUM({name})" for name in COUNTS)}
-  FROM moved
- GROUP BY {", ".join(KEY)}
-ON CONFLICT ON CONSTRAINT sla_reportcell_key DO UPDATE SET
-    {", ".join(f"{name} = sla_reportcell.{name} + EXCLUDED.{name}" for name in COUNTS)}
+WITH moved AS (DELETE FROM sla_reportdelta RETURNING {_COLUMNS}),
+cells AS (
+    INSERT INTO sla_reportcell ({_COLUMNS})
+    SELECT {", ".join(KEY)}, {", ".join(f"SUM({name})" for name in COUNTS)}
+      FROM moved
+     GROUP BY {", ".join(KEY)}
+    ON CONFLICT ON CONSTRAINT sla_reportcell_key DO UPDATE SET
+        {", ".join(f"{name} = sla_reportcell.{name} + EXCLUDED.{name}" for name in COUNTS)}
+)
+INSERT INTO sla_reportmargin ({_MARGIN_COLUMNS})
+{margins("moved")}
+ON CONFLICT ON CONSTRAINT sla_reportmargin_key DO UPDATE SET
+    {", ".join(f"{name} = sla_reportmargin.{name} + EXCLUDED.{name}" for name in COUNTS)}
 """  # noqa: S608
 
 
@@ -190,12 +245,13 @@ def aggregates_compact() -> dict:
         deltas = cursor.fetchone()[0]
         cursor.execute(_COMPACT_SQL)
         cursor.execute(_EMPTY_CELLS_SQL)
+        cursor.execute(_EMPTY_CELLS_SQL.replace("sla_reportcell", "sla_reportmargin"))
         ReportAggregateState.objects.filter(pk=1).update(compacted_at=timezone.now())
     return {"deltas": deltas}
 
 
 def aggregates_status() -> dict:
-    from sla.models import ReportAggregateState, ReportCell, ReportDelta
+    from sla.models import ReportAggregateState, ReportCell, ReportDelta, ReportMargin
 
     state = ReportAggregateState.objects.filter(pk=1).first()
     return {
@@ -204,6 +260,7 @@ def aggregates_status() -> dict:
         "current_rank_token": _rank_token(),
         "compacted_at": state.compacted_at if state else None,
         "cells": ReportCell.objects.count(),
+        "margins": ReportMargin.objects.count(),
         "deltas": ReportDelta.objects.count(),
         "usable": aggregates_usable(),
     }

@@ -76,6 +76,35 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.CreateModel(
+            name="ReportMargin",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("grain", models.CharField(max_length=1, verbose_name="周期")),
+                ("period", models.DateField(verbose_name="周期起始日")),
+                ("dim", models.CharField(max_length=1, verbose_name="维度")),
+                ("value", models.CharField(max_length=32, verbose_name="维度值")),
+                ("measure", models.CharField(max_length=1, verbose_name="度量")),
+                ("days", models.IntegerField(null=True, verbose_name="工作日")),
+                ("received", models.IntegerField(default=0, verbose_name="受理量")),
+                ("arranged", models.IntegerField(default=0, verbose_name="已安排")),
+                ("on_time", models.IntegerField(default=0, verbose_name="按时安排")),
+                ("arranged_late", models.IntegerField(default=0, verbose_name="超时安排")),
+                ("reviewed", models.IntegerField(default=0, verbose_name="已审核")),
+                ("review_on_time", models.IntegerField(default=0, verbose_name="审核按时")),
+            ],
+            options={
+                "verbose_name": "报表周期汇总",
+                "verbose_name_plural": "报表周期汇总",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("grain", "period", "dim", "value", "measure", "days"),
+                        name="sla_reportmargin_key",
+                        nulls_distinct=False,
+                    )
+                ],
+            },
+        ),
         # The triggers that keep the aggregates as cases move; the aggregates are built by
         # `manage.py report_aggregates rebuild` (until then the report reads the cases directly).
         migrations.RunSQL(install_sql(), UNINSTALL_SQL),

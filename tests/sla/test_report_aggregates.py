@@ -11,7 +11,7 @@ from cases.models import Case, CaseState
 from sla.filters import ReportFilter
 from sla.models import ReportCell, ReportDelta
 from sla.report_aggregates import aggregates_compact, aggregates_rebuild, aggregates_usable
-from sla.selectors import manager_report
+from sla.selectors import manager_report, margins_possible
 from sla.services import workday_ranks_sync
 from tests.factories.cases import CaseFactory
 from tests.factories.providers import ProviderFactory
@@ -27,6 +27,12 @@ TABLES = ("summary", "providers", "services", "cities", "trend")
 def fixture_cases():
     workday_ranks_sync()
     return build_report_fixture()
+
+
+def _cleaned(filters: dict) -> dict:
+    filterset = ReportFilter({"grain": "week", **filters}, queryset=Case.objects.all())
+    assert filterset.is_valid(), filterset.form.errors
+    return filterset.form.cleaned_data
 
 
 def _report(filters: dict, source: str, today: date = REPORT_DAY):
@@ -45,6 +51,11 @@ FILTERS = [
     {"date_from": "2026-09-01", "date_to": "2026-09-30"},
     {"date_from": "2026-08-01", "date_to": "2026-10-31", "grain": "month"},
     {"date_from": "2026-09-08", "date_to": "2026-09-23"},
+    {"date_from": "2026-08-15", "date_to": "2026-10-10", "grain": "month"},
+    {"date_from": "2026-09-02", "date_to": "2026-09-05"},
+    {"date_from": "2026-09-07", "date_to": "2026-09-27"},
+    {"date_from": "2026-08-20", "date_to": "2026-10-05"},
+    {"date_from": "2026-08-01", "date_to": "2026-09-30"},
     {"city": "上海"},
     {},
 ]
@@ -58,9 +69,12 @@ def assert_same_figures(fixture, today: date = REPORT_DAY) -> None:
         variants.append({"date_from": "2026-09-01", "date_to": "2026-09-30", "service": fixture[key].pk})
     for filters in variants:
         direct = _report(filters, "direct", today)
-        aggregated = _report(filters, "aggregates", today)
-        assert direct.source == "direct" and aggregated.source == "aggregates"
-        assert _figures(aggregated) == _figures(direct), filters
+        assert direct.source == "direct"
+        sources = ["cells", "margins"] if margins_possible(_cleaned(filters)) else ["cells"]
+        for source in sources:
+            aggregated = _report(filters, source, today)
+            assert aggregated.source == source
+            assert _figures(aggregated) == _figures(direct), (filters, source)
 
 
 def test_rebuilt_aggregates_give_every_figure_of_the_direct_statement(fixture_cases):
@@ -70,7 +84,9 @@ def test_rebuilt_aggregates_give_every_figure_of_the_direct_statement(fixture_ca
     aggregates_rebuild()
 
     assert aggregates_usable()
-    assert _report(FILTERS[0], "auto").source == "aggregates"
+    assert _report(FILTERS[0], "auto").source == "cells"  # a month: the cells
+    assert _report(FILTERS[1], "auto").source == "margins"  # three months, dates only: the period margins
+    assert _report({**FILTERS[1], "city": "上海"}, "auto").source == "cells"
     assert ReportDelta.objects.count() == 0 and ReportCell.objects.count() > 0
     assert_same_figures(fixture_cases)
     assert _report(FILTERS[0], "aggregates").summary["received"] == 10
