@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.action_pages import action_items, action_perform
+from cases.admin_report import ReportFigureFilter, report_figure_title
 from cases.api.views import request_field_errors
 from cases.errors import CaseError, CaseValidationError, refusal_messages
 from cases.forms import DocumentForm, HotlineIntakeForm, NoteForm
@@ -121,6 +122,7 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["number"]
     list_filter = [
+        ReportFigureFilter,  # shown only when opened from a figure of the manager report
         QueueStateFilter,
         ("service", CaseServiceFilter),
         ("enrollment__edition", admin.RelatedFieldListFilter),
@@ -200,6 +202,8 @@ class CaseAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         title = "医学审核队列（最早提交在前）" if "queue" not in request.GET else "绿通案件"
+        if figure := report_figure_title(request.GET):
+            title = f"时效报表 · {figure}"
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def get_urls(self):

@@ -339,6 +339,11 @@ LANBEN_PERIODIC_TASKS = {
         "every_seconds": 300,
         "description": "对一个工作日内到期或已超时的案件发送提醒（每案件×类型×到期日仅一次）",
     },
+    "时效报表汇总合并": {
+        "task": "sla.tasks.compact_report_aggregates",
+        "every_seconds": 60,
+        "description": "把案件变动写入的报表增量合并进报表汇总表（报表同时读取两者，合并前后数字相同）",
+    },
     "工作日历次年推算": {
         "task": "workdays.tasks.calendar_keep_next_year",
         "every_seconds": 6 * 3600,

@@ -78,3 +78,110 @@ class WorkdayRankState(models.Model):
 
     def __str__(self) -> str:
         return self.token or "—"
+
+
+class ReportCellBase(models.Model):
+    """The manager report's counts for the cases received on one day, by provider, service and city
+    and by how many working days the arrangement and the review took (NULL: not yet, or the calendar
+    cannot say) — the same grain the report's direct statement counts before its grouping sets."""
+
+    day = models.DateField("受理日")
+    provider_id = models.IntegerField("服务商", null=True)
+    service_id = models.IntegerField("服务项目")
+    city = models.CharField("城市", max_length=32)
+    arrange_days = models.IntegerField("安排用时（工作日）", null=True)
+    review_days = models.IntegerField("审核用时（工作日）", null=True)
+    received = models.IntegerField("受理量", default=0)
+    arranged = models.IntegerField("已安排", default=0)
+    on_time = models.IntegerField("按时安排", default=0)
+    arranged_late = models.IntegerField("超时安排", default=0)
+    reviewed = models.IntegerField("已审核", default=0)
+    review_on_time = models.IntegerField("审核按时", default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.provider_id}/{self.service_id}/{self.city} {self.received}"
+
+
+class ReportCell(ReportCellBase):
+    """Compacted counts: one row per key (``sla.report_aggregates``)."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        verbose_name = "报表汇总格"
+        verbose_name_plural = "报表汇总格"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "provider_id", "service_id", "city", "arrange_days", "review_days"],
+                nulls_distinct=False,
+                name="sla_reportcell_key",
+            )
+        ]
+
+
+class ReportDelta(ReportCellBase):
+    """Changes to the counts written by the case table's triggers, signed (a case leaving a key
+    subtracts its old contribution), appended without contention and folded into ``ReportCell`` by
+    the compaction task."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        verbose_name = "报表汇总增量"
+        verbose_name_plural = "报表汇总增量"
+
+
+class ReportMargin(models.Model):
+    """The cells summed per week or month (``grain`` w/m) and one dimension (``dim``: t total,
+    p provider, s service, c city; ``value`` its id or name, '' for the total or no provider), as
+    counts (``measure`` n) or as how many cases took ``days`` working days to arrangement (a) or to
+    review (r): what a report over whole periods needs, a few thousand rows a year however many cases.
+    Kept by the rebuild and the compaction from the cells; the deltas not compacted yet are added
+    when read."""
+
+    id = models.BigAutoField(primary_key=True)
+    grain = models.CharField("周期", max_length=1)
+    period = models.DateField("周期起始日")
+    dim = models.CharField("维度", max_length=1)
+    value = models.CharField("维度值", max_length=32)
+    measure = models.CharField("度量", max_length=1)
+    days = models.IntegerField("工作日", null=True)
+    received = models.IntegerField("受理量", default=0)
+    arranged = models.IntegerField("已安排", default=0)
+    on_time = models.IntegerField("按时安排", default=0)
+    arranged_late = models.IntegerField("超时安排", default=0)
+    reviewed = models.IntegerField("已审核", default=0)
+    review_on_time = models.IntegerField("审核按时", default=0)
+
+    class Meta:
+        verbose_name = "报表周期汇总"
+        verbose_name_plural = "报表周期汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "period", "dim", "value", "measure", "days"],
+                nulls_distinct=False,
+                name="sla_reportmargin_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.period:%Y-%m-%d} {self.dim}={self.value} {self.measure}{self.days}"
+
+
+class ReportAggregateState(models.Model):
+    """Whether the aggregates are built, and from which working-day rank table (one row)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    built_at = models.DateTimeField("生成时间", null=True, blank=True)
+    rank_token = models.CharField("日历版本", max_length=64, blank=True, default="")
+    compacted_at = models.DateTimeField("最近合并时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "报表汇总状态"
+        verbose_name_plural = "报表汇总状态"
+
+    def __str__(self) -> str:
+        return f"{self.built_at or '未生成'}"

@@ -15,7 +15,7 @@ are interpolated from those counts exactly as PERCENTILE_CONT does (``percentile
 import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -94,7 +94,7 @@ _WORKDAYS_SQL = """CASE WHEN NULLIF(r.run_of[c.{a} - r.first_day + 1], 0) = r.ru
 # took each number of working days, from which the medians are interpolated (``percentile_cont``).
 _REPORT_SQL = """
 WITH fine AS (
-    SELECT provider_id, service_id, period, arrange_days, review_days,
+    SELECT provider_id, service_id, city, period, arrange_days, review_days,
            COUNT(*) AS received,
            COUNT(*) FILTER (WHERE arranged_on IS NOT NULL) AS arranged,
            COUNT(*) FILTER (WHERE arranged_on <= sla_deadline_due) AS on_time,
@@ -113,27 +113,61 @@ WITH fine AS (
              CROSS JOIN ({ranks}) AS r
             OFFSET 0
            ) AS c
-     GROUP BY provider_id, service_id, period, arrange_days, review_days
+     GROUP BY provider_id, service_id, city, period, arrange_days, review_days
 )
+"""
+_TAIL_SQL = """
 SELECT g.*, provider.name AS provider_name, service.name AS service_name
   FROM (
         SELECT GROUPING(provider_id) = 0 AS by_provider,
                GROUPING(service_id) = 0 AS by_service,
+               GROUPING(city) = 0 AS by_city,
                GROUPING(period) = 0 AS by_period,
                GROUPING(arrange_days) = 0 AS by_arrange_days,
                GROUPING(review_days) = 0 AS by_review_days,
-               provider_id, service_id, period, arrange_days, review_days,
+               provider_id, service_id, city, period, arrange_days, review_days,
                {sums}
           FROM fine
          GROUP BY GROUPING SETS (
-               (), (provider_id), (service_id), (period),
-               (arrange_days), (provider_id, arrange_days), (service_id, arrange_days), (period, arrange_days),
-               (review_days), (provider_id, review_days), (service_id, review_days), (period, review_days)
+               (), (provider_id), (service_id), (city), (period),
+               (arrange_days), (provider_id, arrange_days), (service_id, arrange_days), (city, arrange_days),
+               (period, arrange_days),
+               (review_days), (provider_id, review_days), (service_id, review_days), (city, review_days),
+               (period, review_days)
          )
        ) AS g
   LEFT JOIN {providers} AS provider ON provider.id = g.provider_id
   LEFT JOIN {services} AS service ON service.id = g.service_id
- ORDER BY g.received DESC, provider_name, service_name, g.period
+ ORDER BY g.received DESC, provider_name, service_name, g.city, g.period
+"""
+# The same counts from the aggregates (sla.report_aggregates): cells and not yet compacted deltas
+# of the days received in the period, and the open cases (a partial index holds them) for the two
+# figures that depend on the report's day. A fine row whose counts net to zero (a case that moved to
+# another provider, say) is dropped, as the direct statement never sees it.
+_AGGREGATE_SQL = """
+WITH fine AS (
+    SELECT provider_id, service_id, city, period, arrange_days, review_days,
+           {fine_sums}
+      FROM (
+            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
+                   arrange_days, review_days, received, arranged, on_time, arranged_late,
+                   0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+              FROM sla_reportcell WHERE {where}
+            UNION ALL
+            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
+                   arrange_days, review_days, received, arranged, on_time, arranged_late,
+                   0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+              FROM sla_reportdelta WHERE {where}
+            UNION ALL
+            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', submitted_on::timestamp)::date AS period,
+                   NULL::int, NULL::int, 0, 0, 0, 0,
+                   CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END,
+                   CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END, 0, 0
+              FROM ({open_cases}) AS o
+           ) AS u
+     GROUP BY provider_id, service_id, city, period, arrange_days, review_days
+    HAVING {nonzero}
+)
 """
 _COUNTS = (
     "received",
@@ -157,6 +191,7 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
             "state",
             "provider_id",
             "service_id",
+            "city",
             "submitted_on",
             "arranged_on",
             "decided_on",
@@ -169,7 +204,7 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
         )
     )
     cases_sql, cases_params = cases.query.sql_with_params()
-    sql = _REPORT_SQL.format(
+    sql = (_REPORT_SQL + _TAIL_SQL).format(
         grain="week" if grain == "week" else "month",
         arrange_days=_WORKDAYS_SQL.format(a="sla_started_on", b="arranged_on", paused="sla_paused_days"),
         review_days=_WORKDAYS_SQL.format(a="submitted_on", b="decided_on", paused="review_paused_days"),
@@ -185,28 +220,206 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
     return sql, [day.today, day.today, horizon, list(CLOCK_RUNNING), *cases_params]
 
 
-def _report_rows_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> list[dict]:
-    """Every row of the report from one statement over the filtered cases' SQL."""
-    sql, params = _report_sql(queryset, day=day, grain=grain)
+def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
+    """The report's statement over the aggregates, for the period and filters in ``filters`` (the
+    report form's cleaned data); ``queryset`` (the same filters on the cases) gives the open cases."""
+    where, where_params = ["TRUE"], []
+    if filters.get("date_from"):
+        where.append("day >= %s")
+        where_params.append(filters["date_from"])
+    if filters.get("date_to"):
+        where.append("day <= %s")
+        where_params.append(filters["date_to"])
+    for name in ("provider", "service"):
+        if filters.get(name) is not None:
+            where.append(f"{name}_id = %s")
+            where_params.append(filters[name].pk)
+    if filters.get("city"):
+        where.append("city = %s")
+        where_params.append(filters["city"])
+    open_sql, open_params = _open_cases_sql(queryset)
+    sql = (_AGGREGATE_SQL + _TAIL_SQL).format(
+        grain="week" if grain == "week" else "month",
+        where=" AND ".join(where),
+        open_cases=open_sql,
+        fine_sums=", ".join(f"SUM({name}) AS {name}" for name in _COUNTS),
+        nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _COUNTS),
+        sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
+        providers=Provider._meta.db_table,
+        services=Service._meta.db_table,
+    )
+    horizon = day.horizon if day.horizon is not None else date.min
+    return sql, [*where_params, *where_params, day.today, day.today, horizon, *open_params]
+
+
+# A report over a period with no filter but the dates, from the period margins. The summary and the
+# provider, service and city tables: the months wholly inside the period from the stored monthly
+# margins, plus the days outside them summed from the cells as it reads; the trend: the weeks (or
+# months) wholly inside from the stored margins' totals, plus the days outside them likewise. Both
+# add the deltas not compacted yet and the open cases (for the figures depending on the day).
+_MARGIN_REPORT_SQL = """
+WITH dims AS (
+    SELECT dim, value, measure, days, received, arranged, on_time, arranged_late,
+           0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+      FROM sla_reportmargin WHERE grain = 'm' AND period >= %s AND period < %s
+    UNION ALL
+    SELECT dim, value, measure, days, {counts} FROM ({fresh_months}) AS fm
+), trend AS (
+    SELECT period, measure, days, received, arranged, on_time, arranged_late,
+           0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+      FROM sla_reportmargin WHERE grain = %s AND dim = 't' AND period >= %s AND period < %s
+    UNION ALL
+    SELECT period, measure, days, {counts} FROM ({fresh_periods}) AS fp WHERE dim = 't'
+)
+SELECT g.*, provider.name AS provider_name, service.name AS service_name
+  FROM (
+        SELECT dim = 'p' AS by_provider, dim = 's' AS by_service, dim = 'c' AS by_city, FALSE AS by_period,
+               measure = 'a' AS by_arrange_days, measure = 'r' AS by_review_days,
+               CASE WHEN dim = 'p' THEN NULLIF(value, '')::int END AS provider_id,
+               CASE WHEN dim = 's' THEN value::int END AS service_id,
+               CASE WHEN dim = 'c' THEN value END AS city, NULL::date AS period,
+               CASE WHEN measure = 'a' THEN days END AS arrange_days,
+               CASE WHEN measure = 'r' THEN days END AS review_days,
+               {sums}
+          FROM dims
+         GROUP BY dim, value, measure, days
+        HAVING {nonzero}
+        UNION ALL
+        SELECT FALSE, FALSE, FALSE, TRUE, measure = 'a', measure = 'r', NULL, NULL, NULL, period,
+               CASE WHEN measure = 'a' THEN days END, CASE WHEN measure = 'r' THEN days END,
+               {sums}
+          FROM trend
+         GROUP BY period, measure, days
+        HAVING {nonzero}
+       ) AS g
+  LEFT JOIN {providers} AS provider ON provider.id = g.provider_id
+  LEFT JOIN {services} AS service ON service.id = g.service_id
+ ORDER BY g.received DESC, provider_name, service_name, g.city, g.period
+"""
+_FRESH_SQL = """
+SELECT day, provider_id, service_id, city, arrange_days, review_days, received, arranged, on_time,
+       arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+  FROM sla_reportcell WHERE (day >= %s AND day < %s) OR (day >= %s AND day <= %s)
+UNION ALL
+SELECT day, provider_id, service_id, city, arrange_days, review_days, received, arranged, on_time,
+       arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+  FROM sla_reportdelta WHERE day >= %s AND day <= %s
+UNION ALL
+SELECT submitted_on AS day, provider_id, service_id, city, NULL::int, NULL::int, 0, 0, 0, 0,
+       CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END,
+       CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END, 0, 0
+  FROM ({open_cases}) AS o
+"""
+
+
+def _whole_periods(start: date, end: date, grain: str) -> tuple[date, date]:
+    """[first, stop): the weeks (Monday) or months wholly inside [start, end]; first >= stop when none."""
+    after = end + timedelta(days=1)
+    if grain == "week":
+        first = start + timedelta(days=(7 - start.weekday()) % 7)
+        stop = after - timedelta(days=after.weekday())
+    else:
+        first = start if start.day == 1 else date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        stop = after.replace(day=1)
+    if first >= stop:  # none: every day of the period is an edge day
+        return after, after
+    return first, stop
+
+
+def _open_cases_sql(queryset: QuerySet) -> tuple[str, list]:
+    open_cases = (
+        _received(queryset)
+        .filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True)
+        .annotate(submitted_on=_days()["submitted_on"])
+        .order_by()
+        .values("provider_id", "service_id", "city", "submitted_on", "sla_deadline_due")
+    )
+    return open_cases.query.sql_with_params()
+
+
+def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
+    from sla.report_aggregates import margin
+
+    grain = "week" if grain == "week" else "month"
+    start, end = filters["date_from"], filters["date_to"]
+    open_sql, open_params = _open_cases_sql(queryset)
+    source = f"({_FRESH_SQL.format(open_cases=open_sql)})"
+    horizon = day.horizon if day.horizon is not None else date.min
+
+    def fresh_params(first: date, stop: date) -> list:
+        return [start, first, stop, end, start, end, day.today, day.today, horizon, *open_params]
+
+    month_first, month_stop = _whole_periods(start, end, "month")
+    first, stop = _whole_periods(start, end, grain)
+    sql = _MARGIN_REPORT_SQL.format(
+        fresh_months=margin(source, "m", "month", _COUNTS),
+        fresh_periods=margin(source, grain[0], grain, _COUNTS, total_only=True),
+        counts=", ".join(_COUNTS),
+        nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _COUNTS),
+        sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
+        providers=Provider._meta.db_table,
+        services=Service._meta.db_table,
+    )
+    params = [month_first, month_stop, *fresh_params(month_first, month_stop)]
+    params += [grain[0], first, stop, *fresh_params(first, stop)]
+    return sql, params
+
+
+# Below about two months the edge days are most of the period: the cells serve it faster.
+MARGINS_FROM_DAYS = 62
+
+
+def margins_possible(filters: dict | None) -> bool:
+    """The period margins can give this report: both dates and no other filter."""
+    if not filters or not (filters.get("date_from") and filters.get("date_to")):
+        return False
+    return not any(filters.get(name) for name in ("provider", "service", "series", "city"))
+
+
+def margins_serve(filters: dict | None) -> bool:
+    """The margins serve this report best: possible, and a period of at least about two months."""
+    if filters is None or not margins_possible(filters):
+        return False
+    return (filters["date_to"] - filters["date_from"]).days >= MARGINS_FROM_DAYS
+
+
+def _report_rows_pg(
+    queryset: QuerySet, *, day: ReportDay, grain: str, filters: dict | None = None, path: str = "direct"
+) -> list[dict]:
+    """Every row of the report from one statement: over the filtered cases' SQL, or over the
+    aggregates when ``filters`` is given."""
+    if filters is None or path == "direct":
+        sql, params = _report_sql(queryset, day=day, grain=grain)
+    elif path == "margins":
+        sql, params = _margin_report_sql(queryset, filters, day=day, grain=grain)
+    else:
+        sql, params = _aggregate_sql(queryset, filters, day=day, grain=grain)
     with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
         # For this statement only: no JIT compilation (it costs more than it saves on a report that
         # reads a few hundred thousand index entries), and room to count in memory.
         cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        if filters is not None:
+            # The aggregates' statements read a few thousand rows: parallel workers cost more to start.
+            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _report_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> dict:
-    tables: dict[str, dict[Any, dict[str, Any]]] = {"summary": {}, "provider": {}, "service": {}, "period": {}}
+def _report_pg(
+    queryset: QuerySet, *, day: ReportDay, grain: str, filters: dict | None = None, path: str = "direct"
+) -> dict:
+    tables: dict[str, dict[Any, dict[str, Any]]] = {
+        name: {} for name in ("summary", "provider", "service", "city", "period")
+    }
     # (table, key, "arrange_days"/"review_days") -> {days: cases}
     histograms: defaultdict[tuple[str, Any, str], Counter[float]] = defaultdict(Counter)
-    for row in _report_rows_pg(queryset, day=day, grain=grain):
+    for row in _report_rows_pg(queryset, day=day, grain=grain, filters=filters, path=path):
         table, key = "summary", None
-        for dimension in ("provider", "service", "period"):
+        for dimension in ("provider", "service", "city", "period"):
             if row[f"by_{dimension}"]:
                 table = dimension
-                key = row["period"] if dimension == "period" else row[f"{dimension}_id"]
+                key = row[dimension] if dimension in ("city", "period") else row[f"{dimension}_id"]
         measure = next((m for m in ("arrange_days", "review_days") if row[f"by_{m}"]), None)
         if measure is None:
             tables[table][key] = {name: row[name] for name in _COUNTS} | _labels(table, key, row)
@@ -223,6 +436,7 @@ def _report_pg(queryset: QuerySet, *, day: ReportDay, grain: str) -> dict:
         "summary": tables["summary"][None],
         "providers": list(tables["provider"].values()),
         "services": list(tables["service"].values()),
+        "cities": list(tables["city"].values()),
         "trend": sorted(tables["period"].values(), key=lambda row: row["period"]),
     }
 
@@ -232,6 +446,8 @@ def _labels(table: str, key, row: dict) -> dict:
         return {"provider_id": key, "key": key, "label": row["provider_name"] or UNASSIGNED}
     if table == "service":
         return {"service_id": key, "key": key, "label": row["service_name"]}
+    if table == "city":
+        return {"city": key, "key": key, "label": key or "（未填城市）"}
     if table == "period":
         return {"period": key}
     return {}
@@ -258,12 +474,35 @@ class ManagerReport:
     summary: dict
     providers: list[dict]
     services: list[dict]
+    cities: list[dict]
     trend: list[dict]
+    source: str = "direct"
 
 
-def manager_report(queryset: QuerySet, *, today: date, grain: str = "week") -> ManagerReport:
-    """Every figure of the manager report for the filtered cases, from one statement."""
+def aggregates_serve(filters: dict | None) -> bool:
+    """The aggregates can give this report: built from today's rank table, and no filter they do
+    not hold (the edition series)."""
+    from sla.report_aggregates import aggregates_usable
+
+    return filters is not None and not filters.get("series") and aggregates_usable()
+
+
+def manager_report(
+    queryset: QuerySet, *, today: date, grain: str = "week", filters: dict | None = None, source: str = "auto"
+) -> ManagerReport:
+    """Every figure of the manager report for the filtered cases, from one statement.
+
+    ``filters`` (the report form's cleaned data, the same filters as ``queryset``) lets it read the
+    aggregates when they serve (``source="auto"``): the period margins for a long period with no
+    filter but the dates, the cells otherwise. ``source`` "direct" always counts the cases;
+    "aggregates" reads the aggregates whatever their state; "cells" and "margins" pick the table."""
     day = ReportDay.of(today)
+    if filters is not None and source != "direct" and (source != "auto" or aggregates_serve(filters)):
+        if source == "margins" and not margins_possible(filters):
+            raise ValueError("the period margins need both dates and no other filter")
+        path = source if source in ("cells", "margins") else ("margins" if margins_serve(filters) else "cells")
+        rows = _report_pg(queryset, day=day, grain=grain, filters=filters, path=path)
+        return ManagerReport(day=day, grain=grain, source=path, **rows)
     return ManagerReport(day=day, grain=grain, **_report_pg(queryset, day=day, grain=grain))
 
 

@@ -202,4 +202,18 @@ def workday_ranks_sync(*, force: bool = False) -> bool:
         WorkdayRank.objects.bulk_create(_rank_rows(), batch_size=2000)
         state.token, state.built_at = token, timezone.now()
         state.save()
+        # The report's aggregates counted working days with the old ranks: the report reads the cases
+        # directly (aggregates_usable compares the tokens) until this rebuild has run.
+        transaction.on_commit(_report_aggregates_rebuild_later)
     return True
+
+
+def _report_aggregates_rebuild_later() -> None:
+    from sla.models import ReportAggregateState
+    from sla.tasks import rebuild_report_aggregates
+
+    if ReportAggregateState.objects.filter(pk=1, built_at__isnull=False).exists():
+        try:
+            rebuild_report_aggregates.delay()
+        except Exception:  # a broker outage leaves the direct statement serving; `report_aggregates rebuild` fixes it
+            log.exception("could not enqueue the report aggregates' rebuild")

@@ -10,13 +10,20 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases.models import Case
 from sla.charts import trend_chart
-from sla.exports import report_csv, report_xlsx
+from sla.exports import breaches_csv, breaches_xlsx, report_csv, report_xlsx
 from sla.filters import ReportFilter
+from sla.links import report_links
 from sla.permissions import can_view_reports
 from sla.selectors import manager_report
 from sla.services import workday_ranks_sync
 
 DEFAULT_DAYS = 90
+EXPORTS = {
+    "csv": "时效报表（CSV）",
+    "xlsx": "时效报表（XLSX）",
+    "breaches_csv": "超时明细（CSV）",
+    "breaches_xlsx": "超时明细（XLSX）",
+}
 
 
 def _with_defaults(query) -> dict:
@@ -51,20 +58,30 @@ def manager_report_page(request: HttpRequest) -> HttpResponse:
         return render(request, "sla/report.html", {"filter": filterset}, status=400)
     workday_ranks_sync()
     grain = filterset.form.cleaned_data.get("grain") or "week"
-    report = manager_report(filterset.qs, today=timezone.localdate(), grain=grain)
+    report = manager_report(filterset.qs, today=timezone.localdate(), grain=grain, filters=filterset.form.cleaned_data)
     filename = f"sla-report-{report.day.today:%Y%m%d}"
     export = request.GET.get("format")
-    if export in ("csv", "xlsx"):
+    if export in EXPORTS:
         audit_record(
             action=AuditAction.EXPORT,
             request=request,
-            summary=f"导出时效报表（{export.upper()}）：{_describe(filterset)}",
+            summary=f"导出{EXPORTS[export]}：{_describe(filterset)}",
             extra={"format": export, "query": request.GET.urlencode()},
         )
     if export == "csv":
         return report_csv(report, filters=_describe(filterset), filename=filename)
     if export == "xlsx":
         return report_xlsx(report, filters=_describe(filterset), filename=filename)
+    cleaned = filterset.form.cleaned_data
+    if export == "breaches_csv":
+        return breaches_csv(
+            report, cleaned, filters=_describe(filterset), filename=f"sla-breaches-{report.day.today:%Y%m%d}"
+        )
+    if export == "breaches_xlsx":
+        return breaches_xlsx(
+            report, cleaned, filters=_describe(filterset), filename=f"sla-breaches-{report.day.today:%Y%m%d}"
+        )
+    report_links(report, filterset.form.cleaned_data)
     query = request.GET.copy()
     query.pop("format", None)
     context = {

@@ -1,0 +1,178 @@
+"""The report from the aggregates holds every figure equal to the direct statement on the same
+data: after a rebuild, and as cases are created, move, are re-dispatched, exempted, deleted, get
+late events, before and after compaction, and through a calendar change."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from cases.models import Case, CaseState
+from sla.filters import ReportFilter
+from sla.models import ReportCell, ReportDelta
+from sla.report_aggregates import aggregates_compact, aggregates_rebuild, aggregates_usable
+from sla.selectors import manager_report, margins_possible
+from sla.services import workday_ranks_sync
+from tests.factories.cases import CaseFactory
+from tests.factories.providers import ProviderFactory
+from tests.sla.report_fixture import REPORT_DAY, at, build_report_fixture, d
+from workdays.calendar import calendar_invalidate
+
+pytestmark = pytest.mark.django_db
+S = CaseState
+TABLES = ("summary", "providers", "services", "cities", "trend")
+
+
+@pytest.fixture
+def fixture_cases():
+    workday_ranks_sync()
+    return build_report_fixture()
+
+
+def _cleaned(filters: dict) -> dict:
+    filterset = ReportFilter({"grain": "week", **filters}, queryset=Case.objects.all())
+    assert filterset.is_valid(), filterset.form.errors
+    return filterset.form.cleaned_data
+
+
+def _report(filters: dict, source: str, today: date = REPORT_DAY):
+    data = {"grain": "week", **filters}
+    filterset = ReportFilter(data, queryset=Case.objects.all())
+    assert filterset.is_valid(), filterset.form.errors
+    cleaned = filterset.form.cleaned_data
+    return manager_report(filterset.qs, today=today, grain=cleaned["grain"], filters=cleaned, source=source)
+
+
+def _figures(report) -> dict:
+    return {name: getattr(report, name) for name in TABLES}
+
+
+FILTERS = [
+    {"date_from": "2026-09-01", "date_to": "2026-09-30"},
+    {"date_from": "2026-08-01", "date_to": "2026-10-31", "grain": "month"},
+    {"date_from": "2026-09-08", "date_to": "2026-09-23"},
+    {"date_from": "2026-08-15", "date_to": "2026-10-10", "grain": "month"},
+    {"date_from": "2026-09-02", "date_to": "2026-09-05"},
+    {"date_from": "2026-09-07", "date_to": "2026-09-27"},
+    {"date_from": "2026-08-20", "date_to": "2026-10-05"},
+    {"date_from": "2026-08-01", "date_to": "2026-09-30"},
+    {"city": "上海"},
+    {},
+]
+
+
+def assert_same_figures(fixture, today: date = REPORT_DAY) -> None:
+    variants = [*FILTERS]
+    for key in ("p1", "p2"):
+        variants.append({"date_from": "2026-09-01", "date_to": "2026-09-30", "provider": fixture[key].pk})
+    for key in ("a", "b"):
+        variants.append({"date_from": "2026-09-01", "date_to": "2026-09-30", "service": fixture[key].pk})
+    for filters in variants:
+        direct = _report(filters, "direct", today)
+        assert direct.source == "direct"
+        sources = ["cells", "margins"] if margins_possible(_cleaned(filters)) else ["cells"]
+        for source in sources:
+            aggregated = _report(filters, source, today)
+            assert aggregated.source == source
+            assert _figures(aggregated) == _figures(direct), (filters, source)
+
+
+def test_rebuilt_aggregates_give_every_figure_of_the_direct_statement(fixture_cases):
+    assert not aggregates_usable()
+    assert _report(FILTERS[0], "auto").source == "direct"  # not built yet: the direct statement serves
+
+    aggregates_rebuild()
+
+    assert aggregates_usable()
+    assert _report(FILTERS[0], "auto").source == "cells"  # a month: the cells
+    assert _report(FILTERS[1], "auto").source == "margins"  # three months, dates only: the period margins
+    assert _report({**FILTERS[1], "city": "上海"}, "auto").source == "cells"
+    assert ReportDelta.objects.count() == 0 and ReportCell.objects.count() > 0
+    assert_same_figures(fixture_cases)
+    assert _report(FILTERS[0], "aggregates").summary["received"] == 10
+
+
+def test_aggregates_follow_every_change_of_the_cases(fixture_cases):
+    aggregates_rebuild()
+    cases = fixture_cases["cases"]
+    p3 = ProviderFactory(name="丙服务商", code="bing")
+
+    # created: a new case received and dispatched; another arranged late in the same call
+    new = CaseFactory(state=S.DISPATCHED, quota_hold=None, provider=fixture_cases["p2"], service=fixture_cases["a"])
+    Case.objects.filter(pk=new.pk).update(
+        submitted_at=at("09-16"), sla_started_on=d("09-16"), sla_deadline_due=d("09-25"), city="杭州"
+    )
+    # transitions: #5 arranged (clock stopped), #6 waiting for the customer then back with a paused day
+    Case.objects.filter(pk=cases[5].pk).update(state=S.ARRANGED, sla_stopped_at=at("09-29"))
+    case6 = Case.objects.get(pk=cases[6].pk)
+    case6.sla_paused_days, case6.sla_deadline_due = 2, d("10-12")
+    case6.save()  # a whole-row save, as the services do
+    # re-dispatch: #7 from 甲 to 丙
+    Case.objects.filter(pk=cases[7].pk).update(provider=p3)
+    # exemption: #2 excused (the plain figures keep it late)
+    Case.objects.filter(pk=cases[2].pk).update(sla_exempt_reason="医院停诊", sla_exempt_at=at("09-19"))
+    # a late event: #9's review decision recorded today for last week
+    Case.objects.filter(pk=cases[9].pk).update(state=S.APPROVED, reviewed_at=at("09-25"), sla_started_on=d("09-28"))
+    # several cases in one statement, and a deletion
+    Case.objects.filter(pk__in=[cases[1].pk, cases[3].pk]).update(sla_paused_days=1)
+    Case.objects.filter(pk=cases[10].pk).delete()
+
+    assert ReportDelta.objects.exists()
+    assert_same_figures(fixture_cases)
+    providers = {row["label"] for row in _report(FILTERS[0], "aggregates").providers}
+    assert "丙服务商" in providers
+
+    aggregates_compact()
+
+    assert ReportDelta.objects.count() == 0
+    assert_same_figures(fixture_cases)
+    # compaction dropped the cells no case counts in any more
+    assert not ReportCell.objects.filter(received=0, arranged=0, reviewed=0).exists()
+
+
+def test_figures_depending_on_the_day_follow_the_report_day(fixture_cases):
+    aggregates_rebuild()
+
+    for today in (REPORT_DAY, REPORT_DAY + timedelta(days=8), date(2026, 9, 15)):
+        assert_same_figures(fixture_cases, today)
+
+
+def test_a_calendar_change_sets_the_aggregates_aside_until_rebuilt(fixture_cases):
+    from workdays.models import CalendarDay, CalendarYear, DayKind
+
+    aggregates_rebuild()
+    before = _report(FILTERS[0], "direct").summary["arrange_median"]
+
+    # Monday 14 September becomes a holiday: every case open across it takes a working day less.
+    CalendarDay.objects.create(
+        calendar_year=CalendarYear.objects.get(year=2026), date=date(2026, 9, 14), kind=DayKind.HOLIDAY, name="测试"
+    )
+    calendar_invalidate()
+    assert workday_ranks_sync()
+
+    assert not aggregates_usable()
+    assert _report(FILTERS[0], "auto").source == "direct"
+    assert _report(FILTERS[0], "direct").summary["arrange_median"] != before
+
+    aggregates_rebuild()
+
+    assert aggregates_usable()
+    assert_same_figures(fixture_cases)
+
+
+def test_a_series_filter_is_counted_directly(fixture_cases):
+    aggregates_rebuild()
+
+    assert _report({**FILTERS[0], "series": "2023"}, "auto").source == "direct"
+
+
+def test_the_command_rebuilds_and_reports_its_status(fixture_cases, capsys):
+    call_command("report_aggregates", "status")
+    assert "不可用" in capsys.readouterr().out
+
+    call_command("report_aggregates", "rebuild")
+    assert "已重建报表汇总表" in capsys.readouterr().out
+
+    call_command("report_aggregates", "status")
+    out = capsys.readouterr().out
+    assert "可用（报表读取汇总表）" in out and "待合并增量 0" in out
