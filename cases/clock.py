@@ -46,10 +46,14 @@ class ClockFigures:
     deadline_days: int | None
     target_due: date | None
     deadline_due: date | None
+    # The day the figures are counted at (Shanghai).
+    as_of: date | None = None
 
     @property
     def late(self) -> bool:
-        """Past the latest due date: arranged after it, or still running after it."""
+        """Past the latest due date: arranged after it, or still running (not paused) on a day after
+        it — the board's 已超时 and the report's open-late count, a Saturday after a Friday deadline
+        included, although no working day was added."""
         if self.deadline_due is None or self.started_on is None:
             return False
         if self.stopped_on is not None:
@@ -57,8 +61,8 @@ class ClockFigures:
         return (
             not self.paused
             and self.used_working_days is not None
-            and self.deadline_days is not None
-            and (self.used_working_days > self.deadline_days)
+            and self.as_of is not None
+            and self.as_of > self.deadline_due
         )
 
     def as_api(self) -> dict:
@@ -117,4 +121,5 @@ def clock_figures(case, *, today: date | None = None) -> ClockFigures:
         deadline_days=deadline,
         target_due=case.sla_target_due,
         deadline_due=case.sla_deadline_due,
+        as_of=today,
     )

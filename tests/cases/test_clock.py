@@ -53,3 +53,23 @@ def test_closed_pauses_are_taken_off():
 def test_a_case_that_ended_without_an_arrangement_shows_no_count():
     case = _case(state=CaseState.CANCELLED, sla_started_on=D(2026, 11, 16))
     assert clock_figures(case, today=D(2026, 11, 25)).used_working_days is None
+
+
+def test_a_running_clock_is_late_the_day_after_its_deadline_weekend_included():
+    # Deadline Friday 2026-11-27: on Saturday no working day was added, yet the case is late —
+    # the same day the board lists it under 已超时.
+    case = _case(state=CaseState.ACCEPTED, sla_started_on=D(2026, 11, 6), sla_deadline_due=D(2026, 11, 27))
+    assert clock_figures(case, today=D(2026, 11, 27)).late is False
+    saturday = clock_figures(case, today=D(2026, 11, 28))
+    assert saturday.late is True
+    assert saturday.used_working_days == clock_figures(case, today=D(2026, 11, 27)).used_working_days
+
+
+def test_a_paused_clock_is_not_late_while_the_customer_answers():
+    case = _case(
+        state=CaseState.WAITING_CUSTOMER,
+        sla_started_on=D(2026, 11, 6),
+        sla_paused_on=D(2026, 11, 20),
+        sla_deadline_due=D(2026, 11, 27),
+    )
+    assert clock_figures(case, today=D(2026, 12, 2)).late is False
