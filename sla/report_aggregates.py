@@ -277,9 +277,10 @@ def aggregates_status() -> dict:
 
 
 def aggregates_usable() -> bool:
-    """Built, and from the rank table the report counts with now."""
-    from sla.models import ReportAggregateState
+    """Built, and from the rank table the report counts with now (one query)."""
+    from django.db.models import Subquery
 
-    state = ReportAggregateState.objects.filter(pk=1, built_at__isnull=False).values_list("rank_token", flat=True)
-    token = state.first()
-    return token is not None and token == _rank_token()
+    from sla.models import ReportAggregateState, WorkdayRankState
+
+    current = WorkdayRankState.objects.filter(pk=1, built_at__isnull=False).values("token")
+    return ReportAggregateState.objects.filter(pk=1, built_at__isnull=False, rank_token=Subquery(current)).exists()
