@@ -32,7 +32,7 @@ from bench.clock import anchor_read  # noqa: E402
 from cases.models import Case  # noqa: E402
 from sla.filters import ReportFilter  # noqa: E402
 from sla.report_aggregates import aggregates_status  # noqa: E402
-from sla.selectors import manager_report  # noqa: E402
+from sla.selectors import ManagerReport, manager_report  # noqa: E402
 
 TABLES = ("summary", "providers", "services", "cities", "trend")
 
@@ -45,7 +45,7 @@ def _report(filters: dict, today: date, source: str):
     return manager_report(filterset.qs, today=today, grain=cleaned["grain"], filters=cleaned, source=source)
 
 
-def _timed(filters: dict, today: date, source: str, repeat: int) -> tuple[float, object]:
+def _timed(filters: dict, today: date, source: str, repeat: int) -> tuple[float, ManagerReport]:
     report = _report(filters, today, source)  # warm-up
     times = []
     for _ in range(repeat):
