@@ -25,13 +25,14 @@ import django
 
 django.setup()
 
-from django.db import connection
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from bench.clock import anchor_read
-from cases.models import Case
-from sla.filters import ReportFilter
-from sla.report_aggregates import aggregates_status
-from sla.selectors import manager_report
+from bench.clock import anchor_read  # noqa: E402
+from cases.models import Case  # noqa: E402
+from sla.filters import ReportFilter  # noqa: E402
+from sla.report_aggregates import aggregates_status  # noqa: E402
+from sla.selectors import ManagerReport, manager_report  # noqa: E402
 
 TABLES = ("summary", "providers", "services", "cities", "trend")
 
@@ -44,7 +45,7 @@ def _report(filters: dict, today: date, source: str):
     return manager_report(filterset.qs, today=today, grain=cleaned["grain"], filters=cleaned, source=source)
 
 
-def _timed(filters: dict, today: date, source: str, repeat: int) -> tuple[float, object]:
+def _timed(filters: dict, today: date, source: str, repeat: int) -> tuple[float, ManagerReport]:
     report = _report(filters, today, source)  # warm-up
     times = []
     for _ in range(repeat):
@@ -59,7 +60,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     anchor = anchor_read(connection)
-    today = date.fromisoformat(anchor[:10]) if anchor else date.today()
+    today = date.fromisoformat(anchor[:10]) if anchor else timezone.localdate()
     status = aggregates_status()
     if not status["usable"]:
         print("aggregates not usable: run `manage.py report_aggregates rebuild` first", file=sys.stderr)
@@ -75,11 +76,18 @@ def main() -> int:
     scenarios = {
         "year (by month)": year,
         "year (by week)": {**year, "grain": "week"},
-        "month (by week)": {"date_from": (today - timedelta(days=29)).isoformat(), "date_to": today.isoformat(), "grain": "week"},
+        "month (by week)": {
+            "date_from": (today - timedelta(days=29)).isoformat(),
+            "date_to": today.isoformat(),
+            "grain": "week",
+        },
         "year, one provider": {**year, "provider": str(provider)},
         f"year, one city ({city})": {**year, "city": city},
     }
-    print(f"{cases:,} cases, {status['cells']:,} cells, {status['deltas']:,} deltas; today {today}; load {os.getloadavg()}")
+    print(
+        f"{cases:,} cases, {status['cells']:,} cells, {status['margins']:,} margin rows, {status['deltas']:,} deltas;"
+        f" today {today}; load {os.getloadavg()}"
+    )
     print(f"{'report':<28} {'received':>9} {'direct ms':>10} {'aggregates ms':>14} {'ratio':>6} same")
     for name, filters in scenarios.items():
         direct_ms, direct = _timed(filters, today, "direct", args.repeat)

@@ -176,3 +176,27 @@ def test_the_command_rebuilds_and_reports_its_status(fixture_cases, capsys):
     call_command("report_aggregates", "status")
     out = capsys.readouterr().out
     assert "可用（报表读取汇总表）" in out and "待合并增量 0" in out
+
+
+def test_an_announced_calendar_change_rebuilds_ranks_and_aggregates_once_committed(
+    fixture_cases, django_capture_on_commit_callbacks, monkeypatch
+):
+    from sla import tasks
+    from sla.models import WorkdayRankState
+    from workdays.models import CalendarDay, CalendarYear, DayKind
+    from workdays.services import calendar_changes_announce
+
+    aggregates_rebuild()
+    ranks_before = WorkdayRankState.objects.get(pk=1).token
+    # the worker's part, run here: the rebuild task the rank sync enqueues
+    monkeypatch.setattr(tasks.rebuild_report_aggregates, "delay", lambda: tasks.rebuild_report_aggregates.apply())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        CalendarDay.objects.create(
+            calendar_year=CalendarYear.objects.get(year=2026), date=date(2026, 9, 15), kind=DayKind.HOLIDAY, name="测试"
+        )
+        calendar_changes_announce(first=date(2026, 9, 15), last=date(2026, 9, 15))
+
+    assert WorkdayRankState.objects.get(pk=1).token != ranks_before  # the ranks follow the calendar
+    assert aggregates_usable()  # and the aggregates were rebuilt on them
+    assert_same_figures(fixture_cases)

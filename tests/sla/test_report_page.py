@@ -136,9 +136,10 @@ def test_report_page_reads_the_cases_twice_whatever_the_period(manager_client, f
         q["sql"] for q in captured.captured_queries if '"cases_case"' in q["sql"] or "cases_case" in q["sql"]
     ]
     assert len(reading_cases) == 2  # the report statement and the city choices
-    # Session, user, permissions, calendar and rank versions; the report (its settings and statement,
-    # in a savepoint here); the unread-notice badge; the provider, service and city choices.
-    assert len(captured.captured_queries) <= 13, [q["sql"][:80] for q in captured.captured_queries]
+    # Session, user, permissions, calendar and rank versions; whether the aggregates serve; the report
+    # (its settings and statement, in a savepoint here); the unread-notice badge; the provider,
+    # service and city choices.
+    assert len(captured.captured_queries) <= 14, [q["sql"][:80] for q in captured.captured_queries]
 
 
 def test_xlsx_text_cells_are_strings_never_formulas(manager_client, fixture_cases):

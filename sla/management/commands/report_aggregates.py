@@ -28,4 +28,4 @@ class Command(BaseCommand):
             self.stdout.write(f"生成时间：{status['built_at'] or '未生成'}")
             self.stdout.write(f"日历版本：{status['rank_token'] or '—'}（当前 {status['current_rank_token'] or '—'}）")
             self.stdout.write(f"最近合并：{status['compacted_at'] or '—'}")
-            self.stdout.write(f"汇总格 {status['cells']}，待合并增量 {status['deltas']}")
+            self.stdout.write(f"汇总格 {status['cells']}，周期汇总 {status['margins']}，待合并增量 {status['deltas']}")
