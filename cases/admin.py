@@ -18,8 +18,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from cases import services
+from cases import queue, services
 from cases.action_pages import action_items, action_perform
 from cases.api.views import request_field_errors
 from cases.errors import CaseError, CaseValidationError, refusal_messages
@@ -33,23 +34,36 @@ from entitlements.models import Enrollment, Service
 from entitlements.models.catalog import ServiceKind
 from workdays.calendar import CalendarNotCovered, sub_workdays, workdays_between
 
-REVIEW_QUEUE = [CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED]
+
+def _queue_counts(request) -> queue.QueueCounts:
+    """The queue's counts, once per request: the tabs and the view filter read the same figures."""
+    if not hasattr(request, "_review_queue_counts"):
+        request._review_queue_counts = queue.queue_counts(user=request.user)
+    return request._review_queue_counts
+
+
+def _queue_tab(request) -> str | None:
+    """The queue tab shown (``pending`` when no state filter is chosen), or None off the queue."""
+    value = request.GET.get("queue")
+    if value is None:
+        return queue.DEFAULT_TAB
+    return value if value in queue.TABS else None
 
 
 class QueueStateFilter(admin.SimpleListFilter):
-    """Opens on the review queue; every state (or all of them) one click away."""
+    """Opens on the review queue's 待审核 tab; 退回待补充, every state (or all of them) one click away."""
 
     title = "状态"
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("all", "全部"), *CaseState.choices[1:]]
+        return [("returned", "退回待补充（等待申请人）"), ("all", "全部"), *CaseState.choices[1:]]
 
     def choices(self, changelist):
         yield {
-            "selected": self.value() is None,
+            "selected": self.value() in (None, queue.DEFAULT_TAB),
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "待审核队列",
+            "display": "待审核（已提交、医学审核中）",
         }
         for lookup, title in self.lookup_choices:
             yield {
@@ -59,11 +73,44 @@ class QueueStateFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset.filter(state__in=REVIEW_QUEUE)
+        if self.value() is None or self.value() in queue.TABS:
+            return queryset.filter(state__in=queue.TABS[self.value() or queue.DEFAULT_TAB][1])
         if self.value() == "all":
             return queryset
         return queryset.filter(state=self.value())
+
+
+class QueueViewFilter(admin.SimpleListFilter):
+    """我的 / 未认领 / 全部 within the queue's tab, each with its count."""
+
+    title = "认领"
+    parameter_name = "view"
+
+    def lookups(self, request, model_admin):
+        tab = _queue_tab(request)
+        counts = self.counts = _queue_counts(request)[tab] if tab else None
+        return [
+            (view, f"{label}（{counts[view]}）" if counts else label)
+            for view, label in queue.VIEWS.items()
+            if view != queue.DEFAULT_VIEW
+        ]
+
+    def choices(self, changelist):
+        total = self.counts[queue.DEFAULT_VIEW] if self.counts else None
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": f"全部（{total}）" if total is not None else "全部",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset.filter(queue.view_q(self.value() or queue.DEFAULT_VIEW, request.user))
 
 
 class WaitingFilter(admin.SimpleListFilter):
@@ -122,6 +169,7 @@ class CaseAdmin(admin.ModelAdmin):
     list_display_links = ["number"]
     list_filter = [
         QueueStateFilter,
+        QueueViewFilter,
         ("service", CaseServiceFilter),
         ("enrollment__edition", admin.RelatedFieldListFilter),
         "channel",
@@ -181,7 +229,10 @@ class CaseAdmin(admin.ModelAdmin):
     def review_due_shown(self, case: Case) -> str:
         if case.review_due is None:
             return "—"
-        return f"{case.review_due:%Y-%m-%d}（暂定）" if case.review_provisional else f"{case.review_due:%Y-%m-%d}"
+        shown = f"{case.review_due:%Y-%m-%d}（暂定）" if case.review_provisional else f"{case.review_due:%Y-%m-%d}"
+        if queue.review_overdue(case):
+            return format_html('{} <span class="queue-overdue">已逾期</span>', shown)
+        return shown
 
     @admin.display(description="已等待（工作日）")
     def waiting_workdays(self, case: Case) -> str:
@@ -198,9 +249,20 @@ class CaseAdmin(admin.ModelAdmin):
 
     # --- pages ---------------------------------------------------------------------------------
 
+    def get_ordering(self, request):
+        return queue.ORDERING if _queue_tab(request) else super().get_ordering(request)
+
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        title = "医学审核队列（最早提交在前）" if "queue" not in request.GET else "绿通案件"
-        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+        tab = _queue_tab(request)
+        context = {"title": "绿通案件"}
+        if tab:
+            context = {
+                "title": f"医学审核队列 · {queue.TABS[tab][0]}（按审核应完成日排序）",
+                "queue_links": queue.queue_links(
+                    counts=_queue_counts(request), tab=tab, view=request.GET.get("view", queue.DEFAULT_VIEW)
+                ),
+            }
+        return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
