@@ -269,6 +269,7 @@ class CaseAdmin(admin.ModelAdmin):
         return [
             path("<int:object_id>/action/<str:action>/", wrap(self.action_view), name="cases_case_action"),
             path("<int:object_id>/note/", wrap(self.note_view), name="cases_case_note"),
+            path("<int:object_id>/next/", wrap(self.next_view), name="cases_case_next"),
             path("<int:object_id>/document/", wrap(self.document_view), name="cases_case_document"),
             *super().get_urls(),
         ]
@@ -302,6 +303,8 @@ class CaseAdmin(admin.ModelAdmin):
             "may_add_note": request.user.has_perm(services.NOTE_PERMISSION),
             "may_upload": request.user.has_perm(services.UPLOAD_PERMISSION),
             "has_view_permission": True,
+            "held_by_other": case.holder_id is not None and case.holder_id != request.user.pk,
+            "may_review": request.user.has_perm("cases.review_case") or request.user.has_perm("cases.pay_claim"),
         }
         return TemplateResponse(request, "admin/cases/case/review.html", context)
 
@@ -315,6 +318,15 @@ class CaseAdmin(admin.ModelAdmin):
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
         return self._back(case)
+
+    def next_view(self, request: HttpRequest, object_id) -> HttpResponse:
+        """下一件: the next case of the review queue after this one."""
+        case = self._case_or_404(request, object_id)
+        following = queue.queue_next(user=request.user, after=case)
+        if following is None:
+            messages.info(request, "待审核队列中没有其他可处理的案件")
+            return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
+        return self._back(following)
 
     def note_view(self, request: HttpRequest, object_id) -> HttpResponse:
         case = self._case_or_404(request, object_id)

@@ -79,6 +79,14 @@ def queue_links(*, counts: QueueCounts, tab: str, view: str) -> dict[str, list[d
     return {"tabs": tabs, "views": views}
 
 
+def queue_next(*, user, after: Case | None = None) -> Case | None:
+    """The case a reviewer takes next: the first of the 待审核 tab that is theirs or nobody's."""
+    cases = queue_cases(user=user).filter(Q(holder=user) | Q(holder__isnull=True))
+    if after is not None:
+        cases = cases.exclude(pk=after.pk)
+    return cases.first()
+
+
 def review_overdue(case: Case, *, today=None) -> bool:
     """Past its review due date while the review clock runs (a returned case is paused)."""
     today = today or timezone.localdate()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from cases import queue
 from cases.models import Case, CaseState, DocumentKind
 from cases.services import DocumentUpload, case_start_review, review_return
+from tests.cases.conftest import CHECKLIST_ALL
 from tests.factories.cases import pdf_bytes, role_user
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,208 @@ def test_filter_label_says_what_the_default_list_shows(client, reviewer, desk):
         CaseState.SUBMITTED,
         CaseState.IN_REVIEW,
     ]
+
+
+# --- the holder and 接手审核 -----------------------------------------------------------------
+
+
+@pytest.fixture
+def held(submit, enroll, reviewer):
+    """A case 医学审核中, held by ``reviewer``; ``other`` is a second reviewer."""
+    return case_start_review(case=submit(enroll()), actor=reviewer), role_user("reviewer", "dr-other")
+
+
+def test_start_review_makes_the_reviewer_the_holder(held, reviewer):
+    case, _ = held
+
+    assert case.holder == reviewer
+
+
+@pytest.mark.parametrize("decide", ["approve", "reject", "return"])
+def test_a_decision_by_another_reviewer_is_refused_naming_the_holder(held, reviewer, decide):
+    from cases.errors import CaseConflict
+    from cases.services import review_approve, review_reject
+
+    case, other = held
+    calls = {
+        "approve": lambda: review_approve(case=case, actor=other, checklist=CHECKLIST_ALL),
+        "reject": lambda: review_reject(case=case, actor=other, reason="disease_not_listed"),
+        "return": lambda: review_return(case=case, actor=other, message="缺出院小结"),
+    }
+    with pytest.raises(CaseConflict) as refused:
+        calls[decide]()
+
+    holder = reviewer.get_full_name() or reviewer.username
+    assert f"本案由「{holder}」审核中，请先「接手审核」并填写原因" in refused.value.message
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_REVIEW and case.holder == reviewer
+
+
+def test_take_over_needs_a_reason_and_is_recorded_and_audited(held, reviewer):
+    from audit.models import AuditEvent
+    from cases.errors import CaseValidationError
+    from cases.services import case_take_over, review_approve
+
+    case, other = held
+    with pytest.raises(CaseValidationError) as refused:
+        case_take_over(case=case, actor=other, reason=" ")
+    assert refused.value.errors == {"reason": ["请填写接手审核的原因"]}
+
+    case = case_take_over(case=case, actor=other, reason="原审核人休假")
+
+    assert case.holder == other and case.state == CaseState.IN_REVIEW
+    event = case.events.get(transition="take_over")
+    assert event.actor == other and "原审核人休假" in event.note
+    assert event.extra["previous_holder"] == reviewer.pk
+    assert AuditEvent.objects.filter(actor_id=other.pk, extra__transition="take_over").count() == 1
+    assert review_approve(case=case, actor=other, checklist=CHECKLIST_ALL).state == CaseState.APPROVED
+
+
+def test_the_holder_cannot_take_over_his_own_case(held, reviewer):
+    from cases.errors import CaseConflict
+    from cases.services import case_take_over
+
+    case, _ = held
+    with pytest.raises(CaseConflict, match="您已是本案的审核人"):
+        case_take_over(case=case, actor=reviewer, reason="x")
+
+
+def test_the_page_shows_another_reviewer_the_holder_and_only_take_over(client, held, reviewer):
+    case, other = held
+    client.force_login(other)
+
+    response = client.get(reverse("admin:cases_case_change", args=[case.pk]))
+
+    holder = reviewer.get_full_name() or reviewer.username
+    assert f"本案由「{holder}」审核中" in response.content.decode()
+    assert [a.name for a in response.context["actions"]] == ["take_over"]
+    client.force_login(reviewer)
+    mine = client.get(reverse("admin:cases_case_change", args=[case.pk]))
+    assert [a.name for a in mine.context["actions"]] == ["approve", "return_to_applicant", "reject"]
+
+
+def test_the_api_answers_409_in_chinese_to_a_non_holder(api_client, held, reviewer):
+    from tests.factories.audit import api_key
+
+    case, other = held
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(other)}")
+    url = f"/api/v1/cases/{case.number}/actions/approve"
+
+    refused = api_client.post(url, {"expected_state": "in_review", **CHECKLIST_ALL}, format="json")
+
+    assert refused.status_code == 409
+    assert "请先「接手审核」" in refused.json()["detail"]
+    taken = api_client.post(f"/api/v1/cases/{case.number}/actions/take_over", {"reason": "加急处理"}, format="json")
+    assert taken.status_code == 200
+    assert api_client.post(url, {"expected_state": "in_review", **CHECKLIST_ALL}, format="json").status_code == 200
+
+
+def test_next_case_goes_to_the_next_queue_case(client, reviewer, submit, enroll):
+    from cases.services import review_approve
+
+    first, second = submit(enroll()), submit(enroll())
+    first = case_start_review(case=first, actor=reviewer)
+    review_approve(case=first, actor=reviewer, checklist=CHECKLIST_ALL)
+    client.force_login(reviewer)
+
+    response = client.get(reverse("admin:cases_case_next", args=[first.pk]))
+
+    assert response.url == reverse("admin:cases_case_change", args=[second.pk])
+
+
+def _race(*calls):
+    """Run the calls at the same moment in threads; each outcome is its result or its refusal."""
+    import threading
+
+    from django.db import close_old_connections
+
+    from cases.errors import CaseError
+
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = calls[index]()
+        except CaseError as exc:
+            outcomes[index] = exc
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_starting_one_case_at_once_one_holds_it(submit, enroll, reviewer):
+    from cases.errors import CaseConflict
+
+    case, other = submit(enroll()), role_user("reviewer", "dr-other")
+    views = [Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)]
+
+    outcomes = _race(
+        lambda: case_start_review(case=views[0], actor=reviewer),
+        lambda: case_start_review(case=views[1], actor=other),
+    )
+
+    winners = [o for o in outcomes if isinstance(o, Case)]
+    assert len(winners) == 1 and isinstance(next(o for o in outcomes if o not in winners), CaseConflict)
+    case.refresh_from_db()
+    assert case.holder == winners[0].holder
+    assert case.events.filter(transition="start_review").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_holder_deciding_while_another_takes_over_exactly_one_acts(submit, enroll, reviewer):
+    from cases.errors import CaseConflict
+    from cases.services import case_take_over, review_approve
+
+    case = case_start_review(case=submit(enroll()), actor=reviewer)
+    other = role_user("reviewer", "dr-other")
+    views = [Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)]
+
+    outcomes = _race(
+        lambda: review_approve(case=views[0], actor=reviewer, checklist=CHECKLIST_ALL),
+        lambda: case_take_over(case=views[1], actor=other, reason="加急"),
+    )
+
+    case.refresh_from_db()
+    approved, taken = outcomes
+    if isinstance(approved, Case):  # the holder locked first: the case left review
+        assert isinstance(taken, CaseConflict) and case.state == CaseState.APPROVED
+        assert not case.events.filter(transition="take_over").exists()
+    else:  # the take-over locked first: the former holder's decision is refused
+        assert isinstance(approved, CaseConflict) and "接手审核" in approved.message
+        assert case.state == CaseState.IN_REVIEW and case.holder == other
+        assert not case.events.filter(transition="approve").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_taking_over_at_once_the_second_is_told_the_first_holds_it(submit, enroll, reviewer):
+    from cases.errors import CaseConflict
+    from cases.services import case_take_over, review_approve
+
+    case = case_start_review(case=submit(enroll()), actor=reviewer)
+    second, third = role_user("reviewer", "dr-two"), role_user("reviewer", "dr-three")
+    views = [Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)]
+
+    outcomes = _race(
+        lambda: case_take_over(case=views[0], actor=second, reason="甲", expected_holder=reviewer.pk),
+        lambda: case_take_over(case=views[1], actor=third, reason="乙", expected_holder=reviewer.pk),
+    )
+
+    case.refresh_from_db()
+    winners = [o for o in outcomes if isinstance(o, Case)]
+    losers = [o for o in outcomes if isinstance(o, CaseConflict)]
+    assert len(winners) == 1 and len(losers) == 1
+    assert case.holder == winners[0].holder
+    assert f"本案已由「{case.holder_display}」接手审核" in losers[0].message
+    assert case.events.filter(transition="take_over").count() == 1
+    loser = third if case.holder == second else second
+    with pytest.raises(CaseConflict):
+        review_approve(case=case, actor=loser, checklist=CHECKLIST_ALL)

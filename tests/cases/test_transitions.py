@@ -109,6 +109,7 @@ TABLE = {
     ),
     "complete": (services.case_complete, S.ARRANGED, {}, {}, {"provider", "coordinator"}, S.COMPLETED),
     "close": (services.case_close, S.COMPLETED, {}, {}, {"coordinator"}, S.CLOSED),
+    "take_over": (services.case_take_over, S.IN_REVIEW, {}, {"reason": "原审核人休假"}, {"reviewer"}, S.IN_REVIEW),
     "claim_approve": (
         services.claim_approve,
         S.IN_REVIEW,
