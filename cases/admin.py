@@ -283,7 +283,7 @@ class CaseAdmin(admin.ModelAdmin):
     def _back(self, case: Case) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
 
-    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None, bound=None) -> HttpResponse:
         case = self._case_or_404(request, object_id)
         case_view_record(request=request, case=case)
         actions = action_items(
@@ -291,6 +291,7 @@ class CaseAdmin(admin.ModelAdmin):
             user=request.user,
             place=Place.ADMIN,
             url=lambda name: reverse("admin:cases_case_action", args=[case.pk, name]),
+            bound=bound,
         )
         context = {
             **self.admin_site.each_context(request),
@@ -314,9 +315,8 @@ class CaseAdmin(admin.ModelAdmin):
             return self._back(case)
         form = action_perform(request, case=case, name=action, place=Place.ADMIN)
         if form is not None:
-            for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+            # The page again, the form's errors beside the fields (and checklist items) they name.
+            return self.change_view(request, str(case.pk), bound={action: form})
         return self._back(case)
 
     def next_view(self, request: HttpRequest, object_id) -> HttpResponse:

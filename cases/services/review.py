@@ -4,6 +4,7 @@ applicant for more information. The same functions serve the admin's buttons and
 from django.db import transaction
 
 from cases import sla
+from cases.checklist import checklist_contradictions, checklist_refusals
 from cases.errors import CaseConflict, CaseValidationError
 from cases.models import Case, RejectReason
 from cases.services._core import User, case_lock, transition_check, transition_run
@@ -22,6 +23,18 @@ def _apply_checklist(case: Case, checklist: dict[str, bool] | None) -> None:
         if name not in CHECKLIST_FIELDS:
             raise CaseValidationError({"checklist": [f"未知的审核项「{name}」"]})
         setattr(case, name, bool(value))
+
+
+def _checklist_for_approval(case: Case, checklist: dict[str, bool] | None) -> None:
+    """The reviewer's ticks, refused item by item where one is missing or the case's own record
+    contradicts it (cases.checklist)."""
+    _apply_checklist(case, checklist)
+    refusals = checklist_refusals(case=case)
+    if not refusals:
+        return
+    contradicted = checklist_contradictions(case=case)
+    summary = "审核清单与案件记录不符" if contradicted else "审核清单未全部勾选"
+    raise CaseValidationError({"checklist": [summary], **refusals}, code="condition_unmet")
 
 
 @transaction.atomic
@@ -90,7 +103,7 @@ def review_approve(
         actor=actor,
         name="approve",
         expected_state=expected_state,
-        prepare=lambda locked: _apply_checklist(locked, checklist),
+        prepare=lambda locked: _checklist_for_approval(locked, checklist),
         arguments={"on_date": today},
         note=note or "审核通过",
         clocks=sla.sla_recompute,

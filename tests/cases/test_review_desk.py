@@ -317,3 +317,80 @@ def test_two_reviewers_taking_over_at_once_the_second_is_told_the_first_holds_it
     loser = third if case.holder == second else second
     with pytest.raises(CaseConflict):
         review_approve(case=case, actor=loser, checklist=CHECKLIST_ALL)
+
+
+# --- the checklist against the case's record ----------------------------------------------
+
+
+def _approve_form(**ticks):
+    return {"approve-expected_state": "in_review", **{f"approve-{k}": "on" for k, v in ticks.items() if v}}
+
+
+@pytest.mark.parametrize(
+    ("facts", "reason"),
+    [
+        ({"diagnosing_hospital_level": 1}, "为一级医院，不符合二级及以上公立医院"),
+        ({"diagnosing_hospital_ownership": "private"}, "为民营医院，不符合二级及以上公立医院"),
+    ],
+)
+def test_a_hospital_the_record_contradicts_blocks_approval_beside_its_item(
+    client, reviewer, submit, enroll, facts, reason
+):
+    case = case_start_review(case=submit(enroll(), **facts), actor=reviewer)
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("admin:cases_case_action", args=[case.pk, "approve"]), _approve_form(**CHECKLIST_ALL)
+    )
+
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_REVIEW
+    html = response.content.decode()
+    beside = html.split('id="id_approve-check_hospital_level-errors"', 1)[1].split("</ul>", 1)[0]
+    assert reason in beside
+    assert 'id="id_approve-check_disease_listed-errors"' not in html
+
+
+def test_a_disease_off_the_list_blocks_approval(submit, enroll, reviewer):
+    from cases.errors import CaseValidationError
+    from cases.services import review_approve
+    from entitlements.models import CriticalIllness
+
+    illness = CriticalIllness.objects.order_by("id").first()
+    case = case_start_review(case=submit(enroll(), critical_illness=illness, suspected=False), actor=reviewer)
+    CriticalIllness.objects.filter(pk=illness.pk).update(active=False)
+
+    with pytest.raises(CaseValidationError) as refused:
+        review_approve(case=case, actor=reviewer, checklist=CHECKLIST_ALL)
+
+    assert refused.value.errors["check_disease_listed"] == [f"案件所列疾病「{illness.name}」不在重症疾病范围列表内"]
+    assert refused.value.errors["checklist"] == ["审核清单与案件记录不符"]
+
+
+def test_the_checklist_is_prefilled_from_the_record(client, reviewer, submit, enroll):
+    case = case_start_review(case=submit(enroll()), actor=reviewer)
+    private = case_start_review(case=submit(enroll(), diagnosing_hospital_ownership="private"), actor=reviewer)
+    client.force_login(reviewer)
+
+    form = next(a.form for a in client.get(reverse("admin:cases_case_change", args=[case.pk])).context["actions"])
+    contradicted = next(
+        a.form for a in client.get(reverse("admin:cases_case_change", args=[private.pk])).context["actions"]
+    )
+
+    assert form["check_hospital_level"].value() and form["check_disease_listed"].value()
+    assert form["check_documents_complete"].value()
+    assert not form["check_specialist_diagnosis"].value()  # read in the record, never inferred
+    assert not contradicted["check_hospital_level"].value()
+
+
+def test_missing_items_are_named_each_beside_itself(client, reviewer, submit, enroll):
+    case = case_start_review(case=submit(enroll()), actor=reviewer)
+    client.force_login(reviewer)
+
+    html = client.post(
+        reverse("admin:cases_case_action", args=[case.pk, "approve"]), _approve_form(check_hospital_level=True)
+    ).content.decode()
+
+    assert "未勾选「专科医生诊断」" in html.split('id="id_approve-check_specialist_diagnosis-errors"', 1)[1][:300]
+    assert "未勾选「材料齐全」" in html.split('id="id_approve-check_documents_complete-errors"', 1)[1][:300]
+    assert 'id="id_approve-check_hospital_level-errors"' not in html
