@@ -7,7 +7,7 @@ field, never django-fsm-2's stock transition buttons.
 """
 
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
@@ -254,7 +254,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         tab = _queue_tab(request)
-        context = {"title": "绿通案件"}
+        context: dict[str, Any] = {"title": "绿通案件"}
         if tab:
             context = {
                 "title": f"医学审核队列 · {queue.TABS[tab][0]}（按审核应完成日排序）",
