@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest
 
-from cases.errors import CaseError, refusal_messages
+from cases.checklist import checklist_prefill
+from cases.errors import CaseError, CaseValidationError, refusal_messages
 from cases.models import Case
 from cases.selectors import case_available_actions, review_hints
 from cases.workflow import ACTIONS, CaseAction, Place
@@ -28,12 +29,9 @@ class ActionItem:
 def action_initial(case: Case, name: str) -> dict:
     initial: dict[str, Any] = {"expected_state": case.state}
     if name == "approve":
-        initial.update(
-            check_hospital_level=case.check_hospital_level,
-            check_specialist_diagnosis=case.check_specialist_diagnosis,
-            check_disease_listed=case.check_disease_listed,
-            check_documents_complete=case.check_documents_complete,
-        )
+        # Ticks saved earlier, else what the recorded facts support (cases.checklist).
+        prefill = checklist_prefill(case=case)
+        initial.update({item: getattr(case, item) or prefill[item] for item in prefill})
     if name == "claim_approve" and case.claimed_amount is not None:
         initial["amount"] = min(case.claimed_amount, case.service.max_claim_amount or case.claimed_amount)
     return initial
@@ -87,6 +85,16 @@ def action_perform(request: HttpRequest, *, case: Case, name: str, place: Place)
         return form
     try:
         form.run(case=case, actor=request.user, service=row.run)
+    except CaseValidationError as exc:
+        # Each refusal beside the field it names; the rest as page messages.
+        placed = {field: errors for field, errors in exc.errors.items() if field in form.fields}
+        for field, errors in placed.items():
+            for error in errors:
+                form.add_error(field, error)
+        for field, errors in exc.errors.items():
+            if field not in placed:
+                messages.error(request, "；".join(errors))
+        return form if placed else None
     except CaseError as exc:
         for message in refusal_messages(exc):
             messages.error(request, message)

@@ -7,7 +7,7 @@ field, never django-fsm-2's stock transition buttons.
 """
 
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
@@ -18,8 +18,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from cases import services
+from cases import queue, services
 from cases.action_pages import action_items, action_perform
 from cases.admin_report import ReportFigureFilter, report_figure_title
 from cases.api.views import request_field_errors
@@ -34,23 +35,36 @@ from entitlements.models import Enrollment, Service
 from entitlements.models.catalog import ServiceKind
 from workdays.calendar import CalendarNotCovered, sub_workdays, workdays_between
 
-REVIEW_QUEUE = [CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED]
+
+def _queue_counts(request) -> queue.QueueCounts:
+    """The queue's counts, once per request: the tabs and the view filter read the same figures."""
+    if not hasattr(request, "_review_queue_counts"):
+        request._review_queue_counts = queue.queue_counts(user=request.user)
+    return request._review_queue_counts
+
+
+def _queue_tab(request) -> str | None:
+    """The queue tab shown (``pending`` when no state filter is chosen), or None off the queue."""
+    value = request.GET.get("queue")
+    if value is None:
+        return queue.DEFAULT_TAB
+    return value if value in queue.TABS else None
 
 
 class QueueStateFilter(admin.SimpleListFilter):
-    """Opens on the review queue; every state (or all of them) one click away."""
+    """Opens on the review queue's 待审核 tab; 退回待补充, every state (or all of them) one click away."""
 
     title = "状态"
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("all", "全部"), *CaseState.choices[1:]]
+        return [("returned", "退回待补充（等待申请人）"), ("all", "全部"), *CaseState.choices[1:]]
 
     def choices(self, changelist):
         yield {
-            "selected": self.value() is None,
+            "selected": self.value() in (None, queue.DEFAULT_TAB),
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "待审核队列",
+            "display": "待审核（已提交、医学审核中）",
         }
         for lookup, title in self.lookup_choices:
             yield {
@@ -60,11 +74,44 @@ class QueueStateFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset.filter(state__in=REVIEW_QUEUE)
+        if self.value() is None or self.value() in queue.TABS:
+            return queryset.filter(state__in=queue.TABS[self.value() or queue.DEFAULT_TAB][1])
         if self.value() == "all":
             return queryset
         return queryset.filter(state=self.value())
+
+
+class QueueViewFilter(admin.SimpleListFilter):
+    """我的 / 未认领 / 全部 within the queue's tab, each with its count."""
+
+    title = "认领"
+    parameter_name = "view"
+
+    def lookups(self, request, model_admin):
+        tab = _queue_tab(request)
+        counts = self.counts = _queue_counts(request)[tab] if tab else None
+        return [
+            (view, f"{label}（{counts[view]}）" if counts else label)
+            for view, label in queue.VIEWS.items()
+            if view != queue.DEFAULT_VIEW
+        ]
+
+    def choices(self, changelist):
+        total = self.counts[queue.DEFAULT_VIEW] if self.counts else None
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": f"全部（{total}）" if total is not None else "全部",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset.filter(queue.view_q(self.value() or queue.DEFAULT_VIEW, request.user))
 
 
 class WaitingFilter(admin.SimpleListFilter):
@@ -124,6 +171,7 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = [
         ReportFigureFilter,  # shown only when opened from a figure of the manager report
         QueueStateFilter,
+        QueueViewFilter,
         ("service", CaseServiceFilter),
         ("enrollment__edition", admin.RelatedFieldListFilter),
         "channel",
@@ -183,7 +231,10 @@ class CaseAdmin(admin.ModelAdmin):
     def review_due_shown(self, case: Case) -> str:
         if case.review_due is None:
             return "—"
-        return f"{case.review_due:%Y-%m-%d}（暂定）" if case.review_provisional else f"{case.review_due:%Y-%m-%d}"
+        shown = f"{case.review_due:%Y-%m-%d}（暂定）" if case.review_provisional else f"{case.review_due:%Y-%m-%d}"
+        if queue.review_overdue(case):
+            return format_html('{} <span class="queue-overdue">已逾期</span>', shown)
+        return shown
 
     @admin.display(description="已等待（工作日）")
     def waiting_workdays(self, case: Case) -> str:
@@ -200,17 +251,29 @@ class CaseAdmin(admin.ModelAdmin):
 
     # --- pages ---------------------------------------------------------------------------------
 
+    def get_ordering(self, request):
+        return queue.ORDERING if _queue_tab(request) else super().get_ordering(request)
+
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        title = "医学审核队列（最早提交在前）" if "queue" not in request.GET else "绿通案件"
+        tab = _queue_tab(request)
+        context: dict[str, Any] = {"title": "绿通案件"}
+        if tab:
+            context = {
+                "title": f"医学审核队列 · {queue.TABS[tab][0]}（按审核应完成日排序）",
+                "queue_links": queue.queue_links(
+                    counts=_queue_counts(request), tab=tab, view=request.GET.get("view", queue.DEFAULT_VIEW)
+                ),
+            }
         if figure := report_figure_title(request.GET):
-            title = f"时效报表 · {figure}"
-        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+            context["title"] = f"时效报表 · {figure}"
+        return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
             path("<int:object_id>/action/<str:action>/", wrap(self.action_view), name="cases_case_action"),
             path("<int:object_id>/note/", wrap(self.note_view), name="cases_case_note"),
+            path("<int:object_id>/next/", wrap(self.next_view), name="cases_case_next"),
             path("<int:object_id>/document/", wrap(self.document_view), name="cases_case_document"),
             *super().get_urls(),
         ]
@@ -224,7 +287,7 @@ class CaseAdmin(admin.ModelAdmin):
     def _back(self, case: Case) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
 
-    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None, bound=None) -> HttpResponse:
         case = self._case_or_404(request, object_id)
         case_view_record(request=request, case=case)
         actions = action_items(
@@ -232,6 +295,7 @@ class CaseAdmin(admin.ModelAdmin):
             user=request.user,
             place=Place.ADMIN,
             url=lambda name: reverse("admin:cases_case_action", args=[case.pk, name]),
+            bound=bound,
         )
         context = {
             **self.admin_site.each_context(request),
@@ -244,6 +308,8 @@ class CaseAdmin(admin.ModelAdmin):
             "may_add_note": request.user.has_perm(services.NOTE_PERMISSION),
             "may_upload": request.user.has_perm(services.UPLOAD_PERMISSION),
             "has_view_permission": True,
+            "held_by_other": case.holder_id is not None and case.holder_id != request.user.pk,
+            "may_review": request.user.has_perm("cases.review_case") or request.user.has_perm("cases.pay_claim"),
         }
         return TemplateResponse(request, "admin/cases/case/review.html", context)
 
@@ -253,10 +319,18 @@ class CaseAdmin(admin.ModelAdmin):
             return self._back(case)
         form = action_perform(request, case=case, name=action, place=Place.ADMIN)
         if form is not None:
-            for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+            # The page again, the form's errors beside the fields (and checklist items) they name.
+            return self.change_view(request, str(case.pk), bound={action: form})
         return self._back(case)
+
+    def next_view(self, request: HttpRequest, object_id) -> HttpResponse:
+        """下一件: the next case of the review queue after this one."""
+        case = self._case_or_404(request, object_id)
+        following = queue.queue_next(user=request.user, after=case)
+        if following is None:
+            messages.info(request, "待审核队列中没有其他可处理的案件")
+            return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
+        return self._back(following)
 
     def note_view(self, request: HttpRequest, object_id) -> HttpResponse:
         case = self._case_or_404(request, object_id)

@@ -62,6 +62,22 @@ class StartReviewForm(ActionForm):
     note = None  # type: ignore[assignment]  # this decision takes no free-text note
 
 
+class TakeOverForm(ActionForm):
+    note = None  # type: ignore[assignment]  # the reason is the note
+    reason = forms.CharField(label="接手原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    # The holder the reviewer saw: someone else taking the case over meanwhile is a conflict.
+    expected_holder = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def for_case(self, case) -> None:
+        self.fields["expected_holder"].initial = case.holder_id
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        data = self.cleaned_data
+        return super().run(
+            case=case, actor=actor, service=service, reason=data["reason"], expected_holder=data["expected_holder"]
+        )
+
+
 class ApproveForm(NoteActionForm):
     check_hospital_level = forms.BooleanField(label="二级及以上公立医院诊断", required=False)
     check_specialist_diagnosis = forms.BooleanField(label="专科医生诊断", required=False)

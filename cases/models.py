@@ -422,6 +422,11 @@ class Case(FSMModelMixin, models.Model):
     def start_review(self, *, reviewer) -> None:
         self.holder = reviewer
 
+    @transition(field=state, source=S.IN_REVIEW, target=S.IN_REVIEW, permission=allowed("take_over"))
+    def take_over(self, *, reviewer) -> None:
+        """Another reviewer takes the case from its holder (the service records why)."""
+        self.holder = reviewer
+
     @transition(
         field=state,
         source=S.IN_REVIEW,

@@ -5,11 +5,12 @@ transition always reaches its people (even if the broker was down at that moment
 one never does. Delivery — in-app notice and e-mail — happens in a worker.
 """
 
+from django.conf import settings
 from django.urls import reverse
 
-from cases.models import ApplicantRelation, Case, CaseEvent
+from cases.models import ApplicantRelation, Case, CaseEvent, CaseState
 from cases.recipients import provider_addresses_of
-from cases.states import HELD_BY_PROVIDER
+from cases.states import HELD_BY_PROVIDER, REVIEW_PENDING
 from cases.workflow import ACTIONS, NextActor
 from notifications.customer import customer_message_enqueue
 from notifications.models import CustomerMessage
@@ -116,17 +117,33 @@ def case_event_notify(*, event: CaseEvent) -> None:
         return
     case = event.case
     state = event.get_to_state_display() or event.get_kind_display()
+    link = reverse("admin:cases_case_change", args=[case.pk])
     lines = [f"案件编号：{case.number}", f"服务项目：{case.service}", f"当前状态：{case.get_state_display()}"]
+    lines.append(f"办理期限：{case_deadline_text(case)}")
     if event.note:
         lines.append(f"说明：{event.note}")
+    lines.append(f"查看案件：{settings.SITE_BASE_URL.rstrip('/')}{link}")
     notify(
         kind=f"case.{event.transition or event.kind}",
         subject=f"[{case.number}] {case.service} · {state}",
         body="\n".join(lines),
         case_number=case.number,
-        link=reverse("admin:cases_case_change", args=[case.pk]),
+        link=link,
         user_ids=user_ids,
         emails=emails,
         permission=permission,
         dedupe_key=outbox_key("case-event", event.pk),
+        exclude_user_ids=[event.actor_id],
     )
+
+
+def case_deadline_text(case: Case) -> str:
+    """The date the next step is due by: the review's while it is reviewed, else the service level's."""
+    if case.state in REVIEW_PENDING and case.review_due:
+        provisional = "（暂定）" if case.review_provisional else ""
+        paused = "（退回补充期间暂停）" if case.state == CaseState.RETURNED else ""
+        return f"审核应完成日 {case.review_due:%Y-%m-%d}{provisional}{paused}"
+    if case.sla_deadline_due and case.sla_stopped_at is None:
+        provisional = "（暂定）" if case.sla_deadline_provisional else ""
+        return f"最迟完成日 {case.sla_deadline_due:%Y-%m-%d}{provisional}"
+    return "无"

@@ -52,7 +52,8 @@ def case_available_actions(*, case: Case, user, place: Place | None = None) -> l
     """The workflow table's actions (offered at ``place``, or anywhere a person takes them) that the
     case's state allows and the user may perform. Conditions are checked when the action is taken,
     so an incomplete checklist still shows the button and explains itself; a structural condition
-    (the case's kind) hides the action."""
+    (the case's kind) hides the action, and so does the holder: another reviewer's case offers
+    接手审核 instead of the decisions."""
     names = []
     for row in ACTIONS.values():
         if not row.places or (place is not None and place not in row.places):
@@ -61,7 +62,9 @@ def case_available_actions(*, case: Case, user, place: Place | None = None) -> l
         if not (meta.has_transition(case.state) and meta.has_transition_perm(case, case.state, user)):
             continue
         structural = [c for c in meta.get_transition(case.state).conditions if getattr(c, "structural", False)]
-        if all(condition(case) for condition in structural):
+        # 接手审核 is offered only when someone else holds the case (nobody's case is simply decided).
+        unheld_take_over = row.holder == "another" and case.holder_id is None
+        if row.fits_holder(case, user) and not unheld_take_over and all(c(case) for c in structural):
             names.append(row.name)
     return names
 

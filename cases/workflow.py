@@ -62,6 +62,18 @@ class CaseAction:
     style: str = ""
     # The provider API's path segment for this action (``POST …/cases/<number>/<segment>``).
     provider_path: str = ""
+    # Who of the reviewers may take it while the case has a holder: ``only`` the holder (a review
+    # decision), or only ``another`` reviewer (taking the case over); empty: anyone allowed.
+    holder: str = ""
+
+    def fits_holder(self, case: Any, user: Any) -> bool:
+        """Whether the case's holder lets this user take this action (a case nobody holds: anyone)."""
+        if not self.holder:
+            return True
+        if case.holder_id is None:
+            return True
+        mine = case.holder_id == getattr(user, "pk", None)
+        return mine if self.holder == "only" else not mine
 
     @cached_property
     def run(self) -> Callable[..., Any]:
@@ -92,15 +104,17 @@ ACTIONS: dict[str, CaseAction] = _rows(
     # Medical review.
     CaseAction("start_review", "开始审核", "case_start_review", ("review_case",), "StartReviewForm", STAFF,
                done="已开始审核"),
+    CaseAction("take_over", "接手审核", "case_take_over", ("review_case", "pay_claim"), "TakeOverForm", STAFF,
+               next_actor=NextActor.NOBODY, done="已接手审核", holder="another"),
     CaseAction("approve", "审核通过", "review_approve", ("review_case",), "ApproveForm", STAFF,
-               next_actor="dispatch_case", done="已批准", style="ok"),
+               next_actor="dispatch_case", done="已批准", style="ok", holder="only"),
     CaseAction("claim_approve", "核定补贴金额", "claim_approve", ("pay_claim",), "ClaimApproveForm", STAFF,
-               next_actor="pay_claim", done="已核定金额", style="ok"),
+               next_actor="pay_claim", done="已核定金额", style="ok", holder="only"),
     CaseAction("return_to_applicant", "退回补充材料", "review_return", ("review_case",), "ReturnForm", STAFF,
-               next_actor="submit_case", done="已退回申请人补充材料"),
+               next_actor="submit_case", done="已退回申请人补充材料", holder="only"),
     CaseAction("reject", "审核不通过", "review_reject", ("review_case",), "RejectForm", STAFF,
                next_actor="submit_case", confirm="审核不通过后案件结束，占用的权益额度将释放。确定不通过？",
-               done="已审核不通过", style="bad"),
+               done="已审核不通过", style="bad", holder="only"),
     CaseAction("resubmit", "补充材料后重新提交", "case_resubmit", ("submit_case",), "ResubmitForm", STAFF,
                next_actor="review_case", done="已重新提交审核"),
     # Dispatch and the provider's work.

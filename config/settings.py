@@ -363,6 +363,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lanben-desk@localhost")
+# The portal's address as people reach it: notices' e-mails link to the case with it.
+SITE_BASE_URL = env_str("SITE_BASE_URL", "http://localhost:8000")
 
 # Logs: one JSON object per line (structlog), personal data masked by a filter on every handler,
 # a request id per request carried into the Celery tasks it enqueues (ops/logs.py). LANBEN_LOG_FILE

@@ -6,6 +6,7 @@ in the past (the clock is moved with time-machine), so histories, quota and due 
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -25,6 +26,7 @@ from demo.people import CUSTOMERS, Customer, customer_id_number, member_id_numbe
 from entitlements.models import CriticalIllness, Edition, Person, QualifyingProduct, Service
 from entitlements.models.catalog import EligibilityRule
 from entitlements.services.enrollments import enrollment_upsert, family_designate, person_upsert, policy_upsert
+from notifications.services import notices_suppressed
 from providers.models import Provider, ProviderMember
 from workdays.calendar import CalendarNotCovered, sub_workdays
 
@@ -330,10 +332,13 @@ def case_play(cast: Cast, plan: dict) -> Case:
     submission, *later = sorted(plan["steps"], key=lambda s: -s.workdays_ago)
     if submission.action != "submit":
         raise ValueError(f"{plan['who']} {plan['service']}: a story starts with its submission")
-    with time_machine.travel(_moment(submission.workdays_ago, 9), tick=False):
+    quiet = notices_suppressed() if submission.workdays_ago > 0 else nullcontext()
+    with time_machine.travel(_moment(submission.workdays_ago, 9), tick=False), quiet:
         case = _submit(cast, plan)
     for hour, current in enumerate(later, start=10):
-        with time_machine.travel(_moment(current.workdays_ago, min(hour, 17)), tick=False):
+        # The past is replayed without notices: nobody is told today of last month's events.
+        quiet = notices_suppressed() if current.workdays_ago > 0 else nullcontext()
+        with time_machine.travel(_moment(current.workdays_ago, min(hour, 17)), tick=False), quiet:
             case = _run(cast, Case.objects.get(pk=case.pk), plan, current)
     return case
 

@@ -2,7 +2,9 @@
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
 
@@ -161,6 +163,20 @@ def permission_holders(permission: str) -> QuerySet:
     return get_user_model().objects.filter(is_active=True).filter(direct | grouped).distinct()
 
 
+_suppressed: ContextVar[bool] = ContextVar("notices_suppressed", default=False)
+
+
+@contextmanager
+def notices_suppressed() -> Iterator[None]:
+    """No staff notice is written inside: the demo replays weeks of history, and nobody should be
+    told today of a case event that happened last month."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def notify(
     *,
     kind: str,
@@ -173,9 +189,13 @@ def notify(
     emails: Iterable[str] = (),
     permission: str = "",
     dedupe_key: str | None = None,
+    exclude_user_ids: Iterable[int | None] = (),
 ) -> OutboxMessage | None:
     """Tell users (in the portal and by e-mail) and outside addresses (by e-mail) about something.
-    Recipients are users, their ids, and/or everyone holding ``permission`` at delivery."""
+    Recipients are users, their ids, and/or everyone holding ``permission`` at delivery, except
+    ``exclude_user_ids`` (whoever acted: nobody is told of his own action)."""
+    if _suppressed.get():
+        return None
     user_ids = [*user_ids, *(user.pk for user in users if user is not None)]
     payload = notify_payload(
         kind=kind,
@@ -187,6 +207,10 @@ def notify(
         emails=emails,
         permission=permission,
     )
+    excluded = sorted({pk for pk in exclude_user_ids if pk is not None})
+    if excluded:
+        payload["exclude_user_ids"] = excluded
+        payload["user_ids"] = [pk for pk in payload["user_ids"] if pk not in excluded]
     return outbox_enqueue(topic="notify", payload=payload, dedupe_key=dedupe_key)
 
 
@@ -209,7 +233,7 @@ def _notification_rows(message: OutboxMessage, users: Iterable) -> list[Notifica
 def _deliver_notify(message: OutboxMessage) -> list[Notification]:
     users = list(get_user_model().objects.filter(pk__in=message.payload.get("user_ids", []), is_active=True))
     if message.payload.get("permission"):
-        named = {user.pk for user in users}
+        named = {user.pk for user in users} | set(message.payload.get("exclude_user_ids", []))
         users += [user for user in permission_holders(message.payload["permission"]) if user.pk not in named]
     rows = _notification_rows(message, users)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -225,7 +249,7 @@ def _deliver_notify_many(messages: list[OutboxMessage]) -> None:
     rows: list[Notification] = []
     for message in messages:
         recipients = [users[i] for i in message.payload.get("user_ids", []) if i in users]
-        named = {user.pk for user in recipients}
+        named = {user.pk for user in recipients} | set(message.payload.get("exclude_user_ids", []))
         recipients += [u for u in holders.get(message.payload.get("permission", ""), []) if u.pk not in named]
         rows += _notification_rows(message, recipients)
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
@@ -350,6 +374,15 @@ def outbox_relay(*, batch: int = 1000, chunk: int = 200) -> dict[str, int]:
         failed += result["failed"]
     emailed = notification_send_emails(older_than=RELAY_GRACE)
     return {"delivered": delivered, "failed": failed, "emailed": emailed}
+
+
+def notification_open(*, user, notification_id: int) -> Notification | None:
+    """The reader opens the case a notice is about: the notice is read."""
+    notice = Notification.objects.filter(recipient=user, pk=notification_id).first()
+    if notice is not None and notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    return notice
 
 
 def notification_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:

@@ -32,6 +32,7 @@ from cases.services.intake import (
 )
 from cases.services.review import (
     case_start_review,
+    case_take_over,
     review_approve,
     review_checklist_save,
     review_reject,
@@ -55,6 +56,7 @@ __all__ = [
     "case_start_review",
     "case_submit",
     "case_submit_within",
+    "case_take_over",
     "case_withdraw",
     "claim_approve",
     "claim_pay",

@@ -15,7 +15,7 @@ from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import Case, CaseEvent, CaseState
 from cases.notifications import case_event_notify
 from cases.states import REVIEW_DECISIONS
-from cases.workflow import action_label
+from cases.workflow import ACTIONS, action_label
 
 
 def state_label(state: str) -> str:
@@ -43,6 +43,7 @@ def _transition_of(case: Case, name: str):
 def transition_check(*, case: Case, actor: User, name: str) -> None:
     """Refuse, with a reason a person can act on, a transition the case or the actor does not allow."""
     transition_allowed(case=case, actor=actor, name=name)
+    holder_check(case=case, actor=actor, name=name)
     conditions_check(case=case, name=name)
 
 
@@ -56,6 +57,24 @@ def transition_allowed(*, case: Case, actor: User, name: str) -> None:
         )
     if actor is None or not transition.has_perm(case, actor):
         raise CasePermissionDenied(f"您没有「{action_label(name)}」的权限")
+
+
+def holder_check(*, case: Case, actor: User, name: str) -> None:
+    """Refuse a review decision by anyone but the case's holder, and a take-over by the holder:
+    two reviewers never decide one case, and a case changes hands only by an explicit, recorded
+    take-over (接手审核)."""
+    row = ACTIONS.get(name)
+    if row is None or row.fits_holder(case, actor):
+        return
+    if row.holder == "another":
+        raise CaseConflict(
+            "您已是本案的审核人，无需接手", current_state=case.state, current_label=state_label(case.state)
+        )
+    raise CaseConflict(
+        f"本案由「{case.holder_display}」审核中，请先「{action_label('take_over')}」并填写原因，再作审核结论",
+        current_state=case.state,
+        current_label=state_label(case.state),
+    )
 
 
 def conditions_check(*, case: Case, name: str) -> None:
@@ -161,6 +180,7 @@ def transition_run(
     """Run one transition on a locked case; the caller is already inside ``transaction.atomic``."""
     locked = case_lock(case=case, expected_state=expected_state)
     transition_allowed(case=locked, actor=actor, name=name)
+    holder_check(case=locked, actor=actor, name=name)
     if prepare is not None:
         prepare(locked)
     conditions_check(case=locked, name=name)

@@ -4,7 +4,8 @@ applicant for more information. The same functions serve the admin's buttons and
 from django.db import transaction
 
 from cases import sla
-from cases.errors import CaseValidationError
+from cases.checklist import checklist_contradictions, checklist_refusals
+from cases.errors import CaseConflict, CaseValidationError
 from cases.models import Case, RejectReason
 from cases.services._core import User, case_lock, transition_check, transition_run
 from entitlements.services import quota_release
@@ -24,11 +25,52 @@ def _apply_checklist(case: Case, checklist: dict[str, bool] | None) -> None:
         setattr(case, name, bool(value))
 
 
+def _checklist_for_approval(case: Case, checklist: dict[str, bool] | None) -> None:
+    """The reviewer's ticks, refused item by item where one is missing or the case's own record
+    contradicts it (cases.checklist)."""
+    _apply_checklist(case, checklist)
+    refusals = checklist_refusals(case=case)
+    if not refusals:
+        return
+    contradicted = checklist_contradictions(case=case)
+    summary = "审核清单与案件记录不符" if contradicted else "审核清单未全部勾选"
+    raise CaseValidationError({"checklist": [summary], **refusals}, code="condition_unmet")
+
+
 @transaction.atomic
 def case_start_review(*, case: Case, actor: User, expected_state: str | None = None) -> Case:
     """A reviewer takes the case from the queue and becomes its holder."""
     case, _ = transition_run(
         case=case, actor=actor, name="start_review", expected_state=expected_state, arguments={"reviewer": actor}
+    )
+    return case
+
+
+@transaction.atomic
+def case_take_over(
+    *, case: Case, actor: User, reason: str, expected_holder: int | None = None, expected_state: str | None = None
+) -> Case:
+    """Another reviewer takes over a case under review from its holder, saying why; the timeline
+    and the audit trail record who held it before. With ``expected_holder`` (the holder the
+    reviewer saw), a case someone else took over meanwhile is refused, not taken twice."""
+    reason = reason.strip()
+    if not reason:
+        raise CaseValidationError({"reason": ["请填写接手审核的原因"]})
+    # Locked first so the note names the holder the take-over replaced, not one read before.
+    locked = case_lock(case=case, expected_state=expected_state)
+    previous = locked.holder_display
+    if expected_holder is not None and locked.holder_id != expected_holder:
+        raise CaseConflict(
+            f"本案已由「{previous}」接手审核，请刷新后查看", current_state=locked.state, current_label="医学审核中"
+        )
+    case, _ = transition_run(
+        case=locked,
+        actor=actor,
+        name="take_over",
+        expected_state=locked.state,
+        arguments={"reviewer": actor},
+        note=f"接手审核（原审核人：{previous}）：{reason}",
+        extra={"previous_holder": locked.holder_id, "reason": reason},
     )
     return case
 
@@ -61,7 +103,7 @@ def review_approve(
         actor=actor,
         name="approve",
         expected_state=expected_state,
-        prepare=lambda locked: _apply_checklist(locked, checklist),
+        prepare=lambda locked: _checklist_for_approval(locked, checklist),
         arguments={"on_date": today},
         note=note or "审核通过",
         clocks=sla.sla_recompute,

@@ -193,7 +193,8 @@ def test_reviewer_approves_through_the_api_with_the_same_rules(api_client, submi
 
     incomplete = client.post(url, {"expected_state": "in_review", "check_hospital_level": True}, format="json")
     assert incomplete.status_code == 400
-    assert incomplete.json() == {"checklist": ["审核清单未全部勾选"]}
+    assert incomplete.json()["checklist"] == ["审核清单未全部勾选"]
+    assert incomplete.json()["check_documents_complete"] == ["未勾选「材料齐全」"]  # each missing item named
 
     checklist = dict.fromkeys(
         ["check_hospital_level", "check_specialist_diagnosis", "check_disease_listed", "check_documents_complete"], True

@@ -6,7 +6,14 @@ import pytest
 
 from cases.errors import CaseValidationError
 from cases.models import CaseState, DocumentKind
-from cases.services import DocumentUpload, case_close, case_start_review, claim_approve, claim_pay
+from cases.services import (
+    DocumentUpload,
+    case_close,
+    case_start_review,
+    case_take_over,
+    claim_approve,
+    claim_pay,
+)
 from tests.factories.cases import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +25,11 @@ def invoice():
 
 
 @pytest.fixture
-def claim(submit, enrollment_2023_pro, invoice, reviewer):
+def claim(submit, enrollment_2023_pro, invoice, reviewer, payer):
+    """A 120 claim the reviewer started, taken over by the payer who fixes the amount."""
     case = submit(enrollment_2023_pro, "ambulance-120", documents=[invoice], claimed_amount=Decimal("350.00"))
-    return case_start_review(case=case, actor=reviewer)
+    case = case_start_review(case=case, actor=reviewer)
+    return case_take_over(case=case, actor=payer, reason="核定补贴金额")
 
 
 def test_claim_goes_through_invoice_review(claim):
@@ -47,7 +56,7 @@ def test_approved_amount_never_exceeds_200(claim, payer):
 
 def test_approved_amount_never_exceeds_what_was_claimed(submit, enrollment_2023_pro, invoice, reviewer, payer):
     case = submit(enrollment_2023_pro, "ambulance-120", documents=[invoice], claimed_amount=Decimal("80.00"))
-    case = case_start_review(case=case, actor=reviewer)
+    case = case_take_over(case=case_start_review(case=case, actor=reviewer), actor=payer, reason="核定补贴金额")
 
     with pytest.raises(CaseValidationError) as refused:
         claim_approve(case=case, actor=payer, amount="100")

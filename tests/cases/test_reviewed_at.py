@@ -10,6 +10,7 @@ from cases.services import (
     DocumentUpload,
     case_resubmit,
     case_start_review,
+    case_take_over,
     claim_approve,
     review_approve,
     review_reject,
@@ -55,6 +56,7 @@ def test_subsidy_approval_stamps_the_moment_of_its_history_row(submit, enrollmen
     invoice = DocumentUpload(kind=DocumentKind.INVOICE, content=pdf_bytes("invoice"), name="120发票.pdf")
     case = submit(enrollment_2023_pro, "ambulance-120", documents=[invoice], claimed_amount=Decimal("350.00"))
     case = case_start_review(case=case, actor=reviewer)
+    case = case_take_over(case=case, actor=payer, reason="核定补贴金额")
 
     case = claim_approve(case=case, actor=payer, amount="180")
 

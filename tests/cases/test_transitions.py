@@ -45,7 +45,14 @@ def _arranged_at():
 # action: (service, state the case is in, case fields, call arguments, roles allowed, state after)
 TABLE = {
     "start_review": (services.case_start_review, S.SUBMITTED, {}, {}, {"reviewer"}, S.IN_REVIEW),
-    "approve": (services.review_approve, S.IN_REVIEW, {}, {"checklist": CHECKLIST_ALL}, {"reviewer"}, S.APPROVED),
+    "approve": (
+        services.review_approve,
+        S.IN_REVIEW,
+        {"record": True},
+        {"checklist": CHECKLIST_ALL},
+        {"reviewer"},
+        S.APPROVED,
+    ),
     "reject": (services.review_reject, S.IN_REVIEW, {}, {"reason": "not_specialist"}, {"reviewer"}, S.REJECTED),
     "return_to_applicant": (
         services.review_return,
@@ -109,6 +116,7 @@ TABLE = {
     ),
     "complete": (services.case_complete, S.ARRANGED, {}, {}, {"provider", "coordinator"}, S.COMPLETED),
     "close": (services.case_close, S.COMPLETED, {}, {}, {"coordinator"}, S.CLOSED),
+    "take_over": (services.case_take_over, S.IN_REVIEW, {}, {"reason": "原审核人休假"}, {"reviewer"}, S.IN_REVIEW),
     "claim_approve": (
         services.claim_approve,
         S.IN_REVIEW,
@@ -145,6 +153,12 @@ def _case(state, fields: dict, provider: Provider):
             **fields,
         )
         upload = DocumentUpload(kind=DocumentKind.INVOICE, content=pdf_bytes("invoice"), name="发票.pdf")
+        document_store(case=case, actor=None, checked=document_check(upload=upload))
+        return case
+    if fields.pop("record", False):
+        # The checklist's 材料齐全 is compared with the documents the case holds (cases.checklist).
+        case = CaseFactory(state=state, **fields)
+        upload = DocumentUpload(kind=DocumentKind.MEDICAL_RECORD, content=pdf_bytes(), name="病历.pdf")
         document_store(case=case, actor=None, checked=document_check(upload=upload))
         return case
     return CaseFactory(state=state, **fields)

@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 
 from cases.errors import CaseConflict
-from cases.models import Case, CaseEvent, CaseState
+from cases.models import Case, CaseEvent, CaseState, DocumentKind
 from cases.services import review_approve, review_reject, review_return
-from tests.factories.cases import CaseFactory, role_user
+from cases.services.documents import DocumentUpload, document_check, document_store
+from tests.factories.cases import CaseFactory, pdf_bytes, role_user
 from tests.faults.conftest import report
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -38,6 +39,12 @@ def test_two_reviewers_acting_at_once_one_wins_every_time():
     reviewers = [role_user("reviewer", "reviewer-a"), role_user("reviewer", "reviewer-b")]
     rng = random.Random(2026)
     cases = [CaseFactory(state=CaseState.IN_REVIEW) for _ in range(TRIALS)]
+    # 材料齐全 is compared with the case's documents (cases.checklist): each case holds its record.
+    record = document_check(
+        upload=DocumentUpload(kind=DocumentKind.MEDICAL_RECORD, content=pdf_bytes(), name="病历.pdf")
+    )
+    for case in cases:
+        document_store(case=case, actor=None, checked=record)
     lock = threading.Lock()
     outcomes: dict[int, list] = {case.pk: [] for case in cases}
 

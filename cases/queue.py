@@ -1,0 +1,93 @@
+"""The medical review queue: what waits for a reviewer, in which order, and how many.
+
+One function per figure: the admin's queue, its tabs and views, and the home page's link all read
+these, so the number beside 医学审核队列 on the home page is the number of rows the queue shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Case
+from cases.states import CaseState
+
+# Waiting for a reviewer's decision: submitted (unclaimed), under review (including a 120 claim
+# whose amount is to be assessed), and — their own tab — returned cases waiting for the applicant.
+PENDING = (CaseState.SUBMITTED, CaseState.IN_REVIEW)
+RETURNED = (CaseState.RETURNED,)
+
+TABS = {"pending": ("待审核", PENDING), "returned": ("退回待补充", RETURNED)}
+VIEWS = {"mine": "我的", "unclaimed": "未认领", "all": "全部"}
+DEFAULT_TAB, DEFAULT_VIEW = "pending", "all"
+
+# Earliest review due date first; a case without one (never due) last; then first come first served.
+ORDERING = (F("review_due").asc(nulls_last=True), "submitted_at", "id")
+
+
+def view_q(view: str, user) -> Q:
+    if view == "mine":
+        return Q(holder=user)
+    if view == "unclaimed":
+        return Q(holder__isnull=True)
+    return Q()
+
+
+def queue_filter(queryset: QuerySet[Case], *, tab: str, view: str, user) -> QuerySet[Case]:
+    """The cases of one tab and view of the queue, in the queue's order."""
+    states = TABS.get(tab, TABS[DEFAULT_TAB])[1]
+    return queryset.filter(Q(state__in=states) & view_q(view, user)).order_by(*ORDERING)
+
+
+def queue_cases(*, user, tab: str = DEFAULT_TAB, view: str = DEFAULT_VIEW) -> QuerySet[Case]:
+    return queue_filter(Case.objects.all(), tab=tab, view=view, user=user)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Counts per tab and view: ``counts[tab][view]``."""
+
+    counts: dict[str, dict[str, int]]
+
+    def __getitem__(self, tab: str) -> dict[str, int]:
+        return self.counts[tab]
+
+
+def queue_counts(*, user) -> QueueCounts:
+    """Every tab × view count of the queue in ONE aggregate query."""
+    aggregates = {
+        f"{tab}__{view}": Count("id", filter=Q(state__in=states) & view_q(view, user))
+        for tab, (_, states) in TABS.items()
+        for view in VIEWS
+    }
+    row = Case.objects.filter(state__in=PENDING + RETURNED).aggregate(**aggregates)
+    return QueueCounts({tab: {view: row[f"{tab}__{view}"] for view in VIEWS} for tab in TABS})
+
+
+def queue_links(*, counts: QueueCounts, tab: str, view: str) -> dict[str, list[dict]]:
+    """The queue's tabs and views as links with their counts (the admin's queue, the home page)."""
+    tabs = [
+        {"label": label, "count": counts[key][view], "query": f"?queue={key}&view={view}", "selected": key == tab}
+        for key, (label, _) in TABS.items()
+    ]
+    views = [
+        {"label": label, "count": counts[tab][key], "query": f"?queue={tab}&view={key}", "selected": key == view}
+        for key, label in VIEWS.items()
+    ]
+    return {"tabs": tabs, "views": views}
+
+
+def queue_next(*, user, after: Case | None = None) -> Case | None:
+    """The case a reviewer takes next: the first of the 待审核 tab that is theirs or nobody's."""
+    cases = queue_cases(user=user).filter(Q(holder=user) | Q(holder__isnull=True))
+    if after is not None:
+        cases = cases.exclude(pk=after.pk)
+    return cases.first()
+
+
+def review_overdue(case: Case, *, today=None) -> bool:
+    """Past its review due date while the review clock runs (a returned case is paused)."""
+    today = today or timezone.localdate()
+    return case.state in PENDING and case.review_due is not None and case.review_due < today
