@@ -105,6 +105,8 @@ MANAGER = Role(
         *_view(*CATALOGUE, *CUSTOMERS, *CASE_RECORDS, *PROVIDERS, *CALENDAR, "providers.providerapilog"),
         "audit.view_auditevent",
         "sla.view_reports",
+        # "医院内特殊情况除外": a coordinator marks the exemption, only a manager takes it back.
+        "cases.revoke_sla_exemption",
         *INBOX,
     ),
 )

@@ -18,6 +18,7 @@ from cases.states import (
     CLOCK_RUNNING,
     FINAL,
     HELD_BY_PROVIDER,
+    LATE_POSSIBLE,
     ON_BOARD,
     OPEN_BEFORE_ARRANGEMENT,
     REVIEW_DECISIONS,
@@ -117,6 +118,23 @@ def doctor_title_fits_service(case: "Case") -> bool:
     return case.arranged_doctor_title in DOCTOR_TITLES_FOR_EXPERT_SERVICES
 
 
+@_condition("sla_deadline_due", "该案件未超时（按时效计算未超过最迟完成日），无需豁免", structural=True)
+def clock_late(case: "Case") -> bool:
+    from cases.clock import clock_figures
+
+    return clock_figures(case).late
+
+
+@_condition("sla_exempt_at", "该案件的超时已标记院方原因豁免", structural=True)
+def not_exempt(case: "Case") -> bool:
+    return case.sla_exempt_at is None
+
+
+@_condition("sla_exempt_at", "该案件没有时效豁免可撤销", structural=True)
+def exempt(case: "Case") -> bool:
+    return case.sla_exempt_at is not None
+
+
 @_condition("state", "非120补贴案件", structural=True)
 def reimbursement_case(case: "Case") -> bool:
     return case.is_reimbursement
@@ -125,6 +143,18 @@ def reimbursement_case(case: "Case") -> bool:
 @_condition("state", "120补贴案件不走派单流程", structural=True)
 def green_channel_case(case: "Case") -> bool:
     return not case.is_reimbursement
+
+
+def _in_place(states, **options):
+    """A transition that leaves the case in the state it found (one self-loop per state, so the
+    generated diagram draws each once): it only records something beside the state."""
+
+    def decorate(method):
+        for state in states:
+            method = transition(field="state", source=state, target=state, **options)(method)
+        return method
+
+    return decorate
 
 
 class Case(FSMModelMixin, models.Model):
@@ -365,6 +395,7 @@ class Case(FSMModelMixin, models.Model):
             ("close_case", "结案"),
             ("pay_claim", "120补贴核定与支付"),
             ("provider_act", "服务商操作"),
+            ("revoke_sla_exemption", "撤销时效豁免"),
         ]
 
     def __str__(self) -> str:
@@ -536,6 +567,20 @@ class Case(FSMModelMixin, models.Model):
     @transition(field=state, source=S.CLAIM_APPROVED, target=S.PAID, permission=allowed("pay"))
     def pay(self) -> None:
         self.sla_stopped_at = timezone.now()
+
+    # "医院内特殊情况除外": the breach stays a breach in the plain figures; the exemption is a mark
+    # beside it. The state does not change (the transition returns the state it found).
+    @_in_place(LATE_POSSIBLE, permission=allowed("sla_exempt"), conditions=[clock_late, not_exempt])
+    def sla_exempt(self, *, reason: str, by) -> None:
+        self.sla_exempt_reason = reason
+        self.sla_exempt_at = timezone.now()
+        self.sla_exempt_by = by
+
+    @_in_place(LATE_POSSIBLE, permission=allowed("sla_exempt_revoke"), conditions=[exempt])
+    def sla_exempt_revoke(self) -> None:
+        self.sla_exempt_reason = ""
+        self.sla_exempt_at = None
+        self.sla_exempt_by = None
 
 
 _QUEUE_HOLDERS = {

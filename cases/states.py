@@ -57,5 +57,8 @@ OPEN_BEFORE_ARRANGEMENT = (
 )
 # The states a review decision leads to: the transitions out of 医学审核中 that end the review.
 REVIEW_DECISIONS = (S.APPROVED, S.REJECTED, S.CLAIM_APPROVED)
+# The states a case can be late in by its clock: running, or stopped (arranged, paid) after the
+# deadline. Waiting for the customer the clock is paused (never late); ended unarranged it has no figure.
+LATE_POSSIBLE = (*CLOCK_RUNNING, S.ARRANGED, S.COMPLETED, S.PAID, S.CLOSED)
 FINAL = (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED)
 OPEN = tuple(state for state in S if state not in FINAL and state != S.NEW)

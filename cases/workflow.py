@@ -128,6 +128,11 @@ ACTIONS: dict[str, CaseAction] = _rows(
     # 120 急救补贴.
     CaseAction("pay", "支付补贴", "claim_pay", ("pay_claim",), "NoteActionForm", STAFF, next_actor="close_case",
                done="已记录支付"),
+    # "医院内特殊情况除外": a breach excused for a hospital-side reason, and its revocation (manager only).
+    CaseAction("sla_exempt", "标记院方原因豁免", "case_sla_exempt", ("dispatch_case",), "SlaExemptForm", COORDINATION,
+               next_actor=NextActor.NOBODY, done="已标记院方原因豁免"),
+    CaseAction("sla_exempt_revoke", "撤销时效豁免", "case_sla_exempt_revoke", ("revoke_sla_exemption",),
+               "SlaExemptRevokeForm", STAFF, next_actor=NextActor.NOBODY, done="已撤销时效豁免", style="bad"),
     # Ending a case.
     CaseAction("close", "结案", "case_close", ("close_case",), "NoteActionForm", COORDINATION,
                confirm="结案后案件不能再办理。确定结案？", done="已结案", style="ok"),

@@ -20,6 +20,7 @@ from cases.services.dispatch import (
 )
 from cases.services.documents import UPLOAD_PERMISSION, DocumentUpload, document_attach
 from cases.services.due_dates import due_dates_recompute
+from cases.services.exemptions import case_sla_exempt, case_sla_exempt_revoke
 from cases.services.intake import (
     NOTE_PERMISSION,
     case_add_note,
@@ -52,6 +53,8 @@ __all__ = [
     "case_dispatch",
     "case_redispatch",
     "case_resubmit",
+    "case_sla_exempt",
+    "case_sla_exempt_revoke",
     "case_start_review",
     "case_submit",
     "case_submit_within",
