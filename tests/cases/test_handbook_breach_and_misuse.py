@@ -87,7 +87,7 @@ def test_hospital_exception_coordinator_exempts_a_late_case_with_the_reason(coor
 
 
 def test_hospital_exception_a_running_case_past_its_deadline_can_be_exempted(coordinator_member):
-    """"医院内特殊情况除外" covers a case still waiting for the hospital past the deadline."""
+    """“医院内特殊情况除外” covers a case still waiting for the hospital past the deadline."""
     with time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=SH), tick=False):
         case = late_case(state=S.DISPATCHED, sla_stopped_at=None)
         services.case_sla_exempt(case=case, actor=coordinator_member, reason="医院床位紧张，排队入院")
@@ -110,7 +110,7 @@ def test_hospital_exception_refused_when_the_case_is_not_late(coordinator_member
 
 
 def test_hospital_exception_refused_when_already_exempt(coordinator_member):
-    """"医院内特殊情况除外": one exemption per breach; a second is refused with the reason."""
+    """“医院内特殊情况除外”: one exemption per breach; a second is refused with the reason."""
     case = late_case()
     services.case_sla_exempt(case=case, actor=coordinator_member, reason="医院停诊")
 
@@ -122,7 +122,7 @@ def test_hospital_exception_refused_when_already_exempt(coordinator_member):
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_hospital_exception_needs_its_reason(coordinator_member, reason):
-    """"医院内特殊情况除外": the special circumstance must be named."""
+    """“医院内特殊情况除外”: the special circumstance must be named."""
     case = late_case()
 
     with pytest.raises(CaseValidationError) as refused:
@@ -150,7 +150,7 @@ def test_hospital_exception_only_a_coordinator_exempts(role):
 
 
 def test_hospital_exception_revoked_only_by_a_manager(coordinator_member, manager_member):
-    """"医院内特殊情况除外" is a judgement a manager may take back; the coordinator who made it may not."""
+    """“医院内特殊情况除外” is a judgement a manager may take back; the coordinator who made it may not."""
     case = late_case()
     services.case_sla_exempt(case=case, actor=coordinator_member, reason="医院停诊")
 
@@ -169,7 +169,7 @@ def test_hospital_exception_revoked_only_by_a_manager(coordinator_member, manage
 
 
 def test_hospital_exception_board_shows_the_error_beside_the_reason_field(client, coordinator_member):
-    """"医院内特殊情况除外": an empty reason is sent back with the error beside the field."""
+    """“医院内特殊情况除外”: an empty reason is sent back with the error beside the field."""
     case = late_case()
     client.force_login(coordinator_member)
 
@@ -261,7 +261,7 @@ def test_hospital_exception_report_page_and_csv_show_both_rates(client, coordina
 
     assert 'data-figure="on_time_pct">33.3%<' in page
     assert 'data-figure="on_time_exempt_pct">66.7%<' in page
-    assert "<th class=\"num\">按时率</th><th class=\"num\">按时率（含豁免）</th>" in page
+    assert '<th class="num">按时率</th><th class="num">按时率（含豁免）</th>' in page
     rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert ["按时率（%）", "33.3"] in rows
     assert ["按时率（含豁免）（%）", "66.7"] in rows
