@@ -171,6 +171,21 @@ class SlaExemptRevokeForm(SlaExemptForm):
     )
 
 
+class MisuseStopForm(NoteActionForm):
+    finding = forms.CharField(
+        label="查明情况",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="服务使用人非被保险人本人或其直系亲属的查明经过（第二章 1）",
+        error_messages={"required": "请填写查明情况（服务使用人与被保险人的关系）"},
+    )
+    amount = forms.DecimalField(label="追偿金额（元）", max_digits=10, decimal_places=2, min_value=0, required=False)
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        data = self.cleaned_data
+        return super().run(case=case, actor=actor, service=service, finding=data["finding"], amount=data["amount"])
+
+
 class AwaitCustomerForm(NoteActionForm):
     note = forms.CharField(label="需要客户反馈的内容", widget=forms.Textarea(attrs={"rows": 2}))
 

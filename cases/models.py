@@ -19,6 +19,7 @@ from cases.states import (
     FINAL,
     HELD_BY_PROVIDER,
     LATE_POSSIBLE,
+    MISUSE_STOPPABLE,
     ON_BOARD,
     OPEN_BEFORE_ARRANGEMENT,
     REVIEW_DECISIONS,
@@ -582,6 +583,11 @@ class Case(FSMModelMixin, models.Model):
         self.sla_exempt_at = None
         self.sla_exempt_by = None
 
+    @transition(field=state, source=MISUSE_STOPPABLE, target=S.MISUSE_STOPPED, permission=allowed("misuse_stop"))
+    def misuse_stop(self) -> None:
+        """第二章 1: stopped at once; the service keeps the quota and the recovery record straight."""
+        self.holder = None
+
 
 _QUEUE_HOLDERS = {
     S.SUBMITTED: "医学审核队列",
@@ -594,6 +600,46 @@ _QUEUE_HOLDERS = {
     S.CLAIM_APPROVED: "120补贴支付",
     S.PAID: "调度协调（待结案）",
 }
+
+
+class Recovery(models.Model):
+    """追偿: 第二章 1 "本公司有权立即拒绝提供本服务并保留追偿的权利". One per case stopped as misuse;
+    its status is changed in the admin and every change is audited."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待追偿"
+        RECOVERED = "recovered", "已追偿"
+        WAIVED = "waived", "无需追偿"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="recovery", verbose_name="案件")
+    status = models.CharField("追偿状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    amount = models.DecimalField(
+        "追偿金额（元）",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    finding = models.TextField("查明情况")
+    note = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="登记人",
+        db_index=False,  # never looked up by the person who recorded it
+    )
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "追偿记录"
+        verbose_name_plural = "追偿记录"
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_status_display()}"
 
 
 class CaseEvent(models.Model):

@@ -139,6 +139,10 @@ ACTIONS: dict[str, CaseAction] = _rows(
     CaseAction("withdraw", "客户撤回", "case_withdraw", ("withdraw_case",), "NoteActionForm", STAFF,
                next_actor=NextActor.PROVIDER_IF_HELD, confirm="撤回后案件结束，占用的权益额度将释放。确定撤回？",
                done="已撤回", style="bad"),
+    CaseAction("misuse_stop", "中止（冒用）", "case_misuse_stop", ("review_case", "dispatch_case"), "MisuseStopForm",
+               COORDINATION, next_actor=NextActor.PROVIDER_IF_HELD,
+               confirm="查明服务使用人非被保险人本人或其直系亲属：案件将中止，占用中的额度释放（已使用的不退回），并登记追偿。确定中止？",
+               done="已中止（冒用），已登记追偿", style="bad"),
     CaseAction("cancel", "取消", "case_cancel", ("close_case",), "CancelForm", COORDINATION,
                confirm="取消后案件结束，占用的权益额度将释放。确定取消？", done="已取消", style="bad"),
 )  # fmt: skip

@@ -31,6 +31,7 @@ from cases.services.intake import (
     case_withdraw,
     usage_record,
 )
+from cases.services.misuse import case_misuse_stop, recovery_update
 from cases.services.review import (
     case_start_review,
     review_approve,
@@ -51,6 +52,7 @@ __all__ = [
     "case_complete",
     "case_customer_replied",
     "case_dispatch",
+    "case_misuse_stop",
     "case_redispatch",
     "case_resubmit",
     "case_sla_exempt",
@@ -64,6 +66,7 @@ __all__ = [
     "document_attach",
     "due_dates_recompute",
     "provider_accept",
+    "recovery_update",
     "provider_decline",
     "review_approve",
     "review_checklist_save",

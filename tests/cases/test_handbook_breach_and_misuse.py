@@ -3,11 +3,15 @@
 12. 专家预约 "通常 7 个工作日内安排就诊（医院内特殊情况除外）": a breach caused by the hospital may be
     exempted by a coordinator (reason required, audited), revoked only by a manager; the manager
     report shows on-time with and without exemptions.
+13. 第二章 1 "若本公司查明使用本服务的非被保险人本人或其直系亲属，本公司有权立即拒绝提供本服务并保留追偿的
+    权利": a case may be stopped as misuse from any state, its held quota unit released (a used one
+    stays used), a recovery (追偿) record kept, the provider holding it told.
 """
 
 import csv
 import io
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -277,3 +281,157 @@ def test_hospital_exception_revoked_counts_late_again(coordinator_member, manage
     report = manager_report(Case.objects.all(), today=date(2026, 11, 30) + timedelta(days=0))
 
     assert report.summary["on_time_exempt_pct"] == report.summary["on_time_pct"] == 33.3
+
+
+# --- 13. 第二章 1: misuse ------------------------------------------------------------------------
+
+MISUSE = "若本公司查明使用本服务的非被保险人本人或其直系亲属，本公司有权立即拒绝提供本服务并保留追偿的权利"
+FINDING = "核实就诊人为被保险人同事，非本人或直系亲属"
+
+
+@pytest.fixture
+def reviewer_member():
+    return production_user("reviewer")
+
+
+def test_misuse_stops_the_case_and_releases_the_held_unit(coordinator_member, provider):
+    """第二章 1 "…有权立即拒绝提供本服务": stopped at once; the unit not yet used goes back."""
+    case = CaseFactory(state=S.DISPATCHED, provider=provider)
+    bucket = case.quota_hold.bucket
+    held_before = type(bucket).objects.get(pk=bucket.pk).held
+
+    case = services.case_misuse_stop(case=case, actor=coordinator_member, finding=FINDING)
+
+    case.refresh_from_db()
+    assert case.state == S.MISUSE_STOPPED and case.get_state_display() == "中止（冒用）"
+    case.quota_hold.refresh_from_db()
+    assert case.quota_hold.status == "released"
+    assert type(bucket).objects.get(pk=bucket.pk).held == held_before - 1
+    assert FINDING in case.events.get(transition="misuse_stop").note
+
+
+def test_misuse_keeps_a_used_unit_used(reviewer_member):
+    """第二章 1 "保留追偿的权利": a service already given is claimed back, not given back to the quota."""
+    from entitlements.services import quota_use
+
+    case = CaseFactory(state=S.CLOSED)
+    quota_use(hold=case.quota_hold)
+    bucket = type(case.quota_hold.bucket).objects.get(pk=case.quota_hold.bucket_id)
+
+    services.case_misuse_stop(case=case, actor=reviewer_member, finding=FINDING, amount=Decimal("1200.00"))
+
+    case.refresh_from_db()
+    case.quota_hold.refresh_from_db()
+    assert case.state == S.MISUSE_STOPPED  # from a closed case too
+    assert case.quota_hold.status == "used"
+    assert type(bucket).objects.get(pk=bucket.pk).used == bucket.used
+
+
+def test_misuse_keeps_a_recovery_record(coordinator_member):
+    """第二章 1 "保留追偿的权利": the recovery is recorded, 待追偿, with the finding and the amount."""
+    from cases.models import Recovery
+
+    case = CaseFactory(state=S.ARRANGED)
+
+    services.case_misuse_stop(case=case, actor=coordinator_member, finding=FINDING, amount=Decimal("800.00"))
+
+    recovery = Recovery.objects.get(case=case)
+    assert (recovery.status, recovery.get_status_display()) == ("pending", "待追偿")
+    assert recovery.finding == FINDING and recovery.amount == Decimal("800.00")
+    assert recovery.created_by == coordinator_member
+    assert AuditEvent.objects.filter(object_type="cases.recovery", object_id=str(recovery.pk)).exists()
+
+
+def test_misuse_recovery_status_change_is_audited_in_the_admin(client, coordinator_member):
+    """The recovery's course (待追偿 → 已追偿 / 无需追偿) is kept in the audit trail."""
+    from cases.models import Recovery
+
+    case = CaseFactory(state=S.ARRANGED)
+    services.case_misuse_stop(case=case, actor=coordinator_member, finding=FINDING)
+    recovery = Recovery.objects.get(case=case)
+    client.force_login(coordinator_member)
+
+    response = client.post(
+        reverse("admin:cases_recovery_change", args=[recovery.pk]),
+        {"status": "recovered", "amount": "650.00", "note": "客户已退还服务费用"},
+    )
+
+    assert response.status_code == 302
+    recovery.refresh_from_db()
+    assert recovery.get_status_display() == "已追偿"
+    audit = AuditEvent.objects.filter(object_id=str(recovery.pk), action="update").get()
+    assert "待追偿 → 已追偿" in audit.summary and audit.actor_id == coordinator_member.pk
+
+
+@pytest.mark.parametrize("role", ["intake", "manager", "provider"])
+def test_misuse_stop_is_for_reviewers_and_coordinators_only(role, provider):
+    """第二章 1 "本公司查明": the insurer's reviewers and coordinators, not intake, managers or providers."""
+    case = CaseFactory(state=S.DISPATCHED, provider=provider)
+
+    with pytest.raises(CasePermissionDenied):
+        services.case_misuse_stop(case=case, actor=production_user(role), finding=FINDING)
+
+    case.refresh_from_db()
+    assert case.state == S.DISPATCHED and case.quota_hold.status == "held"
+
+
+def test_misuse_stop_needs_the_finding(reviewer_member):
+    """第二章 1 "查明": the finding is what the stop rests on; without it, nothing happens."""
+    case = CaseFactory(state=S.IN_REVIEW)
+
+    with pytest.raises(CaseValidationError) as refused:
+        services.case_misuse_stop(case=case, actor=reviewer_member, finding="  ")
+
+    assert "请填写查明情况" in refused.value.errors["finding"][0]
+    case.refresh_from_db()
+    assert case.state == S.IN_REVIEW
+
+
+@pytest.mark.parametrize("state", [S.SUBMITTED, S.RETURNED, S.WAITING_CUSTOMER, S.REJECTED, S.CANCELLED, S.CLOSED])
+def test_misuse_stop_from_any_state_including_ended_ones(reviewer_member, state):
+    """第二章 1: the finding may come at any time, after the case ended too."""
+    case = CaseFactory(state=state, quota_hold=None)
+
+    services.case_misuse_stop(case=case, actor=reviewer_member, finding=FINDING)
+
+    case.refresh_from_db()
+    assert case.state == S.MISUSE_STOPPED
+
+
+def test_misuse_stopped_case_cannot_be_stopped_twice_or_moved_on(reviewer_member):
+    from cases.errors import CaseConflict
+
+    case = CaseFactory(state=S.DISPATCHED, quota_hold=None)
+    services.case_misuse_stop(case=case, actor=reviewer_member, finding=FINDING)
+
+    with pytest.raises(CaseConflict):
+        services.case_misuse_stop(case=case, actor=reviewer_member, finding=FINDING)
+
+
+def test_misuse_stop_tells_the_provider_through_the_outbox(coordinator_member, provider):
+    """第二章 1 "立即拒绝提供本服务": the provider holding the case is told to stop."""
+    from notifications.models import OutboxMessage
+    from providers.models import ProviderContact
+
+    ProviderContact.objects.create(provider=provider, name="对接人", email="desk@provider.example")
+    case = CaseFactory(state=S.ACCEPTED, provider=provider)
+
+    services.case_misuse_stop(case=case, actor=coordinator_member, finding=FINDING)
+
+    message = OutboxMessage.objects.get(payload__case_number=case.number, payload__kind="case.misuse_stop")
+    assert message.payload["emails"] == ["desk@provider.example"]
+
+
+def test_misuse_stop_on_the_board_asks_first_and_shows_the_error_beside_the_finding(client, coordinator_member):
+    case = CaseFactory(state=S.APPROVED)
+    client.force_login(coordinator_member)
+
+    page = client.get(f"/board/cases/{case.number}/").content.decode()
+    refused = client.post(
+        f"/board/cases/{case.number}/",
+        {"action": "misuse_stop", "misuse_stop-expected_state": case.state, "misuse_stop-finding": " "},
+    )
+
+    assert 'id="action-misuse_stop"' in page and "确定中止？" in page
+    assert refused.status_code == 400
+    assert 'id="id_misuse_stop-finding-errors"' in refused.content.decode()

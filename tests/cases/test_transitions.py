@@ -135,6 +135,14 @@ TABLE = {
         {"manager"},
         S.ARRANGED,
     ),
+    "misuse_stop": (
+        services.case_misuse_stop,
+        S.CLOSED,
+        {},
+        {"finding": "使用人为被保险人同事，非直系亲属"},
+        {"reviewer", "coordinator"},
+        S.MISUSE_STOPPED,
+    ),
 }
 
 
