@@ -329,6 +329,7 @@ class RecoveryAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Recovery, form, change: bool) -> None:
         data = form.cleaned_data
+        actor = cast(User, request.user)
         services.recovery_update(
-            recovery=obj, actor=cast(User, request.user), status=data["status"], amount=data["amount"], note=data["note"]
+            recovery=obj, actor=actor, status=data["status"], amount=data["amount"], note=data["note"]
         )
