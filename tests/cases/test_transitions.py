@@ -236,4 +236,9 @@ def test_reviewer_is_offered_the_review_decisions(reviewer, provider):
 
     case = _case(S.IN_REVIEW, {}, provider)
 
-    assert case_available_actions(case=case, user=reviewer) == ["approve", "return_to_applicant", "reject"]
+    assert case_available_actions(case=case, user=reviewer) == [
+        "approve",
+        "return_to_applicant",
+        "reject",
+        "misuse_stop",
+    ]
