@@ -74,6 +74,7 @@ REVIEWER = Role(
     (
         *_view(*CATALOGUE, *CUSTOMERS, *CASE_RECORDS),
         "cases.review_case",
+        "cases.view_recovery",
         # 120 急救补贴: the reviewer checks the invoice and fixes the amount paid.
         "cases.pay_claim",
         "audit.reveal_personal_data",
@@ -92,6 +93,9 @@ COORDINATOR = Role(
         "cases.add_caseevent",
         # Records what a provider reported by phone (accept, decline), through the same services.
         "cases.provider_act",
+        # 追偿 after a case stopped as misuse (第二章 1): the coordinators follow it up.
+        "cases.view_recovery",
+        "cases.change_recovery",
         # Calls the customer and passes contact details to the provider.
         "audit.reveal_personal_data",
         *INBOX,
@@ -104,7 +108,10 @@ MANAGER = Role(
         # Read-only: reports, dashboards and masked exports; the audit trail.
         *_view(*CATALOGUE, *CUSTOMERS, *CASE_RECORDS, *PROVIDERS, *CALENDAR, "providers.providerapilog"),
         "audit.view_auditevent",
+        "cases.view_recovery",
         "sla.view_reports",
+        # "医院内特殊情况除外": a coordinator marks the exemption, only a manager takes it back.
+        "cases.revoke_sla_exemption",
         *INBOX,
     ),
 )

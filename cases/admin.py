@@ -26,7 +26,7 @@ from cases.admin_report import ReportFigureFilter, report_figure_title
 from cases.api.views import request_field_errors
 from cases.errors import CaseError, CaseValidationError, refusal_messages
 from cases.forms import DocumentForm, HotlineIntakeForm, NoteForm
-from cases.models import Case, CaseEvent, CaseState
+from cases.models import Case, CaseEvent, CaseState, Recovery
 from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_visible_to, user_is_case_staff
 from cases.views import case_page_context, case_view_record
@@ -385,3 +385,29 @@ class CaseAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/cases/case/intake.html", context)
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(admin.ModelAdmin):
+    """追偿 records (第二章 1): opened by ``case_misuse_stop``; here their status, amount and note
+    change, each change audited by ``recovery_update``."""
+
+    list_display = ("case", "status", "amount", "created_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("case", "created_by")
+    search_fields = ("case__number",)
+    fields = ("case", "finding", "status", "amount", "note", "created_by", "created_at", "updated_at")
+    readonly_fields = ("case", "finding", "created_by", "created_at", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # opened only by stopping a case as misuse
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Recovery, form, change: bool) -> None:
+        data = form.cleaned_data
+        actor = cast(User, request.user)
+        services.recovery_update(
+            recovery=obj, actor=actor, status=data["status"], amount=data["amount"], note=data["note"]
+        )

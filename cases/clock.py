@@ -32,7 +32,7 @@ from workdays.calendar import CalendarNotCovered, workdays_between
 
 S = CaseState
 # States in which an unstopped clock has ended without a stop (no arrangement was made).
-_ENDED_UNSTOPPED = (S.CANCELLED, S.WITHDRAWN, S.REJECTED, S.CLOSED)
+_ENDED_UNSTOPPED = (S.CANCELLED, S.WITHDRAWN, S.REJECTED, S.CLOSED, S.MISUSE_STOPPED)
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,44 @@ class CancelForm(NoteActionForm):
     note = forms.CharField(label="取消原因", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class SlaExemptForm(ActionForm):
+    note = None  # type: ignore[assignment]  # the reason is the note
+    reason = forms.CharField(
+        label="院方原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="医院内特殊情况（如停诊、床位、专家临时出诊变更），不超过 500 字",
+        error_messages={"required": "请填写院方原因（豁免须说明原因）", "max_length": "原因不能超过 500 字"},
+    )
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        return super().run(case=case, actor=actor, service=service, reason=self.cleaned_data["reason"])
+
+
+class SlaExemptRevokeForm(SlaExemptForm):
+    reason = forms.CharField(
+        label="撤销原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写撤销豁免的原因", "max_length": "原因不能超过 500 字"},
+    )
+
+
+class MisuseStopForm(NoteActionForm):
+    finding = forms.CharField(
+        label="查明情况",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="服务使用人非被保险人本人或其直系亲属的查明经过（第二章 1）",
+        error_messages={"required": "请填写查明情况（服务使用人与被保险人的关系）"},
+    )
+    amount = forms.DecimalField(label="追偿金额（元）", max_digits=10, decimal_places=2, min_value=0, required=False)
+
+    def run(self, *, case, actor, service: Callable, **extra):
+        data = self.cleaned_data
+        return super().run(case=case, actor=actor, service=service, finding=data["finding"], amount=data["amount"])
+
+
 class AwaitCustomerForm(NoteActionForm):
     note = forms.CharField(label="需要客户反馈的内容", widget=forms.Textarea(attrs={"rows": 2}))
 

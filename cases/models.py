@@ -18,6 +18,8 @@ from cases.states import (
     CLOCK_RUNNING,
     FINAL,
     HELD_BY_PROVIDER,
+    LATE_POSSIBLE,
+    MISUSE_STOPPABLE,
     ON_BOARD,
     OPEN_BEFORE_ARRANGEMENT,
     REVIEW_DECISIONS,
@@ -117,6 +119,23 @@ def doctor_title_fits_service(case: "Case") -> bool:
     return case.arranged_doctor_title in DOCTOR_TITLES_FOR_EXPERT_SERVICES
 
 
+@_condition("sla_deadline_due", "该案件未超时（按时效计算未超过最迟完成日），无需豁免", structural=True)
+def clock_late(case: "Case") -> bool:
+    from cases.clock import clock_figures
+
+    return clock_figures(case).late
+
+
+@_condition("sla_exempt_at", "该案件的超时已标记院方原因豁免", structural=True)
+def not_exempt(case: "Case") -> bool:
+    return case.sla_exempt_at is None
+
+
+@_condition("sla_exempt_at", "该案件没有时效豁免可撤销", structural=True)
+def exempt(case: "Case") -> bool:
+    return case.sla_exempt_at is not None
+
+
 @_condition("state", "非120补贴案件", structural=True)
 def reimbursement_case(case: "Case") -> bool:
     return case.is_reimbursement
@@ -125,6 +144,18 @@ def reimbursement_case(case: "Case") -> bool:
 @_condition("state", "120补贴案件不走派单流程", structural=True)
 def green_channel_case(case: "Case") -> bool:
     return not case.is_reimbursement
+
+
+def _in_place(states, **options):
+    """A transition that leaves the case in the state it found (one self-loop per state, so the
+    generated diagram draws each once): it only records something beside the state."""
+
+    def decorate(method):
+        for state in states:
+            method = transition(field="state", source=state, target=state, **options)(method)
+        return method
+
+    return decorate
 
 
 class Case(FSMModelMixin, models.Model):
@@ -365,6 +396,7 @@ class Case(FSMModelMixin, models.Model):
             ("close_case", "结案"),
             ("pay_claim", "120补贴核定与支付"),
             ("provider_act", "服务商操作"),
+            ("revoke_sla_exemption", "撤销时效豁免"),
         ]
 
     def __str__(self) -> str:
@@ -542,6 +574,25 @@ class Case(FSMModelMixin, models.Model):
     def pay(self) -> None:
         self.sla_stopped_at = timezone.now()
 
+    # "医院内特殊情况除外": the breach stays a breach in the plain figures; the exemption is a mark
+    # beside it. The state does not change (the transition returns the state it found).
+    @_in_place(LATE_POSSIBLE, permission=allowed("sla_exempt"), conditions=[clock_late, not_exempt])
+    def sla_exempt(self, *, reason: str, by) -> None:
+        self.sla_exempt_reason = reason
+        self.sla_exempt_at = timezone.now()
+        self.sla_exempt_by = by
+
+    @_in_place(LATE_POSSIBLE, permission=allowed("sla_exempt_revoke"), conditions=[exempt])
+    def sla_exempt_revoke(self) -> None:
+        self.sla_exempt_reason = ""
+        self.sla_exempt_at = None
+        self.sla_exempt_by = None
+
+    @transition(field=state, source=MISUSE_STOPPABLE, target=S.MISUSE_STOPPED, permission=allowed("misuse_stop"))
+    def misuse_stop(self) -> None:
+        """第二章 1: stopped at once; the service keeps the quota and the recovery record straight."""
+        self.holder = None
+
 
 _QUEUE_HOLDERS = {
     S.SUBMITTED: "医学审核队列",
@@ -554,6 +605,46 @@ _QUEUE_HOLDERS = {
     S.CLAIM_APPROVED: "120补贴支付",
     S.PAID: "调度协调（待结案）",
 }
+
+
+class Recovery(models.Model):
+    """追偿: 第二章 1 "本公司有权立即拒绝提供本服务并保留追偿的权利". One per case stopped as misuse;
+    its status is changed in the admin and every change is audited."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待追偿"
+        RECOVERED = "recovered", "已追偿"
+        WAIVED = "waived", "无需追偿"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="recovery", verbose_name="案件")
+    status = models.CharField("追偿状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    amount = models.DecimalField(
+        "追偿金额（元）",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    finding = models.TextField("查明情况")
+    note = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="登记人",
+        db_index=False,  # never looked up by the person who recorded it
+    )
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "追偿记录"
+        verbose_name_plural = "追偿记录"
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_status_display()}"
 
 
 class CaseEvent(models.Model):

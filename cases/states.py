@@ -24,6 +24,8 @@ class CaseState(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
     CLAIM_APPROVED = "claim_approved", "已核定金额"
     PAID = "paid", "已支付"
+    # 第二章 1: the service used by someone who is neither the insured nor a designated family member.
+    MISUSE_STOPPED = "misuse_stopped", "中止（冒用）"
 
 
 S = CaseState
@@ -60,5 +62,11 @@ OPEN_BEFORE_ARRANGEMENT = (
 )
 # The states a review decision leads to: the transitions out of 医学审核中 that end the review.
 REVIEW_DECISIONS = (S.APPROVED, S.REJECTED, S.CLAIM_APPROVED)
-FINAL = (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED)
+# The states a case can be late in by its clock: running, or stopped (arranged, paid) after the
+# deadline. Waiting for the customer the clock is paused (never late); ended unarranged it has no figure.
+LATE_POSSIBLE = (*CLOCK_RUNNING, S.ARRANGED, S.COMPLETED, S.PAID, S.CLOSED)
+FINAL = (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED, S.MISUSE_STOPPED)
+# 第二章 1 "查明使用本服务的非被保险人本人或其直系亲属…立即拒绝提供本服务": a case may be stopped as
+# misuse from any state it can be saved in, ended ones included (the finding may come afterwards).
+MISUSE_STOPPABLE = tuple(state for state in S if state not in (S.NEW, S.MISUSE_STOPPED))
 OPEN = tuple(state for state in S if state not in FINAL and state != S.NEW)

@@ -142,12 +142,21 @@ ACTIONS: dict[str, CaseAction] = _rows(
     # 120 急救补贴.
     CaseAction("pay", "支付补贴", "claim_pay", ("pay_claim",), "NoteActionForm", STAFF, next_actor="close_case",
                done="已记录支付"),
+    # "医院内特殊情况除外": a breach excused for a hospital-side reason, and its revocation (manager only).
+    CaseAction("sla_exempt", "标记院方原因豁免", "case_sla_exempt", ("dispatch_case",), "SlaExemptForm", COORDINATION,
+               next_actor=NextActor.NOBODY, done="已标记院方原因豁免"),
+    CaseAction("sla_exempt_revoke", "撤销时效豁免", "case_sla_exempt_revoke", ("revoke_sla_exemption",),
+               "SlaExemptRevokeForm", STAFF, next_actor=NextActor.NOBODY, done="已撤销时效豁免", style="bad"),
     # Ending a case.
     CaseAction("close", "结案", "case_close", ("close_case",), "NoteActionForm", COORDINATION,
                confirm="结案后案件不能再办理。确定结案？", done="已结案", style="ok"),
     CaseAction("withdraw", "客户撤回", "case_withdraw", ("withdraw_case",), "NoteActionForm", STAFF,
                next_actor=NextActor.PROVIDER_IF_HELD, confirm="撤回后案件结束，占用的权益额度将释放。确定撤回？",
                done="已撤回", style="bad"),
+    CaseAction("misuse_stop", "中止（冒用）", "case_misuse_stop", ("review_case", "dispatch_case"), "MisuseStopForm",
+               COORDINATION, next_actor=NextActor.PROVIDER_IF_HELD,
+               confirm="查明服务使用人非被保险人本人或其直系亲属：案件将中止，占用中的额度释放（已使用的不退回），并登记追偿。确定中止？",
+               done="已中止（冒用），已登记追偿", style="bad"),
     CaseAction("cancel", "取消", "case_cancel", ("close_case",), "CancelForm", COORDINATION,
                confirm="取消后案件结束，占用的权益额度将释放。确定取消？", done="已取消", style="bad"),
 )  # fmt: skip

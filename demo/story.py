@@ -293,6 +293,8 @@ def _run(cast: Cast, case: Case, plan: dict, current: Step) -> Case:
         "close": (by_role["coordinator"], dict),
         "claim_approve": (by_role["reviewer"], lambda: {"amount": args["amount"]}),
         "pay": (by_role["reviewer"], dict),
+        "sla_exempt": (by_role["coordinator"], lambda: {"reason": args["reason"]}),
+        "misuse_stop": (by_role["reviewer"], lambda: {"finding": args["finding"], "amount": args.get("amount")}),
     }
     actor, arguments = steps[action]
     return ACTIONS[action].run(case=case, actor=actor, **arguments())
@@ -476,8 +478,17 @@ def story_plans() -> list[dict]:
             "who": "zhenghao",
             "service": "重疾三甲专家门诊预约",
             "provider": "cpic-health-ins",
+            # Arranged after its deadline; the hospital's expert was away: exempted (医院内特殊情况除外).
             "steps": _dispatched(
-                25, [s(25, "dispatch"), s(24, "provider_accept"), s(12, "arrange"), s(10, "complete"), s(9, "close")]
+                25,
+                [
+                    s(25, "dispatch"),
+                    s(24, "provider_accept"),
+                    s(12, "arrange"),
+                    s(11, "sla_exempt", reason="医院专家出国交流两周，门诊停诊，院方延后至其返院后安排"),
+                    s(10, "complete"),
+                    s(9, "close"),
+                ],
             ),
         },
         {
@@ -523,6 +534,22 @@ def story_plans() -> list[dict]:
                 s(10, "complete"),
                 s(9, "close"),
             ],
+        },
+        # Misuse (第二章 1): the patient at the hospital was not the insured; stopped, recovery opened.
+        {
+            "who": "huanglei",
+            "service": "重疾海外就医协助",
+            "city": "北京",
+            "province": "北京",
+            "provider": "chenxi",
+            "steps": _dispatched(
+                6,
+                [
+                    s(6, "dispatch"),
+                    s(5, "provider_accept"),
+                    s(3, "misuse_stop", finding="服务商核对证件时发现就诊人为被保险人的同事，非本人或直系亲属"),
+                ],
+            ),
         },
         # 120 急救补贴: invoice review, approved amount, paid.
         {

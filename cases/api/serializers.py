@@ -167,6 +167,9 @@ class CaseSerializer(serializers.Serializer):
         label="最迟完成日暂定", source="sla_deadline_provisional", read_only=True
     )
     submitted_at = serializers.DateTimeField(label="提交时间", allow_null=True, read_only=True)
+    # "医院内特殊情况除外": the breach's hospital-side reason, when a coordinator exempted it.
+    sla_exempt_reason = serializers.CharField(label="时效豁免原因", read_only=True)
+    sla_exempt_at = serializers.DateTimeField(label="时效豁免时间", allow_null=True, read_only=True)
     reject_reason = serializers.ChoiceField(
         label="不通过原因", choices=RejectReason.choices, allow_blank=True, read_only=True
     )

@@ -20,6 +20,7 @@ from cases.services.dispatch import (
 )
 from cases.services.documents import UPLOAD_PERMISSION, DocumentUpload, document_attach
 from cases.services.due_dates import due_dates_recompute
+from cases.services.exemptions import case_sla_exempt, case_sla_exempt_revoke
 from cases.services.intake import (
     NOTE_PERMISSION,
     case_add_note,
@@ -30,6 +31,7 @@ from cases.services.intake import (
     case_withdraw,
     usage_record,
 )
+from cases.services.misuse import case_misuse_stop, recovery_update
 from cases.services.review import (
     case_start_review,
     case_take_over,
@@ -51,8 +53,11 @@ __all__ = [
     "case_complete",
     "case_customer_replied",
     "case_dispatch",
+    "case_misuse_stop",
     "case_redispatch",
     "case_resubmit",
+    "case_sla_exempt",
+    "case_sla_exempt_revoke",
     "case_start_review",
     "case_submit",
     "case_submit_within",
@@ -64,6 +69,7 @@ __all__ = [
     "due_dates_recompute",
     "provider_accept",
     "provider_decline",
+    "recovery_update",
     "review_approve",
     "review_checklist_save",
     "review_reject",

@@ -76,7 +76,7 @@ def test_review_page_shows_request_documents_checklist_and_decisions(client, rev
     assert "<iframe" in html
     assert "二级及以上公立医院诊断" in html
     assert "（符合二级及以上公立）" in html  # the request's facts beside each tick box
-    assert [a.name for a in response.context["actions"]] == ["approve", "return_to_applicant", "reject"]
+    assert [a.name for a in response.context["actions"]] == ["approve", "return_to_applicant", "reject", "misuse_stop"]
     assert 'name="state"' not in html
 
 

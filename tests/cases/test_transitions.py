@@ -42,6 +42,14 @@ def _arranged_at():
     return timezone.now() + datetime.timedelta(days=3)
 
 
+# Arranged on 20 Nov 2026 after a deadline of 10 Nov: late by the clock ("医院内特殊情况除外" may excuse it).
+LATE = {
+    "sla_started_on": datetime.date(2026, 10, 26),
+    "sla_deadline_due": datetime.date(2026, 11, 10),
+    "sla_stopped_at": datetime.datetime(2026, 11, 20, 7, 0, tzinfo=datetime.UTC),
+}
+
+
 # action: (service, state the case is in, case fields, call arguments, roles allowed, state after)
 TABLE = {
     "start_review": (services.case_start_review, S.SUBMITTED, {}, {}, {"reviewer"}, S.IN_REVIEW),
@@ -126,6 +134,23 @@ TABLE = {
         S.CLAIM_APPROVED,
     ),
     "pay": (services.claim_pay, S.CLAIM_APPROVED, {"claim": True}, {}, {"reviewer"}, S.PAID),
+    "sla_exempt": (services.case_sla_exempt, S.ARRANGED, LATE, {"reason": "医院停诊"}, {"coordinator"}, S.ARRANGED),
+    "sla_exempt_revoke": (
+        services.case_sla_exempt_revoke,
+        S.ARRANGED,
+        {**LATE, "sla_exempt_reason": "医院停诊", "sla_exempt_at": timezone.now()},
+        {"reason": "核实非院方原因"},
+        {"manager"},
+        S.ARRANGED,
+    ),
+    "misuse_stop": (
+        services.case_misuse_stop,
+        S.CLOSED,
+        {},
+        {"finding": "使用人为被保险人同事，非直系亲属"},
+        {"reviewer", "coordinator"},
+        S.MISUSE_STOPPED,
+    ),
 }
 
 
@@ -225,4 +250,9 @@ def test_reviewer_is_offered_the_review_decisions(reviewer, provider):
 
     case = _case(S.IN_REVIEW, {}, provider)
 
-    assert case_available_actions(case=case, user=reviewer) == ["approve", "return_to_applicant", "reject"]
+    assert case_available_actions(case=case, user=reviewer) == [
+        "approve",
+        "return_to_applicant",
+        "reject",
+        "misuse_stop",
+    ]

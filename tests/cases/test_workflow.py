@@ -39,7 +39,8 @@ def test_system_steps_are_offered_nowhere():
 
 
 def test_irreversible_actions_ask_first():
-    assert {row.name for row in ACTIONS.values() if row.confirm} == {"reject", "close", "withdraw", "cancel"}
+    asking = {row.name for row in ACTIONS.values() if row.confirm}
+    assert asking == {"reject", "close", "withdraw", "cancel", "misuse_stop"}
 
 
 def test_the_provider_api_offers_exactly_the_rows_marked_for_it():
