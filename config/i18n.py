@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 # Models whose names and help texts are plain strings upstream.
-PLAIN_STRING_MODELS = [("otp_totp", "TOTPDevice"), ("otp_static", "StaticDevice"), ("otp_static", "StaticToken")]
+PLAIN_STRING_MODELS = [
+    ("otp_totp", "TOTPDevice"),
+    ("otp_static", "StaticDevice"),
+    ("otp_static", "StaticToken"),
+    ("django_celery_beat", "PeriodicTask"),
+]
+# Apps named by their label upstream ("Otp_Totp"), shown on the admin index and in breadcrumbs.
+APP_NAMES = {"axes": "Axes", "otp_totp": "TOTP devices", "otp_static": "static devices"}
 
 
 def third_party_labels() -> None:
@@ -25,12 +32,47 @@ def third_party_labels() -> None:
         except LookupError:
             continue
         meta = model._meta
+        plain = str(meta.original_attrs.get("verbose_name", meta.verbose_name))
         meta.verbose_name = _lazy(meta.verbose_name)
-        meta.verbose_name_plural = _lazy(meta.verbose_name_plural)
+        # The default plural is format_lazy("{}s", <the plain name>): rebuilt from the plain words.
+        meta.verbose_name_plural = gettext_lazy(str(meta.original_attrs.get("verbose_name_plural", f"{plain}s")))
         for field in meta.get_fields(include_parents=True):
             if hasattr(field, "verbose_name") and getattr(field, "concrete", False):
                 field.verbose_name = _lazy(field.verbose_name)
                 field.help_text = _lazy(field.help_text)
+    for label, name in APP_NAMES.items():
+        if apps.is_installed(label) or label in apps.app_configs:
+            apps.get_app_config(label).verbose_name = gettext_lazy(name)
+    _celery_beat_labels()
+    _static_token_str()
+    _axes_str()
+
+
+def _celery_beat_labels() -> None:
+    from django_celery_beat.admin import PeriodicTaskAdmin
+    from django_celery_beat.models import PeriodicTask
+
+    PeriodicTask.scheduler.fget.short_description = gettext_lazy("Scheduler")  # type: ignore[attr-defined]
+    PeriodicTaskAdmin.crontab_translation.short_description = gettext_lazy("Crontab translation")  # type: ignore[attr-defined]
+
+
+def _axes_str() -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.utils import timezone
+
+    def at(moment) -> str:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+    AccessLog.__str__ = lambda log: f"{log.username} 登录日志 @ {at(log.attempt_time)}"  # type: ignore[method-assign,assignment]
+    AccessAttempt.__str__ = lambda row: f"{row.username} 登录失败 @ {at(row.attempt_time)}"  # type: ignore[method-assign,assignment]
+    AccessFailureLog.__str__ = lambda row: f"{row.username} 登录失败 @ {at(row.attempt_time)}"  # type: ignore[method-assign,assignment]
+
+
+def _static_token_str() -> None:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    # Upstream has none ("StaticToken object (3)"): the inline of a device's recovery codes shows it.
+    StaticToken.__str__ = lambda token: f"{gettext('static token')} {token.pk}"  # type: ignore[method-assign,assignment]
 
 
 def _lazy(text):
@@ -116,6 +158,22 @@ STRINGS = [
     gettext_noop("Account locked: too many login attempts. Please try again later."),
     gettext_noop("Account locked: too many login attempts. Contact an admin to unlock your account."),
     # django-celery-beat.
+    gettext_noop("Task Name"),
+    gettext_noop("Crontab translation"),
+    gettext_noop("If True, the schedule will only run the task a single time"),
+    gettext_noop("Set to False to disable the schedule"),
+    gettext_noop(
+        "Datetime that the schedule last triggered the task to run. Reset to None if enabled is set to False."
+    ),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("Scheduler"),
+    gettext_noop("Periodic Tasks Using This Schedule"),
+    gettext_noop("Throttling"),
+    gettext_noop("QR Code"),
+    gettext_noop("Search by user’s username or email address"),
+    gettext_noop("Hold down “Control”, or “Command” on a Mac, to select more than one."),
     gettext_noop("Schedule"),
     gettext_noop("Arguments"),
     gettext_noop("Execution Options"),
