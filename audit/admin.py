@@ -69,7 +69,7 @@ def permission_label(permission) -> str:
 
 class ChinesePermissionsMixin:
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name in ("permissions", "user_permissions") and field is not None:
             field.queryset = field.queryset.select_related("content_type")
             field.label_from_instance = permission_label
@@ -110,7 +110,7 @@ class TranslatedFieldsetsMixin:
     search_help_text = gettext_lazy("Search by user’s username or email address")
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        fieldsets = super().get_fieldsets(request, obj)
         return [(gettext(name) if name else name, options) for name, options in fieldsets]
 
 

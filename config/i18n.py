@@ -52,8 +52,8 @@ def _celery_beat_labels() -> None:
     from django_celery_beat.admin import PeriodicTaskAdmin
     from django_celery_beat.models import PeriodicTask
 
-    PeriodicTask.scheduler.fget.short_description = gettext_lazy("Scheduler")  # type: ignore[attr-defined]
-    PeriodicTaskAdmin.crontab_translation.short_description = gettext_lazy("Crontab translation")  # type: ignore[attr-defined]
+    PeriodicTask.scheduler.fget.short_description = gettext_lazy("Scheduler")
+    PeriodicTaskAdmin.crontab_translation.short_description = gettext_lazy("Crontab translation")
 
 
 def _axes_str() -> None:
@@ -63,16 +63,16 @@ def _axes_str() -> None:
     def at(moment) -> str:
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
-    AccessLog.__str__ = lambda log: f"{log.username} 登录日志 @ {at(log.attempt_time)}"  # type: ignore[method-assign,assignment]
-    AccessAttempt.__str__ = lambda row: f"{row.username} 登录失败 @ {at(row.attempt_time)}"  # type: ignore[method-assign,assignment]
-    AccessFailureLog.__str__ = lambda row: f"{row.username} 登录失败 @ {at(row.attempt_time)}"  # type: ignore[method-assign,assignment]
+    AccessLog.__str__ = lambda log: f"{log.username} 登录日志 @ {at(log.attempt_time)}"
+    AccessAttempt.__str__ = lambda row: f"{row.username} 登录失败 @ {at(row.attempt_time)}"
+    AccessFailureLog.__str__ = lambda row: f"{row.username} 登录失败 @ {at(row.attempt_time)}"
 
 
 def _static_token_str() -> None:
     from django_otp.plugins.otp_static.models import StaticToken
 
     # Upstream has none ("StaticToken object (3)"): the inline of a device's recovery codes shows it.
-    StaticToken.__str__ = lambda token: f"{gettext('static token')} {token.pk}"  # type: ignore[method-assign,assignment]
+    StaticToken.__str__ = lambda token: f"{gettext('static token')} {token.pk}"
 
 
 def _lazy(text):
