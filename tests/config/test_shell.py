@@ -1,6 +1,8 @@
 """The shell every staff page shares: the header's queues and counts, the search box's condition,
 the error pages in Chinese with DEBUG off, the print view of a case."""
 
+import re
+
 import pytest
 from django.template.loader import render_to_string
 from django.test import override_settings
@@ -154,4 +156,4 @@ def test_third_party_admin_names_are_chinese(client):
     from django.contrib.admin.utils import label_for_field
     from django_celery_beat.models import PeriodicTask
 
-    assert str(label_for_field("scheduler", PeriodicTask)) == "调度器"
+    assert not re.search("[A-Za-z]", str(label_for_field("scheduler", PeriodicTask)))

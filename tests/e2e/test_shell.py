@@ -121,9 +121,9 @@ def test_english_is_one_switch_away(zh_page, live_server):
 
     staff_create()
     login(zh_page, live_server, "manager", PASSWORD)
-    zh_page.select_option("#desk-language select", "en")
-    zh_page.wait_for_load_state()
+    with zh_page.expect_navigation():
+        zh_page.select_option("#desk-language select", "en")
     assert "LOG OUT" in zh_page.inner_text("#header").upper()
-    zh_page.select_option("#desk-language select", "zh-hans")
-    zh_page.wait_for_load_state()
+    with zh_page.expect_navigation():
+        zh_page.select_option("#desk-language select", "zh-hans")
     assert "注销" in zh_page.inner_text("#header")
