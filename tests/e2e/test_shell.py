@@ -57,6 +57,13 @@ def _check(page, url: str, names: set[str]) -> list[str]:
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > WIDTH:
         problems.append(f"{url}: {width} px wide")
+    # A list or a table inline that only fits by scrolling inside its box cuts columns off.
+    cut = page.evaluate(
+        "[...document.querySelectorAll('.results, .inline-group .tabular, table.grid')]"
+        ".map(e => e.scrollWidth - e.clientWidth).filter(d => d > 1)"
+    )
+    if cut:
+        problems.append(f"{url}: columns cut off by {cut} px")
     english = english_words(page.inner_text("body"), names)
     if english:
         problems.append(f"{url}: English {sorted(english)}")
