@@ -51,3 +51,11 @@ bench: bench-generate bench-peers bench-run
 bench-10m:
 	$(MAKE) bench-generate BENCH_DB=lanben_bench10m CASES=10000000
 	$(MAKE) bench-run BENCH_DB=lanben_bench10m HELPDESK_VENV=  # the peers at 1M only
+
+# Translations: the project's catalogue (locale/zh_Hans) for django and djangojs, then the .mo files.
+.PHONY: messages
+MESSAGES_IGNORE = --ignore=.venv --ignore=var --ignore=node_modules --ignore=bench
+messages:
+	$(PYTHON) manage.py makemessages -l zh_Hans -d django $(MESSAGES_IGNORE)
+	$(PYTHON) manage.py makemessages -l zh_Hans -d djangojs $(MESSAGES_IGNORE)
+	$(PYTHON) manage.py compilemessages -l zh_Hans $(MESSAGES_IGNORE)

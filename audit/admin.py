@@ -1,8 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from audit.twofactor import otp_enrol
@@ -37,7 +45,38 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-class LanbenUserAdmin(UserAdmin):
+# Chinese for the third-party admin pages (config/i18n.py has the words): permissions, whose names
+# are stored in English by Django ("Can add access attempt"), and django-otp's device pages.
+PERMISSION_VERBS = {"add": "可增加", "change": "可修改", "delete": "可删除", "view": "可查看"}
+
+
+def permission_label(permission) -> str:
+    model_class = permission.content_type.model_class()
+    verb, _, _model = permission.codename.partition("_")
+    if model_class is None:
+        return permission.name
+    meta = model_class._meta
+    name = meta.verbose_name
+    # django-simple-history names its tables "historical <name>", in English only.
+    instance_type = getattr(model_class, "instance_type", None)
+    if instance_type is not None:
+        name = f"{instance_type._meta.verbose_name}（历史）"
+    what = permission.name
+    if verb in PERMISSION_VERBS and permission.name.startswith("Can "):
+        what = f"{PERMISSION_VERBS[verb]}{name}"
+    return f"{meta.app_config.verbose_name} | {name} | {what}"
+
+
+class ChinesePermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
+class LanbenUserAdmin(ChinesePermissionsMixin, UserAdmin):
     """Django's user admin, with IT's two-factor reset: new secret and recovery codes, shown once."""
 
     actions = ["otp_reset"]
@@ -55,3 +94,39 @@ class LanbenUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, LanbenUserAdmin)
+
+
+class ChineseGroupAdmin(ChinesePermissionsMixin, GroupAdmin):
+    pass
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, ChineseGroupAdmin)
+
+
+class TranslatedFieldsetsMixin:
+    """django-otp names its fieldsets with plain English strings: translated when shown."""
+
+    search_help_text = gettext_lazy("Search by user’s username or email address")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [(gettext(name) if name else name, options) for name, options in fieldsets]
+
+
+class ChineseTOTPDeviceAdmin(TranslatedFieldsetsMixin, TOTPDeviceAdmin):
+    @admin.display(description=gettext_lazy("QR Code"))
+    def qrcode_link(self, device):
+        return format_html(
+            '<a href="{}">二维码</a>', reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk})
+        )
+
+
+class ChineseStaticDeviceAdmin(TranslatedFieldsetsMixin, StaticDeviceAdmin):
+    pass
+
+
+for _model, _admin in ((TOTPDevice, ChineseTOTPDeviceAdmin), (StaticDevice, ChineseStaticDeviceAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -12,6 +12,7 @@ class AuditConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from audit import receivers, roles, twofactor
+        from config.i18n import third_party_labels
 
         admin.site.login_form = twofactor.TwoFactorAuthenticationForm
         user_logged_in.connect(twofactor.otp_mark_verified, dispatch_uid="audit_otp_verified")
@@ -19,3 +20,5 @@ class AuditConfig(AppConfig):
         # Connected for every app: the handler acts on the last one, when all permissions exist.
         post_migrate.connect(roles.roles_sync_after_migrate, dispatch_uid="audit_roles_sync")
         receivers.connect()
+        # django-otp's device names and help texts, translatable like every other admin label.
+        third_party_labels()

@@ -57,6 +57,15 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
+def case_print(request: HttpRequest, number: str) -> HttpResponse:
+    """The case page for paper: the same facts and timeline, no controls; read like the case page."""
+    case = _visible_case_or_404(request, number)
+    audit_record(actor=request.user, action=CASE_VIEWED, obj=case, request=request, summary=f"打印案件 {case.number}")
+    return render(request, "cases/case_print.html", case_page_context(case=case, user=request.user))
+
+
+@login_required
+@require_GET
 def document_view(request: HttpRequest, number: str, document_id: int) -> FileResponse:
     """Stream a document inline, to users with a right to its case; every view is logged."""
     case = _visible_case_or_404(request, number)

@@ -8,6 +8,9 @@ admin.site.site_title = "太保蓝本绿通服务工作台"
 admin.site.index_title = "工作台"
 # The portal has no public site: the admin is its home page.
 admin.site.site_url = None
+# One header for every page (templates/admin/base_site.html); the app sidebar would push the case list
+# past 1280 px.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

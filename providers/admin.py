@@ -43,10 +43,14 @@ class ProviderAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProviderCoverage)
 class ProviderCoverageAdmin(SimpleHistoryAdmin):
-    list_display = ["provider", "place_label", "all_services", "active", "note"]
+    list_display = ["provider", "place", "all_services", "active", "note"]
     list_filter = ["provider", "active", "all_services", "province"]
     search_fields = ["province", "city", "note"]
     filter_horizontal = ["services"]
+
+    @admin.display(description="地区")
+    def place(self, coverage: ProviderCoverage) -> str:
+        return coverage.place_label
 
 
 @admin.register(RoutingRule)

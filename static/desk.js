@@ -20,3 +20,6 @@ document.addEventListener("submit", (event) => {
     window.setTimeout(() => { button.disabled = true; }, 0);
   });
 });
+document.addEventListener("click", (event) => {
+  if (event.target.matches("[data-print]")) window.print();
+});
