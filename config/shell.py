@@ -35,13 +35,17 @@ def _capped(queryset) -> int:
 
 def user_queues(user) -> list[Queue]:
     """The queues a role works from, in the order of the case's life: review, dispatch, the provider's own."""
+    from cases import queue
     from cases.models import Case, CaseState
     from cases.selectors import _provider_of
 
     queues = []
     if user.has_perm("cases.review_case"):
-        waiting = Case.objects.filter(state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW])
-        queues.append(Queue("待审核", reverse("admin:cases_case_changelist"), _capped(waiting)))
+        # The review queue's 待审核 tab, view 全部: the count its own tab shows (cases.queue).
+        label, states = queue.TABS["pending"]
+        waiting = Case.objects.filter(state__in=states)
+        url = reverse("admin:cases_case_changelist") + "?queue=pending&view=all"
+        queues.append(Queue(label, url, _capped(waiting)))
     if user.has_perm("cases.dispatch_case"):
         approved = Case.objects.filter(state=CaseState.APPROVED)
         queues.append(Queue("待派单", reverse("dispatch:board") + "?state=approved", _capped(approved)))

@@ -38,6 +38,20 @@ def test_reviewer_header_counts_the_cases_waiting_for_review(client):
     assert "待派单" not in header
 
 
+def test_reviewer_header_count_is_the_review_queue_tab_count(client):
+    """One number, one place: the header's 待审核 is the queue's own 待审核 · 全部 count, and links there."""
+    from cases import queue
+
+    reviewer = role_user("reviewer")
+    for state in (CaseState.SUBMITTED, CaseState.IN_REVIEW, CaseState.RETURNED, CaseState.APPROVED):
+        CaseFactory(state=state)
+    client.force_login(reviewer)
+    header = _header(client.get("/admin/").content.decode())
+    expected = queue.queue_counts(user=reviewer)["pending"]["all"]
+    assert f'待审核 <span class="desk-count">{expected}</span>' in header
+    assert "?queue=pending&amp;view=all" in header
+
+
 def test_coordinator_header_counts_the_cases_waiting_for_dispatch_and_links_the_board(client):
     coordinator = role_user("coordinator")
     CaseFactory(state=CaseState.APPROVED)
