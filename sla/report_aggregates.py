@@ -25,7 +25,7 @@ from django.utils import timezone
 
 TZ = "Asia/Shanghai"
 KEY = ("day", "provider_id", "service_id", "city", "arrange_days", "review_days")
-COUNTS = ("received", "arranged", "on_time", "arranged_late", "reviewed", "review_on_time")
+COUNTS = ("received", "arranged", "on_time", "exempt_late", "arranged_late", "reviewed", "review_on_time")
 # The columns whose change moves a case's contribution.
 WATCHED = (
     "submitted_at",
@@ -39,6 +39,7 @@ WATCHED = (
     "reviewed_at",
     "review_paused_days",
     "review_due",
+    "sla_exempt_at",
 )
 LOCK = 7_302_001  # advisory lock: one rebuild or compaction at a time
 
@@ -50,12 +51,13 @@ SELECT day, provider_id, service_id, city, arrange_days, review_days,
        {sign} * COUNT(*) AS received,
        {sign} * COUNT(*) FILTER (WHERE arranged_on IS NOT NULL) AS arranged,
        {sign} * COUNT(*) FILTER (WHERE arranged_on <= sla_deadline_due) AS on_time,
+       {sign} * COUNT(*) FILTER (WHERE arranged_on > sla_deadline_due AND sla_exempt_at IS NOT NULL) AS exempt_late,
        {sign} * COUNT(*) FILTER (WHERE arranged_on > sla_deadline_due) AS arranged_late,
        {sign} * COUNT(*) FILTER (WHERE decided_on IS NOT NULL) AS reviewed,
        {sign} * COUNT(*) FILTER (WHERE decided_on <= review_due) AS review_on_time
   FROM (
         SELECT x.submitted_on AS day, c.provider_id, c.service_id, c.city, x.arranged_on, x.decided_on,
-               c.sla_deadline_due, c.review_due,
+               c.sla_deadline_due, c.sla_exempt_at, c.review_due,
                CASE WHEN ra.run_start = rb.run_start THEN rb.rank - ra.rank - c.sla_paused_days END AS arrange_days,
                CASE WHEN rs.run_start = rd.run_start THEN rd.rank - rs.rank - c.review_paused_days END AS review_days
           FROM {source} AS c

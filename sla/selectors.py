@@ -151,17 +151,17 @@ WITH fine AS (
            {fine_sums}
       FROM (
             SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
-                   arrange_days, review_days, received, arranged, on_time, arranged_late,
+                   arrange_days, review_days, received, arranged, on_time, exempt_late, arranged_late,
                    0 AS open_late, 0 AS at_risk, reviewed, review_on_time
               FROM sla_reportcell WHERE {where}
             UNION ALL
             SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
-                   arrange_days, review_days, received, arranged, on_time, arranged_late,
+                   arrange_days, review_days, received, arranged, on_time, exempt_late, arranged_late,
                    0 AS open_late, 0 AS at_risk, reviewed, review_on_time
               FROM sla_reportdelta WHERE {where}
             UNION ALL
             SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', submitted_on::timestamp)::date AS period,
-                   NULL::int, NULL::int, 0, 0, 0, 0,
+                   NULL::int, NULL::int, 0, 0, 0, 0, 0,
                    CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END,
                    CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END, 0, 0
               FROM ({open_cases}) AS o
@@ -262,13 +262,13 @@ def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: 
 # add the deltas not compacted yet and the open cases (for the figures depending on the day).
 _MARGIN_REPORT_SQL = """
 WITH dims AS (
-    SELECT dim, value, measure, days, received, arranged, on_time, arranged_late,
+    SELECT dim, value, measure, days, received, arranged, on_time, exempt_late, arranged_late,
            0 AS open_late, 0 AS at_risk, reviewed, review_on_time
       FROM sla_reportmargin WHERE grain = 'm' AND period >= %s AND period < %s
     UNION ALL
     SELECT dim, value, measure, days, {counts} FROM ({fresh_months}) AS fm
 ), trend AS (
-    SELECT period, measure, days, received, arranged, on_time, arranged_late,
+    SELECT period, measure, days, received, arranged, on_time, exempt_late, arranged_late,
            0 AS open_late, 0 AS at_risk, reviewed, review_on_time
       FROM sla_reportmargin WHERE grain = %s AND dim = 't' AND period >= %s AND period < %s
     UNION ALL
@@ -301,14 +301,14 @@ SELECT g.*, provider.name AS provider_name, service.name AS service_name
 """
 _FRESH_SQL = """
 SELECT day, provider_id, service_id, city, arrange_days, review_days, received, arranged, on_time,
-       arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+       exempt_late, arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
   FROM sla_reportcell WHERE (day >= %s AND day < %s) OR (day >= %s AND day <= %s)
 UNION ALL
 SELECT day, provider_id, service_id, city, arrange_days, review_days, received, arranged, on_time,
-       arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+       exempt_late, arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
   FROM sla_reportdelta WHERE day >= %s AND day <= %s
 UNION ALL
-SELECT submitted_on AS day, provider_id, service_id, city, NULL::int, NULL::int, 0, 0, 0, 0,
+SELECT submitted_on AS day, provider_id, service_id, city, NULL::int, NULL::int, 0, 0, 0, 0, 0,
        CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END,
        CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END, 0, 0
   FROM ({open_cases}) AS o
