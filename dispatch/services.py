@@ -60,9 +60,9 @@ def provider_case_arrange(*, provider: Provider, actor, number: str, **arrangeme
 
 
 @transaction.atomic
-def provider_case_complete(*, provider: Provider, actor, number: str) -> Case:
+def provider_case_complete(*, provider: Provider, actor, number: str, completed_at=None) -> Case:
     case = _lock_own_case(provider=provider, number=number)
-    return case_services.case_complete(case=case, actor=actor)
+    return case_services.case_complete(case=case, actor=actor, completed_at=completed_at)
 
 
 @dataclass

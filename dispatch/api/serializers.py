@@ -146,6 +146,15 @@ class ArrangementSerializer(serializers.Serializer):
     nurse = _optional("上门护士", 64, "专业医护上门安排")
 
 
+class CompletionSerializer(serializers.Serializer):
+    completed_at = serializers.DateTimeField(
+        label="服务完成时间",
+        required=False,
+        allow_null=True,
+        help_text="ISO 8601；不填为当前时间。不能早于就诊/入院时间",
+    )
+
+
 class DeclinedSerializer(serializers.Serializer):
     number = serializers.CharField()
     state = serializers.CharField()

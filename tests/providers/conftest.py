@@ -117,6 +117,17 @@ def dispatched_case(*, provider, actor, **fields):
     return case_dispatch(case=approved_case(**fields), actor=actor, provider=provider, note="请尽快联系客户")
 
 
+def provider_accepted(case):
+    """The case's provider takes it on: accept comes before arrange."""
+    from cases.services import provider_accept
+
+    return provider_accept(case=case, actor=_member(case.provider).user)
+
+
+def accepted_case(*, provider, actor, **fields):
+    return provider_accepted(dispatched_case(provider=provider, actor=actor, **fields))
+
+
 def attach_document(case, kind=DocumentKind.MEDICAL_RECORD) -> Document:
     content = pdf_bytes()
     document = Document(
