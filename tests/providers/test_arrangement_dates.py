@@ -63,14 +63,10 @@ def test_an_arrangement_more_than_the_configured_days_back_is_refused(provider_a
     case = accepted_case(provider=provider_a, actor=coordinator)
     case.dispatches.update(at=timezone.now() - datetime.timedelta(days=10))
     with pytest.raises(CaseValidationError) as refused:
-        case_arrange(
-            case=case, actor=coordinator, **VISIT, arranged_at=timezone.now() - datetime.timedelta(days=4)
-        )
+        case_arrange(case=case, actor=coordinator, **VISIT, arranged_at=timezone.now() - datetime.timedelta(days=4))
     assert refused.value.errors["arranged_at"] == ["就诊/入院时间不能早于 3 天前"]
     # Two days back is within the limit: a visit recorded late is still recorded.
-    case = case_arrange(
-        case=case, actor=coordinator, **VISIT, arranged_at=timezone.now() - datetime.timedelta(days=2)
-    )
+    case = case_arrange(case=case, actor=coordinator, **VISIT, arranged_at=timezone.now() - datetime.timedelta(days=2))
     assert case.state == CaseState.ARRANGED
 
 

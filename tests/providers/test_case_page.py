@@ -1,6 +1,6 @@
 import datetime
-import pytest
 
+import pytest
 from django.utils import timezone
 
 from cases.models import CaseState
