@@ -81,9 +81,10 @@ def test_case_detail_carries_only_what_the_provider_needs(client_a, case_a):
     body = response.data
     assert body["beneficiary_name"] == case_a.beneficiary.name
     assert body["beneficiary_phone_masked"] == case_a.beneficiary.phone_masked
-    assert case_a.beneficiary.phone not in str(body)
+    # The full phone and the diagnosis summary: the provider calls the patient to arrange (issue 16).
+    assert body["beneficiary_phone"] == case_a.beneficiary.phone
     assert case_a.beneficiary.id_number not in str(body)
-    assert "diagnosis" not in body and "id_tail" not in body
+    assert body["diagnosis_summary"] == case_a.diagnosis and "id_tail" not in body
     assert body["preferred_hospital"] == "复旦大学附属中山医院"
     assert body["dispatch_note"] == "请尽快联系客户"
 
