@@ -21,6 +21,7 @@ from dispatch import selectors, services
 from dispatch.filters import BoardFilter
 from dispatch.forms import BulkActionForm
 from providers.models import Provider
+from providers.selectors import unreachable_provider_ids
 
 PAGE_SIZES = (25, 50, 100, 200)
 BOARD_PERMISSIONS = ("cases.dispatch_case", "cases.view_case")
@@ -58,7 +59,9 @@ def board(request: HttpRequest) -> HttpResponse:
         return _csv_export(request, cases, today)
     ordered = cases.order_by(*_ordering(cases))
     page = EstimatedCountPaginator(ordered, _page_size(request)).get_page(request.GET.get("page"))
+    unreachable = unreachable_provider_ids()
     for case in page:
+        case.provider_unreachable = case.provider_id in unreachable
         case.elapsed = selectors.workdays_elapsed(started_on=case.sla_started_on, today=today)
         case.sla_label = selectors.SlaStatus(case.sla_status).label
     query = request.GET.copy()

@@ -16,6 +16,7 @@ from cases.models import Case, CaseState, Dispatch
 from cases.services._core import transition_run
 from entitlements.services import quota_use
 from providers.models import Provider
+from providers.webhooks import provider_dispatch_notify
 
 
 def _active_provider(provider: Provider | None) -> Provider:
@@ -41,8 +42,28 @@ def case_dispatch(
         note=note,
         extra={"provider": provider.code},
     )
-    Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    dispatch = Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    _provider_notify(case=case, dispatch=dispatch, event="case.dispatched")
     return case
+
+
+def _provider_notify(*, case: Case, dispatch: Dispatch, event: str) -> None:
+    """The dispatch notice to the provider (e-mail, signed webhook), through the outbox: one event
+    per Dispatch row, so a retried delivery is the same event."""
+    provider_dispatch_notify(
+        provider=dispatch.provider,
+        event=event,
+        event_id=f"dispatch-{dispatch.pk}",
+        case={
+            "number": case.number,
+            "service_code": case.service.code,
+            "service_name": case.service.name,
+            "city": case.city,
+            "dispatched_at": dispatch.at.isoformat(),
+            "sla_deadline_due": case.sla_deadline_due.isoformat() if case.sla_deadline_due else None,
+            "note": dispatch.note,
+        },
+    )
 
 
 @transaction.atomic
@@ -72,7 +93,8 @@ def case_redispatch(
         extra=extra,
     )
     Dispatch.objects.filter(case=case, active=True).update(active=False)
-    Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    dispatch = Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    _provider_notify(case=case, dispatch=dispatch, event="case.redispatched")
     return case
 
 
