@@ -125,6 +125,8 @@ def _bulk_action(request: HttpRequest) -> HttpResponse:
         verb = f"已改派给{form.cleaned_data['provider']}"
     if result.done:
         messages.success(request, f"{verb} {len(result.done)} 件：{'、'.join(result.done)}")
+    elif form.cleaned_data["action"] == BulkActionForm.REMIND:
+        messages.warning(request, "没有发出任何催办")
     for number, reason in result.skipped:
         messages.warning(request, f"{number}：{reason}")
     return redirect(f"{request.path}?{back}")

@@ -28,7 +28,7 @@ from providers.models import Provider
 from providers.selectors import ProviderChannels, provider_channels
 
 TOPIC = "provider_webhook"
-EVENT_LABELS = {"case.dispatched": "新派单", "case.redispatched": "改派给贵司"}
+EVENT_LABELS = {"case.dispatched": "新派单", "case.redispatched": "改派给贵司", "case.reminder": "催办"}
 
 
 class WebhookRefused(Exception):
@@ -132,10 +132,15 @@ def provider_dispatch_notify(*, provider: Provider, event: str, event_id: str, c
             dedupe_key=outbox_key("provider-email", event_id),
         )
     if channels.webhook_url:
-        body = {"event": event, "event_id": event_id, "provider": provider.code, "case": case}
-        outbox_enqueue(
-            topic=TOPIC,
-            payload={"provider_id": provider.pk, "event": event, "event_id": event_id, "body": body},
-            dedupe_key=outbox_key("provider-webhook", event_id, provider.pk),
-        )
+        provider_event_webhook(provider=provider, event=event, event_id=event_id, case=case)
     return channels
+
+
+def provider_event_webhook(*, provider: Provider, event: str, event_id: str, case: dict) -> None:
+    """One webhook event to ``provider`` through the outbox, once per event id and provider."""
+    body = {"event": event, "event_id": event_id, "provider": provider.code, "case": case}
+    outbox_enqueue(
+        topic=TOPIC,
+        payload={"provider_id": provider.pk, "event": event, "event_id": event_id, "body": body},
+        dedupe_key=outbox_key("provider-webhook", event_id, provider.pk),
+    )
