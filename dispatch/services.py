@@ -82,32 +82,35 @@ def provider_remind(*, cases: Iterable[Case], actor) -> BulkResult:
     """
     result = BulkResult()
     for case in cases:
-        if case.provider_id is None or case.state not in WITH_PROVIDER:
+        provider = case.provider
+        if provider is None or case.state not in WITH_PROVIDER:
             result.skipped.append((case.number, "案件当前没有服务商在办，无需催办"))
             continue
-        channels = provider_channels(provider=case.provider)
+        channels = provider_channels(provider=provider)
         if not channels.names:
             # Nothing could be sent: say so, on the case and to the coordinator, instead of
             # counting a reminder nobody receives.
-            reason = f"{case.provider.name}没有联系邮箱也没有 Webhook，催办无法送达，请电话联系"
+            reason = f"{provider.name}没有联系邮箱也没有 Webhook，催办无法送达，请电话联系"
             event_record(case=case, actor=actor, kind=CaseEvent.Kind.WARNING, note=f"催办未发出：{reason}")
             result.skipped.append((case.number, reason))
             continue
-        reminder = ProviderReminder.objects.create(case=case, provider_id=case.provider_id, sent_by=actor)
-        _reminder_record(case=case, actor=actor, reminder=reminder, channels=channels)
+        reminder = ProviderReminder.objects.create(case=case, provider=provider, sent_by=actor)
+        _reminder_record(case=case, provider=provider, actor=actor, reminder=reminder, channels=channels)
         transaction.on_commit(partial(_enqueue_reminder, reminder.pk))
         result.done.append(case.number)
     return result
 
 
-def _reminder_record(*, case: Case, actor, reminder: ProviderReminder, channels: ProviderChannels) -> None:
+def _reminder_record(
+    *, case: Case, provider: Provider, actor, reminder: ProviderReminder, channels: ProviderChannels
+) -> None:
     """The reminder on the case's timeline, with whom it went to and how; the webhook's copy goes
     through the outbox, once per reminder."""
     parts = [f"邮件（{'、'.join(channels.emails)}）"] if channels.emails else []
     if channels.webhook_url:
         parts.append("Webhook")
         provider_event_webhook(
-            provider=case.provider,
+            provider=provider,
             event="case.reminder",
             event_id=f"reminder-{reminder.pk}",
             case={"number": case.number, "state": case.state, "service_code": case.service.code},
@@ -116,7 +119,7 @@ def _reminder_record(*, case: Case, actor, reminder: ProviderReminder, channels:
         case=case,
         actor=actor,
         kind=CaseEvent.Kind.NOTE,
-        note=f"催办服务商{case.provider.name}：{'；'.join(parts)}",
+        note=f"催办服务商{provider.name}：{'；'.join(parts)}",
         extra={"reminder": reminder.pk, "recipients": channels.emails, "channels": channels.names},
     )
 

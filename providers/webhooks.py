@@ -60,7 +60,7 @@ def webhook_url_check(url: str) -> None:
     if settings.WEBHOOK_ALLOW_PRIVATE or host in settings.WEBHOOK_ALLOWED_HOSTS:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)}
     except socket.gaierror as exc:
         raise WebhookRefused(f"无法解析 Webhook 主机 {host}") from exc
     for address in addresses:
