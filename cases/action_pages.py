@@ -16,6 +16,7 @@ from cases.errors import CaseError, CaseValidationError, refusal_messages
 from cases.models import Case
 from cases.selectors import case_available_actions, review_hints
 from cases.workflow import ACTIONS, CaseAction, Place
+from providers.selectors import provider_reachable
 
 
 @dataclass
@@ -100,4 +101,15 @@ def action_perform(request: HttpRequest, *, case: Case, name: str, place: Place)
             messages.error(request, message)
         return None
     messages.success(request, f"{case.number}：{row.done or row.label}")
+    _warn_unreachable(request, case=case, name=name)
     return None
+
+
+def _warn_unreachable(request: HttpRequest, *, case: Case, name: str) -> None:
+    """A provider with neither a contact address nor a webhook hears of nothing: the coordinator
+    must phone it."""
+    if name not in ("dispatch", "redispatch"):
+        return
+    case.refresh_from_db(fields=["provider"])
+    if case.provider is not None and not provider_reachable(provider=case.provider):
+        messages.warning(request, f"{case.provider.name}没有联系邮箱也没有 Webhook：派单通知无法送达，请电话通知服务商")

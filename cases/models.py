@@ -540,9 +540,11 @@ class Case(FSMModelMixin, models.Model):
         resume, self.resume_state = self.resume_state or S.DISPATCHED, ""
         return resume
 
+    # Accept comes before arrange (issue 16): a provider that has not taken the case on cannot
+    # have arranged it.
     @transition(
         field=state,
-        source=HELD_BY_PROVIDER,
+        source=S.ACCEPTED,
         target=S.ARRANGED,
         permission=allowed("arrange"),
         conditions=[doctor_title_fits_service],

@@ -181,6 +181,14 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # A provider reads an ended case (closed, rejected, withdrawn, cancelled) for this many days after it
 # ended, its documents not at all once it ended (providers/selectors.py).
 PROVIDER_ACCESS_DAYS_AFTER_CLOSE = env_int("PROVIDER_ACCESS_DAYS_AFTER_CLOSE", 30)
+# An arrangement may be recorded late, but not dated more than this many days back (issue 16).
+ARRANGEMENT_MAX_PAST_DAYS = env_int("ARRANGEMENT_MAX_PAST_DAYS", 3)
+# Provider webhooks (providers/webhooks.py): each provider's secret is derived from this key; private
+# and loopback addresses are refused unless allowed (development, tests) or the host is listed.
+WEBHOOK_SIGNING_KEY = env_str("WEBHOOK_SIGNING_KEY", SECRET_KEY)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 
 # Case clocks, in working days. The handbook publishes no time limit for some services (陪诊, 二诊,
 # MDT, rehab, home nursing): they get this configurable default. Review turnaround is internal.

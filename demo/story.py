@@ -247,7 +247,9 @@ def _arrangement(case: Case) -> dict:
         "department": case.preferred_department or "肿瘤内科",
         "doctor": "李建华",
         "doctor_title": "主任医师",
-        "arranged_at": timezone.now() + timedelta(days=3),
+        # The next morning: the story completes a case a working day or more after arranging it,
+        # and completion may not precede the appointment.
+        "arranged_at": (timezone.localtime() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0),
         "address": "门诊楼 3 楼 12 诊室",
         # Read only by the services that record them (catalogue: arrangement fields).
         "transfers": "抵达日 虹桥站→酒店；酒店→医院；就诊后医院→酒店；返程日 酒店→虹桥站",

@@ -140,9 +140,16 @@ def provider_case_list(*, provider: Provider, state: str = "") -> QuerySet[Case]
     return cases.filter(state=state) if state else cases
 
 
+# What a provider may read of a case's documents: the medical facts it arranges by, not invoices
+# nor "other" files (an ID card scan, a bank slip) — handbook ch. 2 §5.
+PROVIDER_DOCUMENT_KINDS = (DocumentKind.MEDICAL_RECORD, DocumentKind.ADMISSION_SLIP)
+
+
 def provider_case_detail(*, provider: Provider, number: str) -> Case:
     """One of the provider's cases with what it may read; raises Case.DoesNotExist for any other."""
-    documents = Document.objects.exclude(kind=DocumentKind.INVOICE).exclude(case__state__in=FINAL).order_by("at", "id")
+    documents = (
+        Document.objects.filter(kind__in=PROVIDER_DOCUMENT_KINDS).exclude(case__state__in=FINAL).order_by("at", "id")
+    )
     dispatches = Dispatch.objects.filter(provider=provider, active=True)
     return (
         provider_cases(provider=provider)
@@ -160,7 +167,7 @@ def provider_document(*, provider: Provider, number: str, document_id: int) -> D
     # Documents only while the case is open: a closed case's medical records stay with the insurer.
     case_ids = provider_cases(provider=provider).filter(number=number).exclude(state__in=FINAL).values("pk")
     return (
-        Document.objects.exclude(kind=DocumentKind.INVOICE)
+        Document.objects.filter(kind__in=PROVIDER_DOCUMENT_KINDS)
         .select_related("case")
         .get(pk=document_id, case__in=case_ids)
     )

@@ -16,9 +16,12 @@ from cases import services as case_services
 from cases.errors import CaseConflict, CasePermissionDenied, CaseValidationError
 from cases.models import Case, CaseEvent
 from cases.recipients import provider_addresses_of
+from cases.services._core import event_record
 from cases.states import WITH_PROVIDER
 from dispatch.selectors import provider_cases
 from providers.models import IdempotencyRecord, Provider, ProviderReminder
+from providers.selectors import ProviderChannels, provider_channels
+from providers.webhooks import provider_event_webhook
 
 
 class ProviderCaseNotFound(Exception):
@@ -60,9 +63,9 @@ def provider_case_arrange(*, provider: Provider, actor, number: str, **arrangeme
 
 
 @transaction.atomic
-def provider_case_complete(*, provider: Provider, actor, number: str) -> Case:
+def provider_case_complete(*, provider: Provider, actor, number: str, completed_at=None) -> Case:
     case = _lock_own_case(provider=provider, number=number)
-    return case_services.case_complete(case=case, actor=actor)
+    return case_services.case_complete(case=case, actor=actor, completed_at=completed_at)
 
 
 @dataclass
@@ -81,29 +84,47 @@ def provider_remind(*, cases: Iterable[Case], actor) -> BulkResult:
     a rolled-back request never chases anyone.
     """
     result = BulkResult()
-    addresses: dict[int, list[str]] = {}
     for case in cases:
-        if case.provider_id is None or case.state not in WITH_PROVIDER:
+        provider = case.provider
+        if provider is None or case.state not in WITH_PROVIDER:
             result.skipped.append((case.number, "案件当前没有服务商在办，无需催办"))
             continue
-        if case.provider_id not in addresses:
-            addresses[case.provider_id] = provider_addresses_of(provider=case.provider)
-        recipients = addresses[case.provider_id]
-        if not recipients:
-            result.skipped.append((case.number, f"服务商「{case.provider}」未配置联系邮箱，未发送催办，请电话联系"))
+        channels = provider_channels(provider=provider)
+        if not channels.names:
+            # Nothing could be sent: say so, on the case and to the coordinator, instead of
+            # counting a reminder nobody receives.
+            reason = f"{provider.name}没有联系邮箱也没有 Webhook，催办无法送达，请电话联系"
+            event_record(case=case, actor=actor, kind=CaseEvent.Kind.WARNING, note=f"催办未发出：{reason}")
+            result.skipped.append((case.number, reason))
             continue
-        reminder = ProviderReminder.objects.create(case=case, provider_id=case.provider_id, sent_by=actor)
-        CaseEvent.objects.create(
-            case=case,
-            kind=CaseEvent.Kind.NOTE,
-            actor=actor,
-            transition="remind",
-            note=f"催办服务商「{case.provider}」，收件人：{'、'.join(recipients)}",
-            extra={"reminder": reminder.pk, "recipients": recipients},
-        )
+        reminder = ProviderReminder.objects.create(case=case, provider=provider, sent_by=actor)
+        _reminder_record(case=case, provider=provider, actor=actor, reminder=reminder, channels=channels)
         transaction.on_commit(partial(_enqueue_reminder, reminder.pk))
         result.done.append(case.number)
     return result
+
+
+def _reminder_record(
+    *, case: Case, provider: Provider, actor, reminder: ProviderReminder, channels: ProviderChannels
+) -> None:
+    """The reminder on the case's timeline, with whom it went to and how; the webhook's copy goes
+    through the outbox, once per reminder."""
+    parts = [f"邮件（{'、'.join(channels.emails)}）"] if channels.emails else []
+    if channels.webhook_url:
+        parts.append("Webhook")
+        provider_event_webhook(
+            provider=provider,
+            event="case.reminder",
+            event_id=f"reminder-{reminder.pk}",
+            case={"number": case.number, "state": case.state, "service_code": case.service.code},
+        )
+    event_record(
+        case=case,
+        actor=actor,
+        kind=CaseEvent.Kind.NOTE,
+        note=f"催办服务商{provider.name}：{'；'.join(parts)}",
+        extra={"reminder": reminder.pk, "recipients": channels.emails, "channels": channels.names},
+    )
 
 
 def _enqueue_reminder(reminder_id: int) -> None:

@@ -27,6 +27,7 @@ from dispatch.filters import BoardFilter
 from dispatch.forms import BulkActionForm, LookupForm
 from entitlements.selectors import person_find
 from providers.models import Provider
+from providers.selectors import unreachable_provider_ids
 
 PAGE_SIZES = (25, 50, 100, 200)
 BOARD_PERMISSIONS = ("cases.dispatch_case", "cases.view_case")
@@ -72,8 +73,10 @@ def _board_page(request: HttpRequest, *, person=None, lookup_form=None, status: 
         return _csv_export(request, cases, today)
     ordered = cases.order_by(*_ordering(cases))
     page = EstimatedCountPaginator(ordered, _page_size(request)).get_page(request.GET.get("page"))
+    unreachable = unreachable_provider_ids()
     for case in page:
         case.clock = clock_figures(case, today=today)
+        case.provider_unreachable = case.provider_id in unreachable
         case.sla_label = selectors.SlaStatus(case.sla_status).label
     query = request.GET.copy()
     query.pop("page", None)
@@ -181,6 +184,8 @@ def _bulk_action(request: HttpRequest) -> HttpResponse:
         verb = f"已改派给{form.cleaned_data['provider']}"
     if result.done:
         messages.success(request, f"{verb} {len(result.done)} 件：{'、'.join(result.done)}")
+    elif form.cleaned_data["action"] == BulkActionForm.REMIND:
+        messages.warning(request, "没有发出任何催办")
     for number, reason in result.skipped:
         messages.warning(request, f"{number}：{reason}")
     return redirect(f"{request.path}?{back}")

@@ -10,8 +10,10 @@ TEMPLATE_PLACEHOLDERS = ("name", "service", "number", "arrangement", "reason", "
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "topic", "created_at", "attempts", "delivered_at", "last_error"]
-    list_filter = ["topic", ("delivered_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "id", "topic", "created_at", "attempts", "next_attempt_at", "delivered_at", "failed_at", "last_error",
+    ]  # fmt: skip
+    list_filter = ["topic", ("delivered_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
     show_full_result_count = False
 

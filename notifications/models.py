@@ -10,6 +10,7 @@ twice.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class OutboxMessage(models.Model):
@@ -21,6 +22,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField("尝试次数", default=0)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
     last_error = models.TextField("最近错误", blank=True)
+    # Retries back off (notifications.services.retry_delay); after MAX_ATTEMPTS the message is failed.
+    next_attempt_at = models.DateTimeField("下次尝试时间", db_default=Now())
+    failed_at = models.DateTimeField("放弃时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "待发消息"

@@ -26,6 +26,35 @@ def lease() -> timedelta:
     return timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
 
 
+# A message that fails is tried again after 30 s × 2^(n−1), at most an hour apart, and given up
+# (failed, shown in the admin) after MAX_ATTEMPTS: a provider's webhook down for a day is not
+# retried for ever, nor hammered.
+MAX_ATTEMPTS = 12
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
+
+
+def _due(now) -> Q:
+    """Messages a worker may take now: not delivered, not given up, their retry time reached."""
+    return Q(delivered_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
+
+
+def outbox_failure_record(*, message_id: int, attempts: int, error: Exception) -> None:
+    """Note the error and when to try again, or give the message up after MAX_ATTEMPTS."""
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message_id).update(
+        last_error=repr(error)[:2000],
+        claimed_until=None,
+        attempts=attempts,
+        next_attempt_at=now + retry_delay(attempts),
+        failed_at=now if attempts >= MAX_ATTEMPTS else None,
+    )
+
+
 # Messages younger than this are left to the enqueue that follows their commit.
 RELAY_GRACE = timedelta(seconds=10)
 Handler = Callable[[OutboxMessage], list[Notification]]
@@ -258,7 +287,7 @@ def _deliver_notify_many(messages: list[OutboxMessage]) -> None:
 def _claim(message_id: int) -> OutboxMessage | None:
     now = timezone.now()
     claimed = (
-        OutboxMessage.objects.filter(pk=message_id, delivered_at__isnull=True)
+        OutboxMessage.objects.filter(_due(now), pk=message_id)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + lease(), attempts=F("attempts") + 1)
     )
@@ -280,7 +309,7 @@ def outbox_deliver(*, message_id: int) -> bool:
                 delivered_at=timezone.now(), claimed_until=None, last_error=""
             )
     except Exception as exc:
-        OutboxMessage.objects.filter(pk=message.pk).update(last_error=repr(exc)[:2000], claimed_until=None)
+        outbox_failure_record(message_id=message.pk, attempts=message.attempts, error=exc)
         raise
     notification_send_emails(message_id=message.pk)
     return True
@@ -300,7 +329,7 @@ def _deliver_each(messages: list[OutboxMessage]) -> tuple[list[int], int]:
         except Exception as exc:
             failed += 1
             log.exception("outbox message %s failed", message.pk)
-            OutboxMessage.objects.filter(pk=message.pk).update(last_error=repr(exc)[:2000], attempts=F("attempts") + 1)
+            outbox_failure_record(message_id=message.pk, attempts=message.attempts + 1, error=exc)
     return done, failed
 
 
@@ -314,7 +343,7 @@ def outbox_deliver_batch(*, message_ids: Iterable[int]) -> dict[str, int]:
     with transaction.atomic():
         messages = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=list(message_ids), delivered_at__isnull=True)
+            .filter(_due(now), pk__in=list(message_ids))
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .order_by("pk")
         )
@@ -364,7 +393,7 @@ def notification_send_emails(
 def outbox_relay(*, batch: int = 1000, chunk: int = 200) -> dict[str, int]:
     """Deliver what was committed but never handed to a worker (broker down, worker killed)."""
     cutoff = timezone.now() - RELAY_GRACE
-    pending = OutboxMessage.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff)
+    pending = OutboxMessage.objects.filter(_due(timezone.now()), created_at__lt=cutoff)
     pending = pending.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
     ids = list(pending.order_by("created_at").values_list("pk", flat=True)[:batch])
     delivered = failed = 0

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from providers import services
+from providers import services, webhooks
 from providers.models import (
     IdempotencyRecord,
     Provider,
@@ -35,10 +35,21 @@ class ProviderMemberInline(admin.TabularInline):
 
 @admin.register(Provider)
 class ProviderAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "code", "contact_name", "contact_phone", "contact_email", "active"]
+    list_display = ["name", "code", "contact_name", "contact_phone", "contact_email", "webhook_url", "active"]
     list_filter = ["active"]
     search_fields = ["name", "code"]
     inlines = [ProviderContactInline, ProviderCoverageInline, ProviderMemberInline]
+    actions = ["webhook_secret_rotate"]
+
+    @admin.action(description="生成/轮换 Webhook 密钥（仅显示一次）", permissions=["change"])
+    def webhook_secret_rotate(self, request, queryset):
+        # The secrets are shown on this one response, never in a message or a cookie: a message
+        # is stored in the session/cookie until read.
+        rotated = [(provider, webhooks.webhook_secret_rotate(provider=provider)) for provider in queryset]
+        context = {**self.admin_site.each_context(request), "title": "Webhook 密钥", "rotated": rotated}
+        response = TemplateResponse(request, "admin/providers/webhook_secrets.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @admin.register(ProviderCoverage)

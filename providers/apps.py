@@ -21,3 +21,4 @@ class ProvidersConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_seed_when_empty, sender=self, dispatch_uid="providers-seed-handbook-providers")
+        import providers.webhooks  # noqa: F401 — registers the outbox's webhook handler

@@ -31,6 +31,12 @@ class Provider(models.Model):
     contact_phone = models.CharField("联系电话", max_length=32, blank=True)
     contact_email = models.EmailField("联系邮箱", blank=True)
     active = models.BooleanField("合作中", default=True)
+    webhook_url = models.URLField(
+        "Webhook 地址", max_length=300, blank=True, db_default="", help_text="派单、改派时向此地址 POST 签名通知"
+    )
+    # The webhook secret is never stored: it is HMAC(WEBHOOK_SIGNING_KEY, nonce), shown once when
+    # the nonce is rotated (providers/webhooks.py).
+    webhook_nonce = models.CharField("Webhook 密钥版本", max_length=64, blank=True, db_default="", editable=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -1,19 +1,22 @@
 """After approval: dispatch to a provider (and re-dispatch: the insurer may change providers at any
 time), the provider's answers, waiting for the customer, the arrangement, completion and closing."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from cases import sla
 from cases.arrangement import NAMES, arrangement_errors, arrangement_values
-from cases.errors import CaseValidationError
-from cases.models import Case, Dispatch
+from cases.errors import CaseConflict, CaseValidationError
+from cases.models import Case, CaseState, Dispatch
 from cases.services._core import transition_run
 from entitlements.services import quota_use
 from providers.models import Provider
+from providers.webhooks import provider_dispatch_notify
 
 
 def _active_provider(provider: Provider | None) -> Provider:
@@ -39,8 +42,28 @@ def case_dispatch(
         note=note,
         extra={"provider": provider.code},
     )
-    Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    dispatch = Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    _provider_notify(case=case, dispatch=dispatch, event="case.dispatched")
     return case
+
+
+def _provider_notify(*, case: Case, dispatch: Dispatch, event: str) -> None:
+    """The dispatch notice to the provider (e-mail, signed webhook), through the outbox: one event
+    per Dispatch row, so a retried delivery is the same event."""
+    provider_dispatch_notify(
+        provider=dispatch.provider,
+        event=event,
+        event_id=f"dispatch-{dispatch.pk}",
+        case={
+            "number": case.number,
+            "service_code": case.service.code,
+            "service_name": case.service.name,
+            "city": case.city,
+            "dispatched_at": dispatch.at.isoformat(),
+            "sla_deadline_due": case.sla_deadline_due.isoformat() if case.sla_deadline_due else None,
+            "note": dispatch.note,
+        },
+    )
 
 
 @transaction.atomic
@@ -70,7 +93,8 @@ def case_redispatch(
         extra=extra,
     )
     Dispatch.objects.filter(case=case, active=True).update(active=False)
-    Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    dispatch = Dispatch.objects.create(case=case, provider=provider, dispatched_by=actor, note=note)
+    _provider_notify(case=case, dispatch=dispatch, event="case.redispatched")
     return case
 
 
@@ -161,30 +185,80 @@ def case_arrange(
     arranged_at = arrangement["arranged_at"]
 
     def prepare(locked: Case) -> None:
+        date_errors = arrangement_date_errors(case=locked, arranged_at=arranged_at)
+        if date_errors:
+            raise CaseValidationError(date_errors)
         for name, value in arrangement.items():
             setattr(locked, name, value)
 
-    case, _ = transition_run(
-        case=case,
-        actor=actor,
-        name="arrange",
-        expected_state=expected_state,
-        prepare=prepare,
-        note=note,
-        extra={
-            "arranged_at": arranged_at.isoformat() if arranged_at else None,
-            "hospital": arrangement["arranged_hospital"],
-        },
-    )
+    try:
+        case, _ = transition_run(
+            case=case,
+            actor=actor,
+            name="arrange",
+            expected_state=expected_state,
+            prepare=prepare,
+            note=note,
+            extra={
+                "arranged_at": arranged_at.isoformat() if arranged_at else None,
+                "hospital": arrangement["arranged_hospital"],
+            },
+        )
+    except CaseConflict as exc:
+        if exc.current_state == CaseState.DISPATCHED:
+            raise CaseConflict(
+                "服务商尚未接单：请先接单，再记录安排结果",
+                current_state=exc.current_state,
+                current_label=exc.current_label,
+            ) from exc
+        raise
     if case.quota_hold is not None:
         quota_use(hold=case.quota_hold)
     return case
 
 
+def arrangement_date_errors(*, case: Case, arranged_at: datetime | None) -> dict[str, list[str]]:
+    """An arrangement may not predate the case's dispatch nor lie more than
+    ``ARRANGEMENT_MAX_PAST_DAYS`` in the past: an arrangement dated years back would stop the
+    clock on a case that was never served on time."""
+    if arranged_at is None:
+        return {}
+    dispatch = case.dispatches.filter(active=True).only("at").first()
+    if dispatch is not None and arranged_at < dispatch.at:
+        dispatched = timezone.localtime(dispatch.at).strftime("%Y-%m-%d %H:%M")
+        return {"arranged_at": [f"就诊/入院时间不能早于派单时间（{dispatched}）"]}
+    days = settings.ARRANGEMENT_MAX_PAST_DAYS
+    if arranged_at < timezone.now() - timedelta(days=days):
+        return {"arranged_at": [f"就诊/入院时间不能早于 {days} 天前"]}
+    return {}
+
+
 @transaction.atomic
-def case_complete(*, case: Case, actor: User, note: str = "", expected_state: str | None = None) -> Case:
-    """The customer was seen (or admitted, operated on) as arranged."""
-    case, _ = transition_run(case=case, actor=actor, name="complete", expected_state=expected_state, note=note)
+def case_complete(
+    *,
+    case: Case,
+    actor: User,
+    note: str = "",
+    expected_state: str | None = None,
+    completed_at: datetime | None = None,
+) -> Case:
+    """The customer was seen (or admitted, operated on) as arranged — not before the arranged time."""
+    completed_at = completed_at or timezone.now()
+
+    def prepare(locked: Case) -> None:
+        if locked.arranged_at is not None and completed_at < locked.arranged_at:
+            arranged = timezone.localtime(locked.arranged_at).strftime("%Y-%m-%d %H:%M")
+            raise CaseValidationError({"completed_at": [f"服务完成时间不能早于就诊/入院时间（{arranged}）"]})
+
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="complete",
+        expected_state=expected_state,
+        prepare=prepare,
+        note=note,
+        extra={"completed_at": completed_at.isoformat()},
+    )
     return case
 
 

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from cases.clock import clock_figures
 from cases.models import Case, Document
 
 
@@ -77,7 +78,27 @@ class ArrangementOutSerializer(serializers.ModelSerializer):
         ]
 
 
+class ContactSerializer(serializers.ModelSerializer):
+    """Who to call about the case: the applicant, who may be a family member of the patient."""
+
+    name = serializers.CharField(source="applicant_name")
+    relation = serializers.CharField(source="get_applicant_relation_display")
+    phone = serializers.CharField(source="applicant_phone")
+
+    class Meta:
+        model = Case
+        fields = ["name", "relation", "phone"]
+
+
 class ProviderCaseDetailSerializer(ProviderCaseSummarySerializer):
+    """What the provider needs to arrange the service (handbook ch. 2 §5) and nothing more: the
+    patient's name and full phone, the wishes, the diagnosis summary, the contact and the clock —
+    no ID number, no invoices, no documents other than medical records and admission slips."""
+
+    beneficiary_phone = serializers.CharField(source="beneficiary.phone")
+    diagnosis_summary = serializers.CharField(source="diagnosis")
+    contact = ContactSerializer(source="*")
+    clock = serializers.SerializerMethodField()
     dispatch_note = serializers.SerializerMethodField()
     dispatched_at = serializers.SerializerMethodField()
     arrangement = serializers.SerializerMethodField()
@@ -86,6 +107,9 @@ class ProviderCaseDetailSerializer(ProviderCaseSummarySerializer):
     class Meta(ProviderCaseSummarySerializer.Meta):
         fields = [
             *ProviderCaseSummarySerializer.Meta.fields,
+            "beneficiary_phone",
+            "contact",
+            "diagnosis_summary",
             "preferred_hospital",
             "hospital_is_top50",
             "preferred_department",
@@ -95,8 +119,12 @@ class ProviderCaseDetailSerializer(ProviderCaseSummarySerializer):
             "dispatched_at",
             "dispatch_note",
             "arrangement",
+            "clock",
             "documents",
         ]
+
+    def get_clock(self, case: Case) -> dict:
+        return clock_figures(case).as_api()
 
     def _dispatch(self, case: Case):
         dispatches = getattr(case, "provider_dispatches", None)
@@ -144,6 +172,15 @@ class ArrangementSerializer(serializers.Serializer):
     transfers = _optional("专车接送安排", help_text="异地就医协助安排")
     accommodation = _optional("就医当地住宿方案", help_text="异地就医协助安排")
     nurse = _optional("上门护士", 64, "专业医护上门安排")
+
+
+class CompletionSerializer(serializers.Serializer):
+    completed_at = serializers.DateTimeField(
+        label="服务完成时间",
+        required=False,
+        allow_null=True,
+        help_text="ISO 8601；不填为当前时间。不能早于就诊/入院时间",
+    )
 
 
 class DeclinedSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from dispatch.api.logging import api_log_record
 from dispatch.api.permissions import IsProviderMember, request_provider
 from dispatch.api.serializers import (
     ArrangementSerializer,
+    CompletionSerializer,
     ConflictSerializer,
     DeclinedSerializer,
     DeclineSerializer,
@@ -194,15 +195,22 @@ class ProviderCaseArrangement(_ProviderCaseWrite):
 
 class ProviderCaseComplete(_ProviderCaseWrite):
     action_name = "complete"
+    input_serializer = CompletionSerializer
 
     @extend_schema(
-        tags=TAG, summary="回报服务完成", request=None, parameters=[IDEMPOTENCY_PARAMETER], responses=WRITE_RESPONSES
+        tags=TAG,
+        summary="回报服务完成（不能早于就诊/入院时间）",
+        request=CompletionSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses=WRITE_RESPONSES,
     )
     def post(self, request: Request, number: str) -> Response:
         return super().post(request, number)
 
     def act(self, *, provider, actor, number: str, data: dict) -> Case:
-        return services.provider_case_complete(provider=provider, actor=actor, number=number)
+        return services.provider_case_complete(
+            provider=provider, actor=actor, number=number, completed_at=data.get("completed_at")
+        )
 
 
 class ProviderCaseDocument(APIView):

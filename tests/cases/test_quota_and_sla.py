@@ -84,10 +84,13 @@ def test_quota_is_used_on_arrangement_and_the_clock_stops(approved_case, coordin
     assert (_remaining(case).held, _remaining(case).used) == (0, 1)
 
 
-def test_expert_service_needs_an_associate_chief_or_chief_physician(approved_case, coordinator, provider):
+def test_expert_service_needs_an_associate_chief_or_chief_physician(
+    approved_case, coordinator, provider, provider_user
+):
     from cases.errors import CaseValidationError
 
     case = case_dispatch(case=approved_case, actor=coordinator, provider=provider)
+    case = provider_accept(case=case, actor=provider_user)
 
     with pytest.raises(CaseValidationError) as refused:
         case_arrange(
@@ -100,7 +103,7 @@ def test_expert_service_needs_an_associate_chief_or_chief_physician(approved_cas
 
     assert "arranged_doctor_title" in refused.value.errors
     case.refresh_from_db()
-    assert case.state == CaseState.DISPATCHED
+    assert case.state == CaseState.ACCEPTED
     assert case.quota_hold.status == "held"
 
 

@@ -94,14 +94,26 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     # 催办: the seeded provider has no contact address, so nothing is sent and the board says so.
     page.click("#remind-form button[type=submit]")
     page.wait_for_load_state()
-    assert "未配置联系邮箱" in page.locator(".messages").inner_text()
+    assert "催办无法送达" in page.locator(".messages").inner_text()
+
+    # The provider takes the case on (accept comes before arrange), then phones in the arrangement.
+    from django.contrib.auth.models import Permission
+
+    from cases.services import provider_accept
+
+    provider_user = UserFactory(username="chenxi-desk")
+    provider_user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="provider_act"))
+    breached.refresh_from_db()
+    provider_accept(case=breached, actor=provider_user)
+    page.reload()
+    arranged_on = timezone.localdate() + datetime.timedelta(days=2)
 
     form = page.locator("#action-arrange")
     form.locator("input[name=arrange-hospital]").fill("北京协和医院")
     form.locator("input[name=arrange-department]").fill("肿瘤内科")
     form.locator("input[name=arrange-doctor]").fill("李医生")
     form.locator("select[name=arrange-doctor_title]").select_option("主任医师")
-    form.locator("input[name=arrange-arranged_at]").fill("2026-12-04T14:00")
+    form.locator("input[name=arrange-arranged_at]").fill(f"{arranged_on}T14:00")
     form.locator("input[name=arrange-address]").fill("北京市东城区帅府园1号")
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
@@ -125,7 +137,7 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     assert breached.state == CaseState.CLOSED
     assert breached.provider == chenxi
     assert breached.sla_stopped_at is not None
-    assert timezone.localtime(breached.arranged_at).strftime("%Y-%m-%d %H:%M") == "2026-12-04 14:00"
+        assert timezone.localtime(breached.arranged_at).strftime("%Y-%m-%d %H:%M") == f"{arranged_on} 14:00"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -117,6 +117,17 @@ def dispatched_case(*, provider, actor, **fields):
     return case_dispatch(case=approved_case(**fields), actor=actor, provider=provider, note="请尽快联系客户")
 
 
+def provider_accepted(case):
+    """The case's provider takes it on: accept comes before arrange."""
+    from cases.services import provider_accept
+
+    return provider_accept(case=case, actor=_member(case.provider).user)
+
+
+def accepted_case(*, provider, actor, **fields):
+    return provider_accepted(dispatched_case(provider=provider, actor=actor, **fields))
+
+
 def attach_document(case, kind=DocumentKind.MEDICAL_RECORD) -> Document:
     content = pdf_bytes()
     document = Document(
@@ -130,3 +141,43 @@ def attach_document(case, kind=DocumentKind.MEDICAL_RECORD) -> Document:
     document.file.save("doc", ContentFile(content), save=False)
     document.save()
     return document
+
+
+class WebhookReceiver:
+    """A real HTTP server in a thread standing in for a provider's system: it keeps every request
+    and answers ``status``."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[dict, bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/lanben/webhook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

@@ -19,7 +19,8 @@ ARRANGEMENT = {
     "department": "胸外科",
     "doctor": "王医生",
     "doctor_title": "副主任医师",
-    "arranged_at": "2026-12-03T09:30:00+08:00",
+    # Tomorrow morning: an arrangement may not lie more than ARRANGEMENT_MAX_PAST_DAYS back.
+    "arranged_at": f"{timezone.localdate() + datetime.timedelta(days=1)}T09:30:00+08:00",
     "address": "上海市徐汇区枫林路180号",
 }
 
@@ -80,9 +81,10 @@ def test_case_detail_carries_only_what_the_provider_needs(client_a, case_a):
     body = response.data
     assert body["beneficiary_name"] == case_a.beneficiary.name
     assert body["beneficiary_phone_masked"] == case_a.beneficiary.phone_masked
-    assert case_a.beneficiary.phone not in str(body)
+    # The full phone and the diagnosis summary: the provider calls the patient to arrange (issue 16).
+    assert body["beneficiary_phone"] == case_a.beneficiary.phone
     assert case_a.beneficiary.id_number not in str(body)
-    assert "diagnosis" not in body and "id_tail" not in body
+    assert body["diagnosis_summary"] == case_a.diagnosis and "id_tail" not in body
     assert body["preferred_hospital"] == "复旦大学附属中山医院"
     assert body["dispatch_note"] == "请尽快联系客户"
 
@@ -177,12 +179,13 @@ def test_arrangement_with_missing_fields_lists_each_field(client_a, case_a):
 
 def test_expert_service_refuses_a_doctor_below_associate_chief(client_a, case_a):
     assert "专家" in case_a.service.name
+    client_a.post(url(case_a.number, "accept"))
     payload = {**ARRANGEMENT, "doctor_title": "主治医师"}
     response = client_a.post(url(case_a.number, "arrangement"), payload, format="json")
     assert response.status_code == 400
     assert "doctor_title" in response.data
     case_a.refresh_from_db()
-    assert case_a.state == CaseState.DISPATCHED and case_a.arranged_hospital == ""
+    assert case_a.state == CaseState.ACCEPTED and case_a.arranged_hospital == ""
 
 
 def test_complete_before_arrangement_is_409(client_a, case_a):
@@ -192,8 +195,10 @@ def test_complete_before_arrangement_is_409(client_a, case_a):
 
 
 def test_complete_after_arrangement(client_a, case_a):
+    client_a.post(url(case_a.number, "accept"))
     client_a.post(url(case_a.number, "arrangement"), ARRANGEMENT, format="json")
-    response = client_a.post(url(case_a.number, "complete"))
+    seen = (timezone.now() + datetime.timedelta(days=2)).isoformat()  # after tomorrow's appointment
+    response = client_a.post(url(case_a.number, "complete"), {"completed_at": seen}, format="json")
     assert response.status_code == 200
     assert response.data["state"] == CaseState.COMPLETED
 
@@ -229,7 +234,8 @@ def test_openapi_schema_documents_the_provider_endpoints(api_client):
 
 
 def test_naive_arrangement_time_is_read_as_beijing_time(client_a, case_a):
-    payload = {**ARRANGEMENT, "arranged_at": "2026-12-03T09:30:00"}
+    client_a.post(url(case_a.number, "accept"))
+    payload = {**ARRANGEMENT, "arranged_at": f"{timezone.localdate() + datetime.timedelta(days=1)}T09:30:00"}
     assert client_a.post(url(case_a.number, "arrangement"), payload, format="json").status_code == 200
     case_a.refresh_from_db()
     assert timezone.localtime(case_a.arranged_at).hour == 9
@@ -237,6 +243,7 @@ def test_naive_arrangement_time_is_read_as_beijing_time(client_a, case_a):
 
 def test_non_expert_service_accepts_any_doctor_title(client_a, provider_a, coordinator):
     case = dispatched_case(provider=provider_a, actor=coordinator, service=service("ci-escort"))
+    client_a.post(url(case.number, "accept"))
     payload = {**ARRANGEMENT, "doctor_title": "主治医师"}
     assert client_a.post(url(case.number, "arrangement"), payload, format="json").status_code == 200
     assert CaseEvent.objects.filter(case=case, transition="arrange").exists()

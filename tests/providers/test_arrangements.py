@@ -11,7 +11,7 @@ from cases.services import case_arrange
 from entitlements.models import Edition
 from tests.factories.cases import service
 from tests.factories.entitlements import EnrollmentFactory, PolicyFactory
-from tests.providers.conftest import dispatched_case as _dispatched
+from tests.providers.conftest import accepted_case as _accepted
 
 EDITION_OF = {
     "remote-rehab-guidance": "wuyou-2023-pro",
@@ -25,7 +25,7 @@ def dispatched_case(*, provider, actor, service):
     code = EDITION_OF.get(service.code, "2023-pro")
     policy = PolicyFactory(effective_date=datetime.date(2024, 3, 1))
     enrollment = EnrollmentFactory(policy=policy, edition=Edition.objects.get(code=code))
-    return _dispatched(provider=provider, actor=actor, service=service, enrollment=enrollment)
+    return _accepted(provider=provider, actor=actor, service=service, enrollment=enrollment)
 
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,12 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from cases.models import CaseState
 from providers.models import ProviderCoverage
 from tests.factories.providers import ProviderCoverageFactory
-from tests.providers.conftest import approved_case, dispatched_case
+from tests.providers.conftest import accepted_case, approved_case, dispatched_case
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +15,7 @@ ARRANGEMENT_FORM = {
     "department": "肿瘤内科",
     "doctor": "李医生",
     "doctor_title": "主任医师",
-    "arranged_at": "2026-12-04T14:00",
+    "arranged_at": f"{timezone.localdate() + datetime.timedelta(days=2)}T14:00",
     "address": "北京市东城区帅府园1号",
 }
 
@@ -69,8 +72,8 @@ def test_a_form_from_a_stale_page_is_refused_with_the_current_state(signed_in, p
 
 
 def test_coordinator_records_an_arrangement_taken_by_phone(signed_in, provider_a, coordinator):
-    case = dispatched_case(provider=provider_a, actor=coordinator)
-    response = signed_in.post(page(case.number), action("arrange", **ARRANGEMENT_FORM, expected_state="dispatched"))
+    case = accepted_case(provider=provider_a, actor=coordinator)
+    response = signed_in.post(page(case.number), action("arrange", **ARRANGEMENT_FORM, expected_state="accepted"))
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.ARRANGED
@@ -79,14 +82,14 @@ def test_coordinator_records_an_arrangement_taken_by_phone(signed_in, provider_a
 
 
 def test_arrangement_form_errors_name_the_fields(signed_in, provider_a, coordinator):
-    case = dispatched_case(provider=provider_a, actor=coordinator)
-    response = signed_in.post(page(case.number), action("arrange", hospital="", expected_state="dispatched"))
+    case = accepted_case(provider=provider_a, actor=coordinator)
+    response = signed_in.post(page(case.number), action("arrange", hospital="", expected_state="accepted"))
     assert response.status_code == 400
     arrange = next(item for item in response.context["actions"] if item.name == "arrange")
     assert {"hospital", "arranged_at"} <= set(arrange.form.errors)
     assert "医院：该字段是必填项。" in response.content.decode()  # beside its field, naming it
     case.refresh_from_db()
-    assert case.state == CaseState.DISPATCHED
+    assert case.state == CaseState.ACCEPTED
 
 
 def test_phone_decline_returns_the_case_to_dispatch(client, phone_coordinator, provider_a):
