@@ -140,7 +140,7 @@ def test_a_reminder_counts_only_what_was_sent_and_warns_of_a_provider_without_ad
         response = signed_in.post(BOARD, {"action": "remind", "selected": [reached.pk, unreachable.pk]}, follow=True)
     texts = [str(m) for m in response.context["messages"]]
     assert f"已催办 1 件：{reached.number}" in texts
-    assert any(unreachable.number in t and "未配置联系邮箱" in t for t in texts)
+    assert any(unreachable.number in t and "催办无法送达" in t for t in texts)
     assert len(mail.outbox) == 1
     assert not ProviderReminder.objects.filter(case=unreachable).exists()
 
