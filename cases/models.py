@@ -9,6 +9,7 @@ diagram is generated from this module: see ``docs/case-states.md``.
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -349,6 +350,8 @@ class Case(FSMModelMixin, models.Model):
             ),
             # The report's city choices: each city found by one probe (sla.filters.city_choices).
             models.Index(fields=["city"], name="case_city_idx"),
+            # The desk search finds a case by any part of its number (LIKE '%0012%', ≥ 3 characters).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="case_number_trgm_idx"),
         ]
         constraints = [
             models.CheckConstraint(

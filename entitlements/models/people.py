@@ -69,6 +69,10 @@ class Person(models.Model):
         verbose_name = "客户"
         verbose_name_plural = "客户"
         ordering = ["id"]
+        indexes = [
+            # The desk search finds a customer by the beginning of the name (LIKE '王%').
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="person_name_prefix_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
