@@ -27,7 +27,7 @@ from entitlements.models import (
     QuotaHold,
 )
 from entitlements.models.people import is_valid_id_number
-from entitlements.selectors import enrollments_for, entitlement_inquiry, person_find
+from entitlements.selectors import enrollments_for, entitlement_inquiry, person_cases_recent, person_find
 from entitlements.services import enrollment_upsert
 from entitlements.services.enrollments import qualifying_year_error
 
@@ -105,6 +105,11 @@ class PersonAdmin(admin.ModelAdmin):
         today = timezone.localdate()
         born = obj.birth_date
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        person = Person.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        extra = {"person_cases": person_cases_recent(person=person) if person else []}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def get_search_results(self, request, queryset, search_term):
         """A search is personal data sought: every one is audited (the term masked). A full ID number
@@ -189,6 +194,7 @@ class PersonAdmin(admin.ModelAdmin):
             if person is not None:
                 # Personal data viewed: the audit trail keeps who looked at whom (DOMAIN.md, privacy).
                 audit_record(action="entitlements.inquiry", obj=person, request=request, summary=f"权益查询 {on}")
+                context["person_cases"] = person_cases_recent(person=person)
                 inquiry = entitlement_inquiry(person=person, on=on)
                 context["inquiry"] = inquiry
                 context["rows"] = list(zip(inquiry["enrollments"], _eligibility(person, on), strict=True))

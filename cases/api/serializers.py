@@ -91,6 +91,9 @@ class CaseIntakeSerializer(serializers.Serializer):
         help_text="至多 DOCUMENTS_PER_REQUEST 个",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    confirm_duplicate = serializers.BooleanField(
+        default=False, help_text="该服务对象已有同一服务的办理中案件时，确认仍要再申请"
+    )
 
     def validate_beneficiary_id_number(self, value: str) -> Person:
         value = normalize_id_number(value)
@@ -117,6 +120,7 @@ class CaseIntakeSerializer(serializers.Serializer):
     def submit_arguments(self, *, extra_documents: Sequence[DocumentUpload] = ()) -> dict:
         """Keyword arguments for ``case_submit`` from the validated request."""
         data = dict(self.validated_data)
+        data.pop("confirm_duplicate", None)
         documents = [
             DocumentUpload(kind=d["kind"], content=d["content_base64"], name=d["name"]) for d in data.pop("documents")
         ]
