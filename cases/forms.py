@@ -92,6 +92,12 @@ class ResubmitForm(NoteActionForm):
     document = DocumentFileField(label="补充材料", required=False)
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices, initial=DocumentKind.MEDICAL_RECORD)
 
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not data.get("document") and not (data.get("note") or "").strip():
+            self.add_error("document", "材料已补充需要附上补充材料，或在“说明”中写明补充了什么")
+        return data
+
     def run(self, *, case, actor, service: Callable, **extra):
         file = self.cleaned_data.get("document")
         documents = [_upload(file, self.cleaned_data["kind"])] if file else []

@@ -19,12 +19,10 @@ from audit.services import REVEAL_PERMISSION, audit_record
 from cases.models import Case
 from cases.selectors import cases_visible_to
 from entitlements.models import Person, Policy
-from entitlements.models.people import is_valid_id_number, normalize_id_number
+from entitlements.models.people import is_valid_id_number, normalize_id_number, phone_is_valid
 
 RESULT_LIMIT = 50
 MIN_CASE_PART = 3
-MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-LANDLINE_RE = re.compile(r"0\d{2,3}-?\d{7,8}")
 CASE_PART_RE = re.compile(r"(LB)?[-\d]+|LB[-\d]*", re.IGNORECASE)
 POLICY_RE = re.compile(r"[A-Z]{1,3}\d{6,}", re.IGNORECASE)
 WHOLE_CASE_NUMBER_RE = re.compile(r"LB-\d{4}-\d{6}")
@@ -64,7 +62,7 @@ def search_kind(term: str) -> SearchKind | None:
         return None
     if is_valid_id_number(term):
         return SearchKind.ID_NUMBER
-    if MOBILE_RE.fullmatch(term) or LANDLINE_RE.fullmatch(term):
+    if phone_is_valid(term):
         return SearchKind.PHONE
     if POLICY_RE.fullmatch(term) and not term.upper().startswith("LB"):
         return SearchKind.POLICY
