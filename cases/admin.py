@@ -26,9 +26,11 @@ from cases.admin_report import ReportFigureFilter, report_figure_title
 from cases.api.views import request_field_errors
 from cases.errors import CaseError, CaseValidationError, refusal_messages
 from cases.forms import DocumentForm, HotlineIntakeForm, NoteForm
+from cases.intake_desk import intake_form_submit, intake_initial, intake_person
 from cases.models import Case, CaseEvent, CaseState, Recovery
 from cases.paginators import EstimatedCountPaginator
 from cases.selectors import case_visible_to, user_is_case_staff
+from cases.services.intake_keys import DuplicateRequest, IntakeKeyReused
 from cases.views import case_page_context, case_view_record
 from cases.workflow import Place
 from entitlements.models import Enrollment, Service
@@ -362,18 +364,29 @@ class CaseAdmin(admin.ModelAdmin):
         """The hotline's intake form: same serializer and service as the WeChat API."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = HotlineIntakeForm(request.POST or None, request.FILES or None)
+        form = HotlineIntakeForm(
+            request.POST or None,
+            request.FILES or None,
+            initial=intake_initial(request.GET) if not request.POST else None,
+        )
+        duplicates: list = []
         if request.method == "POST" and form.is_valid():
             try:
-                case = services.case_submit(
-                    actor=request.user, channel=form.cleaned_data["channel"], **form.submit_arguments()
-                )
+                case, replayed = intake_form_submit(actor=request.user, form=form)
+            except DuplicateRequest as exc:
+                duplicates = exc.cases
+                form.add_error("confirm_duplicate", exc.message)
+            except IntakeKeyReused as exc:
+                form.add_error(None, exc.message)
             except CaseValidationError as exc:
                 for field, errors in request_field_errors(exc).items():
                     form.add_error(field if field in form.fields else None, errors)
             except CaseError as exc:
                 form.add_error(None, exc.message)
             else:
+                if replayed:
+                    messages.info(request, f"该申请已提交过，未重复生成案件：{case.number}")
+                    return self._back(case)
                 messages.success(request, f"已提交：{case.number}（{case.get_state_display()}）")
                 for warning in case.events.filter(kind=CaseEvent.Kind.WARNING).values_list("note", flat=True):
                     messages.warning(request, warning)
@@ -383,6 +396,8 @@ class CaseAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "热线录入申请",
             "form": form,
+            "duplicates": duplicates,
+            "chosen_person": intake_person(form),
         }
         return TemplateResponse(request, "admin/cases/case/intake.html", context)
 

@@ -108,6 +108,12 @@ class ResubmitForm(NoteActionForm):
     document = DocumentFileField(label="补充材料", required=False)
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices, initial=DocumentKind.MEDICAL_RECORD)
 
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not data.get("document") and not (data.get("note") or "").strip():
+            self.add_error("document", "材料已补充需要附上补充材料，或在“说明”中写明补充了什么")
+        return data
+
     def run(self, *, case, actor, service: Callable, **extra):
         file = self.cleaned_data.get("document")
         documents = [_upload(file, self.cleaned_data["kind"])] if file else []
@@ -261,7 +267,16 @@ class HotlineIntakeForm(forms.Form):
     invoice = DocumentFileField(label="发票", required=False)
     other = DocumentFileField(label="其他材料", required=False)
 
+    # The person chosen on the inquiry page, by record: the full ID number stays out of the page.
+    beneficiary = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # One key per form shown: sent twice (Back, a double click, a retry), it finds the first case.
+    intake_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label="仍要申请", required=False, help_text="该客户已有同一服务的办理中案件时，确认这是另一次申请"
+    )
+
     FILE_KINDS = ("medical_record", "admission_slip", "invoice", "other")
+    FORM_ONLY = ("channel", "beneficiary", "intake_key", "confirm_duplicate")
 
     def __init__(self, *args, **kwargs) -> None:
         from cases.models import ApplicantRelation, HospitalLevel, HospitalOwnership
@@ -288,8 +303,21 @@ class HotlineIntakeForm(forms.Form):
         self.serializer: CaseIntakeSerializer | None = None
 
     def _serializer_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in self.FILE_KINDS and k != "channel"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.FILE_KINDS + self.FORM_ONLY}
+        if self.cleaned_data.get("beneficiary") and not data.get("beneficiary_id_number"):
+            from entitlements.models import Person
+
+            person = Person.objects.filter(pk=self.cleaned_data["beneficiary"]).first()
+            if person is not None:
+                data["beneficiary_id_number"] = person.id_number
         return {k: v for k, v in data.items() if v not in ("", None)}
+
+    def fingerprint_data(self) -> dict:
+        """The request as typed (files by name and size), to tell a replay from a different request."""
+        data = {k: v for k, v in self.cleaned_data.items() if k not in (*self.FILE_KINDS, "intake_key")}
+        data["confirm_duplicate"] = False  # confirming after the warning is still the same request
+        files = {k: (f.name, f.size) for k in self.FILE_KINDS if (f := self.cleaned_data.get(k))}
+        return {**data, "files": files}
 
     def clean(self) -> dict:
         from cases.api.serializers import CaseIntakeSerializer

@@ -9,6 +9,7 @@ diagram is generated from this module: see ``docs/case-states.md``.
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -380,6 +381,8 @@ class Case(FSMModelMixin, models.Model):
             ),
             # The report's city choices: each city found by one probe (sla.filters.city_choices).
             models.Index(fields=["city"], name="case_city_idx"),
+            # The desk search finds a case by any part of its number (LIKE '%0012%', ≥ 3 characters).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="case_number_trgm_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -775,3 +778,28 @@ class Dispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} → {self.provider}"
+
+
+class IntakeKey(models.Model):
+    """One submission of a request form or API call, by its sender's key: a form sent twice (Back,
+    a double click, a retry after a timeout) finds the first one's case instead of creating another
+    (issue 15 item 5; two cases 0.6 s apart each held a quota unit). Written in the submission's
+    transaction, so a refused submission leaves no key and may be sent again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="提交人", db_index=False
+    )
+    key = models.CharField("提交标识", max_length=64)
+    fingerprint = models.CharField("请求摘要", max_length=64)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, related_name="+", verbose_name="案件", db_index=False
+    )
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "提交标识"
+        verbose_name_plural = "提交标识"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="intakekey_user_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,13 +1,15 @@
 """The case page everyone understands, and the only way a document's bytes leave the server."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from audit.services import audit_record
+from audit.services import REVEAL_PERMISSION, audit_record
 from cases.models import Case
-from cases.selectors import case_timeline, case_visible_to
+from cases.search import IDENTIFIER_KINDS, SearchRefused, desk_search, search_kind
+from cases.selectors import case_timeline, case_visible_to, user_is_case_staff
 from cases.sla import local_today
 from entitlements.selectors import entitlement_check
 
@@ -81,4 +83,29 @@ def document_view(request: HttpRequest, number: str, document_id: int) -> FileRe
     response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_search_page(request: HttpRequest) -> HttpResponse:
+    """One search box for everything (cases.search). Identifiers come by POST only: the page's own
+    form posts, and a GET carrying one is refused without searching."""
+    if not user_is_case_staff(user=request.user):
+        raise PermissionDenied
+    via_post = request.method == "POST"
+    term = (request.POST if via_post else request.GET).get("q", "").strip()[:64]
+    context: dict = {"error": "", "result": None, "may_reveal": request.user.has_perm(REVEAL_PERMISSION)}
+    status, retry_after = 200, None
+    if term:
+        try:
+            context["result"] = desk_search(user=request.user, term=term, via_post=via_post, request=request)
+        except SearchRefused as exc:
+            context["error"], status, retry_after = exc.message, exc.status, exc.retry_after
+    # An identifier is never echoed back: not into the box, nor into a link.
+    context["term"] = "" if search_kind(term) in IDENTIFIER_KINDS else term
+    response = render(request, "cases/search.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response

@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from cases import views as case_views
+
 admin.site.site_header = "太保蓝本 绿通服务工作台"
 admin.site.site_title = "太保蓝本绿通服务工作台"
 admin.site.index_title = "工作台"
@@ -18,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("entitlements.api.urls")),
     path("api/v1/", include("cases.api.urls")),
     path("cases/", include("cases.urls")),
+    path("search/", case_views.desk_search_page, name="desk_search"),
     path("api/v1/provider/", include("dispatch.api.urls")),
     path("board/", include("dispatch.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -26,8 +26,13 @@ from entitlements.models import (
     QuotaBucket,
     QuotaHold,
 )
-from entitlements.models.people import is_valid_id_number
-from entitlements.selectors import enrollments_for, entitlement_inquiry, person_find
+from entitlements.models.people import (
+    PHONE_FORMAT_ERROR,
+    id_number_disagreements,
+    is_valid_id_number,
+    phone_is_valid,
+)
+from entitlements.selectors import enrollments_for, entitlement_inquiry, person_cases_recent, person_find
 from entitlements.services import enrollment_upsert
 from entitlements.services.enrollments import qualifying_year_error
 
@@ -63,8 +68,32 @@ class DesignationInline(admin.TabularInline):
         return False
 
 
+class PersonForm(forms.ModelForm):
+    """Where people type a customer in: the phone's format, and the birth date and gender the ID
+    number encodes (a birth date of 2030 beside an ID that says 1990 was kept), each beside its field."""
+
+    class Meta:
+        model = Person
+        fields = ["name", "gender", "birth_date", "id_number", "phone", "address", "social_insurance"]
+
+    def clean(self):
+        data = super().clean()
+        phone = (data.get("phone") or "").strip()
+        if "phone" in self.fields and phone and not phone_is_valid(phone):
+            self.add_error("phone", PHONE_FORMAT_ERROR)
+        id_number = data.get("id_number") or self.instance.id_number or ""
+        birth_date = data.get("birth_date") if "birth_date" in self.fields else None
+        gender = data.get("gender") if "gender" in self.fields else ""
+        for field, message in id_number_disagreements(
+            id_number=id_number, birth_date=birth_date, gender=gender
+        ).items():
+            self.add_error(field, message)
+        return data
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    form = PersonForm
     change_list_template = "entitlements/person_change_list.html"
     # An age, not the birth date: beside a masked ID the birth date leaves a handful of candidates.
     list_display = ["name", "gender", "age", "masked_id", "masked_phone", "social_insurance"]
@@ -105,6 +134,11 @@ class PersonAdmin(admin.ModelAdmin):
         today = timezone.localdate()
         born = obj.birth_date
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        person = Person.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        extra = {"person_cases": person_cases_recent(person=person) if person else []}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def get_search_results(self, request, queryset, search_term):
         """A search is personal data sought: every one is audited (the term masked). A full ID number
@@ -189,6 +223,7 @@ class PersonAdmin(admin.ModelAdmin):
             if person is not None:
                 # Personal data viewed: the audit trail keeps who looked at whom (DOMAIN.md, privacy).
                 audit_record(action="entitlements.inquiry", obj=person, request=request, summary=f"权益查询 {on}")
+                context["person_cases"] = person_cases_recent(person=person)
                 inquiry = entitlement_inquiry(person=person, on=on)
                 context["inquiry"] = inquiry
                 context["rows"] = list(zip(inquiry["enrollments"], _eligibility(person, on), strict=True))

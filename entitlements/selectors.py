@@ -158,6 +158,7 @@ def _service_json(enrollment: Enrollment, beneficiary: Person, service: Service,
     check = entitlement_check(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on)
     return {
         "service": service.name,
+        "service_code": service.code,
         "limit": check.limit,
         "per": check.per or None,
         "used": check.used,
@@ -174,6 +175,7 @@ def _beneficiary_json(enrollment: Enrollment, person: Person, relation: str, val
     services = [_service_json(enrollment, person, s, on) for s in _edition_services(enrollment.edition)]
     return {
         "relation": relation,
+        "person_id": person.pk,
         "relation_label": "被保险人" if relation == SELF else Relation(relation).label,
         "name": person.name,
         "id_number_masked": person.id_number_masked,
@@ -202,6 +204,7 @@ def _enrollment_json(enrollment: Enrollment, person: Person, on: date) -> dict:
     edition = enrollment.edition
     active = enrollment.is_active(on) and enrollment.policy.status == PolicyStatus.IN_FORCE
     return {
+        "enrollment_id": enrollment.pk,
         "edition": {"series": edition.series, "plan": edition.plan, "tier": edition.tier, "name": str(edition)},
         "policy_no": enrollment.policy.policy_no,
         "service_period": _period_json(enrollment.service_start, enrollment.service_end),
@@ -228,3 +231,16 @@ __all__ = [
     "entitlement_inquiry",
     "person_find",
 ]
+
+
+# The states in which a case is over (cases.states.FINAL; entitlements may not import it).
+CASE_ENDED_STATES = ("closed", "rejected", "withdrawn", "cancelled")
+
+
+def person_cases_recent(*, person: Person, limit: int = 10) -> list:
+    """The person's cases as beneficiary: every open one, then the most recent ended ones (intake
+    checks them before taking a new request: the same service may already be under way)."""
+    cases = person.cases.select_related("service").order_by("-created_at", "-id")
+    open_ = list(cases.exclude(state__in=CASE_ENDED_STATES)[:limit])
+    ended = list(cases.filter(state__in=CASE_ENDED_STATES)[: max(0, limit - len(open_)) or 3])
+    return open_ + ended

@@ -26,7 +26,15 @@ from cases.models import (
 from cases.services import DocumentUpload
 from entitlements.models import CriticalIllness, Enrollment, Person, Service
 from entitlements.models.catalog import ServiceKind
-from entitlements.models.people import normalize_id_number, validate_id_number
+from entitlements.models.people import PHONE_FORMAT_ERROR, normalize_id_number, phone_is_valid, validate_id_number
+
+
+def _not_past(value):
+    from cases.sla import local_today
+
+    if value is not None and value < local_today():
+        raise serializers.ValidationError(f"期望日期不能早于今天（{local_today():%Y-%m-%d}）")
+    return value
 
 
 class DocumentSerializer(serializers.Serializer):
@@ -95,6 +103,21 @@ class CaseIntakeSerializer(serializers.Serializer):
         help_text="至多 DOCUMENTS_PER_REQUEST 个",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    confirm_duplicate = serializers.BooleanField(
+        default=False, help_text="该服务对象已有同一服务的办理中案件时，确认仍要再申请"
+    )
+
+    def validate_applicant_phone(self, value: str) -> str:
+        value = (value or "").strip()
+        if value and not phone_is_valid(value):
+            raise serializers.ValidationError(PHONE_FORMAT_ERROR)
+        return value
+
+    def validate_preferred_date_from(self, value):
+        return _not_past(value)
+
+    def validate_preferred_date_to(self, value):
+        return _not_past(value)
 
     def validate_beneficiary_id_number(self, value: str) -> Person:
         value = normalize_id_number(value)
@@ -116,11 +139,15 @@ class CaseIntakeSerializer(serializers.Serializer):
             and not enrollment.designations.filter(member=person).exists()
         ):
             raise serializers.ValidationError({"enrollment": ["该权益不属于此服务对象"]})
+        start, end = attrs.get("preferred_date_from"), attrs.get("preferred_date_to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"preferred_date_to": ["期望日期至不能早于期望日期自"]})
         return attrs
 
     def submit_arguments(self, *, extra_documents: Sequence[DocumentUpload] = ()) -> dict:
         """Keyword arguments for ``case_submit`` from the validated request."""
         data = dict(self.validated_data)
+        data.pop("confirm_duplicate", None)
         documents = [
             DocumentUpload(kind=d["kind"], content=d["content_base64"], name=d["name"]) for d in data.pop("documents")
         ]

@@ -21,8 +21,16 @@ from cases.errors import CaseError, CaseValidationError, refusal
 from cases.models import Channel
 from cases.selectors import cases_visible_to
 from cases.services import case_submit_within
+from cases.services.intake_keys import (
+    DuplicateRequest,
+    IntakeKeyReused,
+    case_submit_keyed,
+    duplicate_check,
+    request_fingerprint,
+)
 from cases.workflow import ACTIONS, Place, actions_at
 
+IDEMPOTENCY_KEY_MAX = 64
 REQUEST_FIELDS = {"beneficiary": "beneficiary_id_number"}
 
 
@@ -55,13 +63,21 @@ class CaseListCreateView(APIView):
             "（medical_record / admission_slip / invoice / other）、`name` 与 Base64 编码的 `content_base64`；"
             "仅接受 PDF、JPEG、PNG（按文件内容识别），单个文件不超过 DOCUMENT_MAX_BYTES。"
             "字段错误返回 400 `{字段: [原因]}`；额度已用完返回 409；任何拒绝都不会留下半个案件。"
+            "可带 `Idempotency-Key` 头（至多 64 字符）：重试时同一键只生成一个案件。"
         ),
         request=CaseIntakeSerializer,
         responses={
             201: CaseSerializer,
             400: OpenApiResponse(description="字段错误：{字段: [原因]}"),
             403: OpenApiResponse(description="无提交权限"),
-            409: OpenApiResponse(description="额度已用完：{service: [原因]}"),
+            200: OpenApiResponse(
+                description="重放：同一 Idempotency-Key 与同一请求，返回首次创建的案件，头 Idempotent-Replayed: true"
+            ),
+            409: OpenApiResponse(
+                description="额度已用完：{service: [原因]}；或同一服务对象已有同一服务的办理中案件："
+                '{"code": "duplicate", "cases": [案件编号]}（以 confirm_duplicate: true 确认后再提交）'
+            ),
+            422: OpenApiResponse(description="同一 Idempotency-Key 用于不同的请求"),
         },
         examples=[
             OpenApiExample(
@@ -84,18 +100,40 @@ class CaseListCreateView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            return Response({"detail": f"Idempotency-Key 至多 {IDEMPOTENCY_KEY_MAX} 个字符"}, status=400)
         serializer = CaseIntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        actor = cast(User, request.user)
         try:
             # The answer is read inside the transaction: if the database goes away before it is
             # read, the case is rolled back with it and the 503 the client gets is the truth. A
             # refusal leaves this block and rolls it back whole, so the submission needs no savepoint.
             with transaction.atomic():
                 arguments = serializer.submit_arguments()
-                case = case_submit_within(actor=cast(User, request.user), channel=Channel.WECHAT, **arguments)
+
+                def submit():
+                    case = case_submit_within(actor=actor, channel=Channel.WECHAT, **arguments)
+                    duplicate_check(case=case, confirmed=serializer.validated_data["confirm_duplicate"])
+                    return case
+
+                replayed = False
+                if key:
+                    fingerprint = request_fingerprint(request.data)
+                    case, replayed = case_submit_keyed(actor=actor, key=key, fingerprint=fingerprint, submit=submit)
+                else:
+                    case = submit()
                 body = CaseSerializer(case, context={"no_documents": not arguments["documents"]}).data
+        except DuplicateRequest as exc:
+            cases = [case.number for case in exc.cases]
+            return Response({"code": "duplicate", "detail": exc.message, "cases": cases}, status=409)
+        except IntakeKeyReused as exc:
+            return Response({"code": "idempotency_key_reused", "detail": exc.message}, status=422)
         except CaseError as exc:
             return case_error_response(exc)
+        if replayed:
+            return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
         return Response(body, status=status.HTTP_201_CREATED)
 
 

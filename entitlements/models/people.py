@@ -1,5 +1,7 @@
 """People: insured persons and their designated family members."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from stdnum.cn import ric
@@ -39,6 +41,33 @@ def mask(value: str, keep_start: int, keep_end: int) -> str:
     return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
 
 
+# Mainland mobile and landline numbers, as typed on the forms and the intake API.
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+LANDLINE_RE = re.compile(r"0\d{2,3}-?\d{7,8}")
+PHONE_FORMAT_ERROR = (
+    "电话格式不正确：手机号为 1 开头的 11 位数字（如 13812345678），固话为区号加号码（如 021-63211234）"
+)
+
+
+def phone_is_valid(value: str) -> bool:
+    return bool(MOBILE_RE.fullmatch(value) or LANDLINE_RE.fullmatch(value))
+
+
+def id_number_disagreements(*, id_number: str, birth_date, gender: str) -> dict[str, str]:
+    """Field → reason, where the birth date or gender disagrees with a valid 18-digit ID number."""
+    id_number = normalize_id_number(id_number)
+    if len(id_number) != 18 or not is_valid_id_number(id_number):
+        return {}
+    errors = {}
+    encoded = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
+    if birth_date and birth_date.isoformat() != encoded:
+        errors["birth_date"] = f"出生日期与身份证号不符：身份证号中的出生日期为 {encoded}"
+    expected = "M" if int(id_number[16]) % 2 else "F"
+    if gender and gender != expected:
+        errors["gender"] = f"性别与身份证号不符：身份证号第17位表示{'男' if expected == 'M' else '女'}"
+    return errors
+
+
 class Gender(models.TextChoices):
     MALE = "M", "男"
     FEMALE = "F", "女"
@@ -69,6 +98,10 @@ class Person(models.Model):
         verbose_name = "客户"
         verbose_name_plural = "客户"
         ordering = ["id"]
+        indexes = [
+            # The desk search finds a customer by the beginning of the name (LIKE '王%').
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="person_name_prefix_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"

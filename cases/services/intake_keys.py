@@ -1,0 +1,71 @@
+"""A request sent twice creates one case (issue 15 item 5), and the same person asking twice for
+the same service is asked to confirm."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from cases.errors import CaseError
+from cases.models import Case, IntakeKey
+from cases.states import FINAL
+
+
+class IntakeKeyReused(CaseError):
+    """The same key came with a different request: the sender mixed up two submissions."""
+
+    status = 422
+
+
+def request_fingerprint(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def open_cases_of(*, beneficiary_id: int, service_id: int, excluding: int | None = None) -> list[Case]:
+    """The person's cases of this service still in progress: a second request is likely the same one."""
+    cases = Case.objects.filter(beneficiary_id=beneficiary_id, service_id=service_id).exclude(state__in=FINAL)
+    cases = cases.exclude(pk=excluding) if excluding else cases
+    return list(cases.order_by("-created_at")[:5])
+
+
+def case_submit_keyed(*, actor, key: str, fingerprint: str, submit: Callable[[], Case]) -> tuple[Case, bool]:
+    """``submit()`` once per (actor, key): (the case, False) the first time; (the first case, True)
+    for a replay — also when the first is still being written by a concurrent request, whose commit
+    this waits for (the unique index holds the second insert). Must run in the caller's transaction,
+    with ``submit`` in it: a refused submission rolls its key back with it."""
+    try:
+        with transaction.atomic():
+            record = IntakeKey.objects.create(user=actor, key=key, fingerprint=fingerprint)
+    except IntegrityError:
+        first = IntakeKey.objects.select_related("case").get(user=actor, key=key)
+        if first.fingerprint != fingerprint:
+            raise IntakeKeyReused("该提交标识已用于另一份申请，请刷新页面后重新填写") from None
+        return first.case, True  # type: ignore[return-value]
+    case = submit()
+    record.case = case
+    record.save(update_fields=["case"])
+    return case, False
+
+
+class DuplicateRequest(CaseError):
+    """The person has an open case of this service: submitting needs explicit confirmation."""
+
+    def __init__(self, cases: list[Case]) -> None:
+        self.cases = cases
+        numbers = "、".join(case.number for case in cases)
+        super().__init__(f"该服务对象已有同一服务的办理中案件 {numbers}：确认不是同一申请后，勾选“仍要申请”再提交")
+
+
+def duplicate_check(*, case: Case, confirmed: bool) -> None:
+    """Raise DuplicateRequest when the new case's person already has another open case of the
+    service. Called after the submission's own checks, so a refusal that confirming would not
+    change (quota used up, a wrong field) is answered first; raising rolls the new case back."""
+    if confirmed:
+        return
+    others = open_cases_of(beneficiary_id=case.beneficiary_id, service_id=case.service_id, excluding=case.pk)
+    if others:
+        raise DuplicateRequest(others)
