@@ -137,7 +137,7 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     assert breached.state == CaseState.CLOSED
     assert breached.provider == chenxi
     assert breached.sla_stopped_at is not None
-        assert timezone.localtime(breached.arranged_at).strftime("%Y-%m-%d %H:%M") == f"{arranged_on} 14:00"
+    assert timezone.localtime(breached.arranged_at).strftime("%Y-%m-%d %H:%M") == f"{arranged_on} 14:00"
 
 
 @pytest.mark.django_db(transaction=True)
