@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -29,31 +30,63 @@ class Queue:
         return f"{COUNT_CAP - 1}+" if self.count >= COUNT_CAP else str(self.count)
 
 
+def _counted(querysets: list, *, capped: int) -> list[int]:
+    """Every count of the header in ONE statement: the first ``capped`` querysets counted up to
+    ``COUNT_CAP`` rows each (a queue of a million costs what one of a thousand does), the rest in full."""
+    parts: list[str] = []
+    params: list = []
+    for index, queryset in enumerate(querysets):
+        rows = queryset.order_by().values("pk")
+        sql, query_params = (rows[:COUNT_CAP] if index < capped else rows).query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q{index})")  # noqa: S608 — the ORM's own SQL
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)  # parameters bound
+        return [int(value) for value in cursor.fetchone()]
+
+
 def _capped(queryset) -> int:
-    return queryset.order_by()[:COUNT_CAP].count()
+    return _counted([queryset], capped=1)[0]
 
 
-def user_queues(user) -> list[Queue]:
-    """The queues a role works from, in the order of the case's life: review, dispatch, the provider's own."""
+def _queue_sources(user) -> list[tuple[str, str, object]]:
+    """The queues a role works from, in the order of the case's life: review, dispatch, the
+    provider's own — as (label, link, the cases it counts)."""
     from cases import queue
     from cases.models import Case, CaseState
     from cases.selectors import _provider_of
 
-    queues = []
+    sources: list[tuple[str, str, object]] = []
     if user.has_perm("cases.review_case"):
         # The review queue's 待审核 tab, view 全部: the count its own tab shows (cases.queue).
         label, states = queue.TABS["pending"]
-        waiting = Case.objects.filter(state__in=states)
         url = reverse("admin:cases_case_changelist") + "?queue=pending&view=all"
-        queues.append(Queue(label, url, _capped(waiting)))
+        sources.append((label, url, Case.objects.filter(state__in=states)))
     if user.has_perm("cases.dispatch_case"):
-        approved = Case.objects.filter(state=CaseState.APPROVED)
-        queues.append(Queue("待派单", reverse("dispatch:board") + "?state=approved", _capped(approved)))
+        url = reverse("dispatch:board") + "?state=approved"
+        sources.append(("待派单", url, Case.objects.filter(state=CaseState.APPROVED)))
     provider = _provider_of(user) if user.has_perm("cases.provider_act") else None
     if provider is not None:
         mine = Case.objects.filter(provider=provider, state__in=[CaseState.DISPATCHED, CaseState.ACCEPTED])
-        queues.append(Queue("待处理", reverse("dispatch:board"), _capped(mine)))
-    return queues
+        sources.append(("待处理", reverse("dispatch:board"), mine))
+    return sources
+
+
+def user_queues(user) -> list[Queue]:
+    sources = _queue_sources(user)
+    counts = _counted([cases for _, _, cases in sources], capped=len(sources)) if sources else []
+    return [Queue(label, url, count) for (label, url, _), count in zip(sources, counts, strict=True)]
+
+
+def header_figures(user) -> tuple[list[Queue], int]:
+    """The header's queues and the user's unread notices, counted in one statement."""
+    from notifications.models import Notification
+
+    sources = _queue_sources(user)
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    counts = _counted([*(cases for _, _, cases in sources), unread], capped=len(sources))
+    queues = [Queue(label, url, count) for (label, url, _), count in zip(sources, counts, strict=False)]
+    return queues, counts[-1]
 
 
 def search_url() -> str:
@@ -64,15 +97,18 @@ def search_url() -> str:
 
 
 def shell(request: HttpRequest) -> dict:
-    """Template context: ``desk_queues``, ``desk_search_url`` and ``has_permission`` (the admin's
-    user tools, shown on the custom pages too; the admin's own pages set it themselves)."""
+    """Template context: ``desk_queues``, ``unread_notifications``, ``desk_search_url`` and
+    ``has_permission`` (the admin's user tools, shown on the custom pages too; the admin's own
+    pages set it themselves)."""
     cached = getattr(request, _ATTRIBUTE, None)
     if cached is not None:
         return cached
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated and user.is_active)
+    queues, unread = header_figures(user) if signed_in else ([], 0)
     context = {
-        "desk_queues": user_queues(user) if signed_in else [],
+        "desk_queues": queues,
+        "unread_notifications": unread,
         "desk_search_url": search_url() if signed_in else "",
         "has_permission": signed_in,
     }

@@ -122,6 +122,7 @@ def _reminder_record(
         case=case,
         actor=actor,
         kind=CaseEvent.Kind.NOTE,
+        transition="remind",
         note=f"催办服务商{provider.name}：{'；'.join(parts)}",
         extra={"reminder": reminder.pk, "recipients": channels.emails, "channels": channels.names},
     )

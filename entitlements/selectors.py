@@ -234,7 +234,7 @@ __all__ = [
 
 
 # The states in which a case is over (cases.states.FINAL; entitlements may not import it).
-CASE_ENDED_STATES = ("closed", "rejected", "withdrawn", "cancelled")
+CASE_ENDED_STATES = ("closed", "rejected", "withdrawn", "cancelled", "misuse_stopped")
 
 
 def person_cases_recent(*, person: Person, limit: int = 10) -> list:

@@ -39,11 +39,3 @@ def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = request.POST.getlist("id")
     notification_mark_read(user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None)
     return redirect("notifications:inbox")
-
-
-def unread_count(request: HttpRequest) -> dict:
-    """Template context: the number shown next to 通知 in the page header."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {"unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from notifications.models import OutboxMessage
-from notifications.services import notify, outbox_enqueue, outbox_handler, outbox_key
+from notifications.services import outbox_enqueue, outbox_handler, outbox_key
 from providers.models import Provider
 from providers.selectors import ProviderChannels, provider_channels
 
@@ -116,21 +116,12 @@ def _deliver_webhook(message: OutboxMessage) -> list:
 
 
 def provider_dispatch_notify(*, provider: Provider, event: str, event_id: str, case: dict) -> ProviderChannels:
-    """Tell ``provider`` a case was dispatched (or re-dispatched) to it, on every channel it has,
-    once per event and recipient. ``case`` is the notice's body: number, service, city, due dates.
+    """Tell ``provider`` a case was dispatched (or re-dispatched) to it by webhook, once per event;
+    the e-mail goes as the workflow's notice. ``case`` is the notice's body: number, service, city, due dates.
     Returns the channels used (none: the caller warns the coordinator)."""
     channels = provider_channels(provider=provider)
-    label = EVENT_LABELS.get(event, event)
-    number = case.get("number", "")
-    if channels.emails:
-        notify(
-            kind="provider_dispatch",
-            subject=f"{label}：{number} {case.get('service_name', '')}",
-            body=f"{provider.name}：案件 {number}（{case.get('city', '')}）已{label}，请通过服务商接口接单并回报安排。",
-            case_number=number,
-            emails=channels.emails,
-            dedupe_key=outbox_key("provider-email", event_id),
-        )
+    # The e-mail to the provider's contacts is the workflow's own notice of the dispatch (its row's
+    # next actor is the provider, cases.notifications): one e-mail per event, not two.
     if channels.webhook_url:
         provider_event_webhook(provider=provider, event=event, event_id=event_id, case=case)
     return channels

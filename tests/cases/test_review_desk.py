@@ -186,10 +186,12 @@ def test_the_page_shows_another_reviewer_the_holder_and_only_take_over(client, h
 
     holder = reviewer.get_full_name() or reviewer.username
     assert f"本案由「{holder}」审核中" in response.content.decode()
-    assert [a.name for a in response.context["actions"]] == ["take_over"]
+    # No review decision for the non-holder: take over first. (Stopping a case found to be misuse
+    # is a finding, not a review decision, and stays open to every reviewer — 第二章 1.)
+    assert [a.name for a in response.context["actions"]] == ["take_over", "misuse_stop"]
     client.force_login(reviewer)
     mine = client.get(reverse("admin:cases_case_change", args=[case.pk]))
-    assert [a.name for a in mine.context["actions"]] == ["approve", "return_to_applicant", "reject"]
+    assert [a.name for a in mine.context["actions"]] == ["approve", "return_to_applicant", "reject", "misuse_stop"]
 
 
 def test_the_api_answers_409_in_chinese_to_a_non_holder(api_client, held, reviewer):

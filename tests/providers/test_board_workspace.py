@@ -45,7 +45,8 @@ def signed_in(client, coordinator):
 # Each state the board lists → the coordinator's actions the workflow table offers there.
 COORDINATOR_ACTIONS = {
     CaseState.APPROVED: {"dispatch", "cancel"},
-    CaseState.DISPATCHED: {"redispatch", "await_customer", "arrange", "cancel"},
+    # Accept comes before arrange (issue 16): no 记录安排结果 while the provider has not accepted.
+    CaseState.DISPATCHED: {"redispatch", "await_customer", "cancel"},
     CaseState.ACCEPTED: {"redispatch", "await_customer", "arrange", "cancel"},
     CaseState.WAITING_CUSTOMER: {"customer_replied", "cancel"},
     CaseState.ARRANGED: {"complete", "close"},

@@ -53,7 +53,8 @@ def test_dispatch_posts_a_signed_webhook_and_mails_the_contacts(
     assert headers["x-lanben-event-id"] == f"dispatch-{case.dispatches.get().pk}"
     assert json.loads(body)["case"]["number"] == case.number
     assert abs(int(headers["x-lanben-timestamp"]) - timezone.now().timestamp()) < 60
-    notices = [m for m in mail.outbox if "新派单" in m.subject]
+    # The contacts get the dispatch notice, each exactly once (the webhook does not add a second e-mail).
+    notices = [m for m in mail.outbox if case.number in m.subject]
     assert sorted(address for m in notices for address in m.to) == sorted(
         [provider.contact_email, "desk@hooked.example"]
     )
@@ -75,7 +76,6 @@ def test_each_event_is_delivered_once_per_recipient(hooked, webhook_receiver):
     assert outbox_deliver(message_id=message.pk) is True
     assert outbox_deliver(message_id=message.pk) is False
     assert len(webhook_receiver.requests) == 1
-    assert OutboxMessage.objects.filter(topic="notify", dedupe_key="provider-email:dispatch-x").count() == 1
 
 
 def test_a_failing_webhook_is_retried_with_backoff_then_given_up(hooked, webhook_receiver):
