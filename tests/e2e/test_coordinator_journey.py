@@ -87,14 +87,14 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     page.fill("#action-dispatch textarea[name=dispatch-note]", "客户已超时，请今日内联系")
     page.click("#action-dispatch button[type=submit]")
     page.wait_for_load_state()
-    assert "已派单" in page.locator(".messages").inner_text()
+    assert "已派单" in page.locator(".messagelist").inner_text()
     assert page.locator("#current-provider").inner_text() == "北京宸汐健康科技有限公司"
     screenshot("coordinator-dispatched")
 
     # 催办: the seeded provider has no contact address, so nothing is sent and the board says so.
     page.click("#remind-form button[type=submit]")
     page.wait_for_load_state()
-    assert "催办无法送达" in page.locator(".messages").inner_text()
+    assert "催办无法送达" in page.locator(".messagelist").inner_text()
 
     # The provider takes the case on (accept comes before arrange), then phones in the arrangement.
     from django.contrib.auth.models import Permission
@@ -105,19 +105,26 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     provider_user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="provider_act"))
     breached.refresh_from_db()
     provider_accept(case=breached, actor=provider_user)
+    # The case was dispatched yesterday and the appointment was this morning (an arrangement may
+    # not predate the dispatch; completion may not precede the appointment).
+    from cases.models import Dispatch
+
+    Dispatch.objects.filter(case=breached).update(at=timezone.now() - datetime.timedelta(days=1))
     page.reload()
-    arranged_on = timezone.localdate() + datetime.timedelta(days=2)
+    appointment = timezone.localtime() - datetime.timedelta(hours=2)
+    arranged_on = appointment.date()
+    arranged_time = appointment.strftime("%H:%M")
 
     form = page.locator("#action-arrange")
     form.locator("input[name=arrange-hospital]").fill("北京协和医院")
     form.locator("input[name=arrange-department]").fill("肿瘤内科")
     form.locator("input[name=arrange-doctor]").fill("李医生")
     form.locator("select[name=arrange-doctor_title]").select_option("主任医师")
-    form.locator("input[name=arrange-arranged_at]").fill(f"{arranged_on}T14:00")
+    form.locator("input[name=arrange-arranged_at]").fill(f"{arranged_on}T{arranged_time}")
     form.locator("input[name=arrange-address]").fill("北京市东城区帅府园1号")
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert "已记录安排结果" in page.locator(".messages").inner_text()
+    assert "已记录安排结果" in page.locator(".messagelist").inner_text()
     assert "北京协和医院" in page.locator("#arrangement").inner_text()
     screenshot("coordinator-arranged")
     clock = page.locator("#sla-clock").inner_text()
@@ -129,7 +136,7 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     page.locator("#action-close textarea").fill("客户确认已就诊")
     page.locator("#action-close button[type=submit]").click()  # asks 确定结案？ first; the journey answers yes
     page.wait_for_load_state()
-    assert "已结案" in page.locator(".messages").inner_text()
+    assert "已结案" in page.locator(".messagelist").inner_text()
     assert page.locator("#case-state").inner_text() == "已结案"
     screenshot("coordinator-closed")
 
@@ -137,7 +144,7 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     assert breached.state == CaseState.CLOSED
     assert breached.provider == chenxi
     assert breached.sla_stopped_at is not None
-    assert timezone.localtime(breached.arranged_at).strftime("%Y-%m-%d %H:%M") == f"{arranged_on} 14:00"
+    assert timezone.localtime(breached.arranged_at).strftime("%Y-%m-%d %H:%M") == f"{arranged_on} {arranged_time}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -167,12 +174,12 @@ def test_coordinator_works_the_saved_views_pauses_a_case_and_closes_a_paid_claim
     page.locator("#action-await_customer textarea").fill("请客户确认可就诊日期")
     page.locator("#action-await_customer button[type=submit]").click()
     page.wait_for_load_state()
-    assert "时效已暂停" in page.locator(".messages").inner_text()
+    assert "时效已暂停" in page.locator(".messagelist").inner_text()
     assert "暂停中" in page.locator("#sla-clock").inner_text()
     screenshot("coordinator-waiting-customer")
     page.locator("#action-customer_replied button[type=submit]").click()
     page.wait_for_load_state()
-    assert "时效已恢复" in page.locator(".messages").inner_text()
+    assert "时效已恢复" in page.locator(".messagelist").inner_text()
 
     page.goto(f"{live_server.url}/board/")
     page.click("[data-view=claims_to_close]")

@@ -23,7 +23,7 @@ ALLOWED = {
     "Email", "English", "Django", "Redis", "Celery", "PostgreSQL", "HTTP", "HTTPS", "JSON", "IP", "SMS", "MB",
     "KB", "GB", "VIP", "CPIC", "Token", "Bearer", "UTC", "Cron", "Lanben", "Desk", "Unix", "Ctrl",
     "Command", "Mac", "App", "Crontab",
-    "True", "False", "None", "chinesecalendar",
+    "True", "False", "None", "chinesecalendar", "Webhook", "WEBHOOK", "POST", "GET",
 }  # fmt: skip
 # A word of two or more Latin letters that is not part of a code-like token (case numbers,
 # usernames, e-mail addresses, paths, identifiers with digits, dashes, underscores or dots).
