@@ -49,44 +49,53 @@ def _capped(queryset) -> int:
     return _counted([queryset], capped=1)[0]
 
 
-def _queue_sources(user) -> list[tuple[str, str, object]]:
+def _queue_sources(user) -> list[tuple[str, str, object, bool]]:
     """The queues a role works from, in the order of the case's life: review, dispatch, the
-    provider's own — as (label, link, the cases it counts)."""
+    provider's own — as (label, link, the cases it counts, shown only to an active provider member)."""
     from cases import queue
     from cases.models import Case, CaseState
-    from cases.selectors import _provider_of
 
-    sources: list[tuple[str, str, object]] = []
+    sources: list[tuple[str, str, object, bool]] = []
     if user.has_perm("cases.review_case"):
         # The review queue's 待审核 tab, view 全部: the count its own tab shows (cases.queue).
         label, states = queue.TABS["pending"]
         url = reverse("admin:cases_case_changelist") + "?queue=pending&view=all"
-        sources.append((label, url, Case.objects.filter(state__in=states)))
+        sources.append((label, url, Case.objects.filter(state__in=states), False))
     if user.has_perm("cases.dispatch_case"):
         url = reverse("dispatch:board") + "?state=approved"
-        sources.append(("待派单", url, Case.objects.filter(state=CaseState.APPROVED)))
-    provider = _provider_of(user) if user.has_perm("cases.provider_act") else None
-    if provider is not None:
-        mine = Case.objects.filter(provider=provider, state__in=[CaseState.DISPATCHED, CaseState.ACCEPTED])
-        sources.append(("待处理", reverse("dispatch:board"), mine))
+        sources.append(("待派单", url, Case.objects.filter(state=CaseState.APPROVED), False))
+    if user.has_perm("cases.provider_act"):
+        # The provider's own cases, by the user's active membership (counted in the same statement,
+        # not looked up first).
+        mine = Case.objects.filter(
+            provider__members__user=user,
+            provider__members__active=True,
+            state__in=[CaseState.DISPATCHED, CaseState.ACCEPTED],
+        )
+        sources.append(("待处理", reverse("dispatch:board"), mine, True))
     return sources
-
-
-def user_queues(user) -> list[Queue]:
-    sources = _queue_sources(user)
-    counts = _counted([cases for _, _, cases in sources], capped=len(sources)) if sources else []
-    return [Queue(label, url, count) for (label, url, _), count in zip(sources, counts, strict=True)]
 
 
 def header_figures(user) -> tuple[list[Queue], int]:
     """The header's queues and the user's unread notices, counted in one statement."""
     from notifications.models import Notification
+    from providers.models import ProviderMember
 
     sources = _queue_sources(user)
+    membership = ProviderMember.objects.filter(user=user, active=True)
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    counts = _counted([*(cases for _, _, cases in sources), unread], capped=len(sources))
-    queues = [Queue(label, url, count) for (label, url, _), count in zip(sources, counts, strict=False)]
+    counts = _counted([*(cases for _, _, cases, _ in sources), membership, unread], capped=len(sources))
+    member = counts[-2] > 0
+    queues = [
+        Queue(label, url, count)
+        for (label, url, _, members_only), count in zip(sources, counts, strict=False)
+        if member or not members_only
+    ]
     return queues, counts[-1]
+
+
+def user_queues(user) -> list[Queue]:
+    return header_figures(user)[0]
 
 
 def search_url() -> str:
