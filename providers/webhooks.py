@@ -28,7 +28,6 @@ from providers.models import Provider
 from providers.selectors import ProviderChannels, provider_channels
 
 TOPIC = "provider_webhook"
-EVENT_LABELS = {"case.dispatched": "新派单", "case.redispatched": "改派给贵司", "case.reminder": "催办"}
 
 
 class WebhookRefused(Exception):
