@@ -162,7 +162,7 @@ def test_arrangement_arranges_the_case_and_stops_the_clock(client_a, case_a):
     assert response.data["arrangement"]["hospital"] == "复旦大学附属中山医院"
     case_a.refresh_from_db()
     assert case_a.sla_stopped_at is not None
-    assert case_a.arranged_at == datetime.datetime(2026, 12, 3, 1, 30, tzinfo=datetime.UTC)
+    assert case_a.arranged_at == datetime.datetime.fromisoformat(ARRANGEMENT["arranged_at"])
     assert case_a.quota_hold.status == "used"
 
 
