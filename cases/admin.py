@@ -310,8 +310,7 @@ class CaseAdmin(admin.ModelAdmin):
             "may_add_note": request.user.has_perm(services.NOTE_PERMISSION),
             "may_upload": request.user.has_perm(services.UPLOAD_PERMISSION),
             "has_view_permission": True,
-            "held_by_other": case.holder_id is not None and case.holder_id != request.user.pk,
-            "may_review": request.user.has_perm("cases.review_case") or request.user.has_perm("cases.pay_claim"),
+            "reviewer_view": queue.reviewer_view(case=case, user=request.user),
         }
         return TemplateResponse(request, "admin/cases/case/review.html", context)
 
