@@ -331,7 +331,7 @@ def case_submit_within(
 
 
 # 材料已补充 says what was supplied: a document, or a note (handed over at a branch, sent by post…).
-RESUBMIT_EMPTY = "材料已补充需要附上补充材料，或在“说明”中写明补充了什么"
+RESUBMIT_EMPTY = "需要附上补充材料，或在“说明”中写明补充了什么"
 
 
 @transaction.atomic
