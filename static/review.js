@@ -34,7 +34,7 @@
     if (title && !title.querySelector(".kbd-hint")) {
       var hint = document.createElement("span");
       hint.className = "kbd-hint";
-      hint.textContent = "Enter 提交 · Esc 退出";
+      hint.textContent = "回车提交 · Esc 退出";
       title.appendChild(hint);
     }
     form.scrollIntoView({ block: "nearest" });

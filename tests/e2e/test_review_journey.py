@@ -333,11 +333,11 @@ def test_notices_keyboard_decisions_refusals_beside_fields_and_confirmations(bro
     page.wait_for_load_state()
     assert page.inner_text("#case-state") == "医学审核中"
     legend = page.inner_text("#shortcut-legend")
-    assert "A 审核通过" in legend and "X 审核不通过" in legend and "Enter 提交" in legend
+    assert "A 审核通过" in legend and "X 审核不通过" in legend and "回车 提交结论" in legend
     _press_on_page(page, "x")
     assert _focused_id(page) == "id_reject-reason"
     assert "focused" in page.get_attribute("#action-reject", "class")
-    assert "Enter 提交" in page.inner_text("#action-reject .action-title")  # the hint where the cursor is
+    assert "回车提交" in page.inner_text("#action-reject .action-title")  # the hint where the cursor is
     page.screenshot(path=str(SCREENSHOTS / "reviewer-keyboard.png"))
     page.keyboard.press("r")  # typed in the reason: not a shortcut
     assert _focused_id(page) == "id_reject-reason"
@@ -390,7 +390,8 @@ def test_notices_keyboard_decisions_refusals_beside_fields_and_confirmations(bro
     assert page.inner_text("#desk-notices").replace(" ", "") == "通知1"
     page.click("#desk-notices")
     page.click("#inbox-tabs >> text=未读")
-    assert "补充材料后重新提交" in page.inner_text("table.grid") or "医学审核中" in page.inner_text("table.grid")
+    unread = page.inner_text("table.grid")
+    assert f"[{case.number}] 重疾三甲专家预约 · 医学审核中" in unread and "说明：客户已补交出院小结（纸质件）" in unread
     context.close()
 
     # --- 结案, 撤回, 取消 ask first: "no" leaves the case as it was, "yes" acts ------------------
