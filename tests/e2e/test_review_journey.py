@@ -171,6 +171,7 @@ def test_review_desk_queue_holder_take_over_workspace_and_next_case(browser, pag
     assert _no_page_scroll_to(page, "#action-return_to_applicant button")
     viewer, side = page.locator("#document-viewer").bounding_box(), page.locator("#case-actions").bounding_box()
     assert viewer["x"] + viewer["width"] <= side["x"]  # two columns
+    page.wait_for_timeout(1500)  # the browser's PDF viewer draws the record
     page.screenshot(path="docs/screenshots/reviewer-workspace.png")  # the viewport as the reviewer sees it
 
     # J/K page through the documents; typing J into a field is text, not a shortcut.
