@@ -87,15 +87,11 @@ def action_perform(request: HttpRequest, *, case: Case, name: str, place: Place)
     try:
         form.run(case=case, actor=request.user, service=row.run)
     except CaseValidationError as exc:
-        # Each refusal beside the field it names; the rest as page messages.
-        placed = {field: errors for field, errors in exc.errors.items() if field in form.fields}
-        for field, errors in placed.items():
-            for error in errors:
-                form.add_error(field, error)
-        for field, errors in exc.errors.items():
-            if field not in placed:
-                messages.error(request, "；".join(errors))
-        return form if placed else None
+        # Each refusal beside the input it names, the others at the head of the action's own form:
+        # the person reads why beside what he typed, not at the top of the page.
+        refusal_place(form, exc)
+        messages.error(request, f"「{row.label}」未执行：原因已在表单中标出")
+        return form
     except CaseError as exc:
         for message in refusal_messages(exc):
             messages.error(request, message)
@@ -103,6 +99,17 @@ def action_perform(request: HttpRequest, *, case: Case, name: str, place: Place)
     messages.success(request, f"{case.number}：{row.done or row.label}")
     _warn_unreachable(request, case=case, name=name)
     return None
+
+
+def refusal_place(form, exc: CaseValidationError) -> None:
+    """Put a service's refusal on the form that sent the input: under the form field it names
+    (``form.service_fields`` renames the service's field names to the form's own), or at the
+    head of the form when it names none of its fields."""
+    names = getattr(form, "service_fields", {})
+    for field, errors in exc.errors.items():
+        target = names.get(field, field)
+        for error in errors:
+            form.add_error(target if target in form.fields else None, error)
 
 
 def _warn_unreachable(request: HttpRequest, *, case: Case, name: str) -> None:

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from cases import queue, services
-from cases.action_pages import action_items, action_perform
+from cases.action_pages import action_items, action_perform, refusal_place
 from cases.admin_report import ReportFigureFilter, report_figure_title
 from cases.api.views import request_field_errors
-from cases.errors import CaseError, CaseValidationError, refusal_messages
+from cases.errors import CaseError, CaseValidationError
 from cases.forms import DocumentForm, HotlineIntakeForm, NoteForm
 from cases.intake_desk import intake_form_submit, intake_initial, intake_person
 from cases.models import Case, CaseEvent, CaseState, Recovery
@@ -289,7 +289,11 @@ class CaseAdmin(admin.ModelAdmin):
     def _back(self, case: Case) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
 
-    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None, bound=None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id, form_url="", extra_context=None, bound=None, sent=None
+    ) -> HttpResponse:
+        """The review workspace; ``bound`` holds an action form sent back with its errors, ``sent``
+        the note or document form (``note_form``/``document_form``) likewise."""
         case = self._case_or_404(request, object_id)
         case_view_record(request=request, case=case)
         actions = action_items(
@@ -307,11 +311,11 @@ class CaseAdmin(admin.ModelAdmin):
             "actions": actions,
             "note_form": NoteForm(prefix="note"),
             "document_form": DocumentForm(prefix="doc"),
+            **(sent or {}),
             "may_add_note": request.user.has_perm(services.NOTE_PERMISSION),
             "may_upload": request.user.has_perm(services.UPLOAD_PERMISSION),
             "has_view_permission": True,
-            "held_by_other": case.holder_id is not None and case.holder_id != request.user.pk,
-            "may_review": request.user.has_perm("cases.review_case") or request.user.has_perm("cases.pay_claim"),
+            "reviewer_view": queue.reviewer_view(case=case, user=request.user),
         }
         return TemplateResponse(request, "admin/cases/case/review.html", context)
 
@@ -337,28 +341,40 @@ class CaseAdmin(admin.ModelAdmin):
     def note_view(self, request: HttpRequest, object_id) -> HttpResponse:
         case = self._case_or_404(request, object_id)
         form = NoteForm(request.POST or None, prefix="note")
-        if request.method == "POST" and form.is_valid():
+        if request.method != "POST":
+            return self._back(case)
+        if form.is_valid():
             try:
                 services.case_add_note(case=case, actor=cast(User, request.user), note=form.cleaned_data["note"])
-                messages.success(request, "已添加备注")
+            except CaseValidationError as exc:
+                refusal_place(form, exc)
             except CaseError as exc:
-                for message in refusal_messages(exc):
-                    messages.error(request, message)
-        return self._back(case)
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "已添加备注")
+                return self._back(case)
+        # The page again, the reason beside the note.
+        messages.error(request, "备注未添加：原因已在「备注与补充材料」中标出")
+        return self.change_view(request, str(case.pk), sent={"note_form": form})
 
     def document_view(self, request: HttpRequest, object_id) -> HttpResponse:
         case = self._case_or_404(request, object_id)
         form = DocumentForm(request.POST or None, request.FILES or None, prefix="doc")
-        if request.method == "POST" and form.is_valid():
+        if request.method != "POST":
+            return self._back(case)
+        if form.is_valid():
             try:
                 services.document_attach(case=case, actor=cast(User, request.user), upload=form.upload())
-                messages.success(request, "已上传材料")
+            except CaseValidationError as exc:
+                refusal_place(form, exc)
             except CaseError as exc:
-                for message in refusal_messages(exc):
-                    messages.error(request, message)
-        elif request.method == "POST":
-            messages.error(request, "请选择材料类型和文件")
-        return self._back(case)
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "已上传材料")
+                return self._back(case)
+        # The page again, the reason beside the file (its type, its size, its content).
+        messages.error(request, "材料未上传：原因已在「备注与补充材料」中标出")
+        return self.change_view(request, str(case.pk), sent={"document_form": form})
 
     def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
         """The hotline's intake form: same serializer and service as the WeChat API."""

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from cases import arrangement, services
 from cases.models import DocumentKind, RejectReason
+from cases.services.intake import RESUBMIT_EMPTY
 from cases.services.review import CHECKLIST_FIELDS
 from providers.models import Provider
 
@@ -91,6 +92,7 @@ class ApproveForm(NoteActionForm):
 
 class RejectForm(NoteActionForm):
     reason = forms.ChoiceField(label="不通过原因", choices=[("", "请选择"), *RejectReason.choices])
+    service_fields = {"reject_reason": "reason"}
 
     def run(self, *, case, actor, service: Callable, **extra):
         return super().run(case=case, actor=actor, service=service, reason=self.cleaned_data["reason"])
@@ -107,11 +109,12 @@ class ReturnForm(ActionForm):
 class ResubmitForm(NoteActionForm):
     document = DocumentFileField(label="补充材料", required=False)
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices, initial=DocumentKind.MEDICAL_RECORD)
+    service_fields = {"documents": "document"}
 
     def clean(self) -> dict:
         data = super().clean() or {}
         if not data.get("document") and not (data.get("note") or "").strip():
-            self.add_error("document", "材料已补充需要附上补充材料，或在“说明”中写明补充了什么")
+            self.add_error("document", RESUBMIT_EMPTY)
         return data
 
     def run(self, *, case, actor, service: Callable, **extra):
@@ -150,6 +153,9 @@ class DeclineForm(ActionForm):
 class ArrangeForm(ProviderReportForm):
     """The arrangement of the case's service: its own fields only (cases.arrangement)."""
 
+    # The service names an arrangement's refusals by the case's field (arranged_hospital…).
+    service_fields = {spec.case_field: name for name, spec in arrangement.INPUTS.items()}
+
     def for_case(self, case) -> None:
         arrangement.add_form_fields(self, case.service)
 
@@ -161,6 +167,7 @@ class ArrangeForm(ProviderReportForm):
 
 class ClaimApproveForm(NoteActionForm):
     amount = forms.DecimalField(label="核定金额（元）", max_digits=10, decimal_places=2, min_value=0)
+    service_fields = {"approved_amount": "amount"}
 
     def run(self, *, case, actor, service: Callable, **extra):
         return super().run(case=case, actor=actor, service=service, amount=self.cleaned_data["amount"])
@@ -219,6 +226,7 @@ class NoteForm(forms.Form):
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices)
     document = DocumentFileField(label="文件")
+    service_fields = {"documents": "document"}
 
     def upload(self) -> services.DocumentUpload:
         return _upload(self.cleaned_data["document"], self.cleaned_data["kind"])

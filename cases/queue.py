@@ -87,6 +87,22 @@ def queue_next(*, user, after: Case | None = None) -> Case | None:
     return cases.first()
 
 
+@dataclass(frozen=True)
+class ReviewerView:
+    """What the review workspace shows this user about the case's holder and the queue."""
+
+    # Another reviewer holds the case under review: this one must take it over (接手审核) first.
+    held_by_other: bool
+    # A reviewer (or claims assessor) works the queue: the page offers 下一件.
+    works_queue: bool
+
+
+def reviewer_view(*, case: Case, user) -> ReviewerView:
+    held = case.state == CaseState.IN_REVIEW and case.holder_id is not None and case.holder_id != user.pk
+    works = user.has_perm("cases.review_case") or user.has_perm("cases.pay_claim")
+    return ReviewerView(held_by_other=held, works_queue=works)
+
+
 def review_overdue(case: Case, *, today=None) -> bool:
     """Past its review due date while the review clock runs (a returned case is paused)."""
     today = today or timezone.localdate()

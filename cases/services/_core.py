@@ -126,7 +126,14 @@ def event_record(
             action=AuditAction.TRANSITION,
             obj=case,
             summary=_summary(transition, from_state, to_state),
-            extra={"transition": transition, "from": from_state, "to": to_state, "event_id": event.pk},
+            extra={
+                "transition": transition,
+                "from": from_state,
+                "to": to_state,
+                "event_id": event.pk,
+                # Recorded by staff for a provider that phoned it in (cases.services.dispatch).
+                **{key: value for key, value in (extra or {}).items() if key == "on_behalf_of"},
+            },
         )
     if notify:
         case_event_notify(event=event)

@@ -15,7 +15,7 @@ from cases.errors import CaseConflict, CaseValidationError
 from cases.models import Case, CaseState, Dispatch
 from cases.services._core import transition_run
 from entitlements.services import quota_use
-from providers.models import Provider
+from providers.models import Provider, ProviderMember
 from providers.webhooks import provider_dispatch_notify
 
 
@@ -98,10 +98,35 @@ def case_redispatch(
     return case
 
 
+def on_behalf_of_provider(*, case: Case, actor: User) -> dict:
+    """Staff recording what the case's provider reported by phone (a coordinator, not one of the
+    provider's own API users): the event and its audit row say for whom it was recorded."""
+    provider = case.provider
+    if provider is None or ProviderMember.objects.filter(user=actor, provider=provider, active=True).exists():
+        return {}
+    return {"on_behalf_of": provider.code, "on_behalf_of_name": provider.name}
+
+
+def _behalf_note(behalf: dict, note: str) -> str:
+    if not behalf:
+        return note
+    said = f"代{behalf['on_behalf_of_name']}记录"
+    return f"{said}：{note}" if note.strip() else said
+
+
 @transaction.atomic
 def provider_accept(*, case: Case, actor: User, note: str = "", expected_state: str | None = None) -> Case:
-    """The provider takes the case on."""
-    case, _ = transition_run(case=case, actor=actor, name="provider_accept", expected_state=expected_state, note=note)
+    """The provider takes the case on: through its API, or phoned in and recorded by a coordinator
+    (recorded as on the provider's behalf)."""
+    behalf = on_behalf_of_provider(case=case, actor=actor)
+    case, _ = transition_run(
+        case=case,
+        actor=actor,
+        name="provider_accept",
+        expected_state=expected_state,
+        note=_behalf_note(behalf, note),
+        extra=behalf,
+    )
     Dispatch.objects.filter(case=case, active=True).update(accepted_at=timezone.now())
     return case
 
@@ -112,13 +137,14 @@ def provider_decline(*, case: Case, actor: User, reason: str, expected_state: st
     if not reason.strip():
         raise CaseValidationError({"reason": ["请填写拒单原因"]})
     previous = case.provider
+    behalf = on_behalf_of_provider(case=case, actor=actor)
     case, _ = transition_run(
         case=case,
         actor=actor,
         name="provider_decline",
         expected_state=expected_state,
-        note=reason,
-        extra={"provider": previous.code if previous else ""},
+        note=_behalf_note(behalf, reason),
+        extra={"provider": previous.code if previous else "", **behalf},
     )
     Dispatch.objects.filter(case=case, active=True).update(
         active=False, declined_at=timezone.now(), decline_reason=reason.strip()[:255]

@@ -330,6 +330,10 @@ def case_submit_within(
     return case
 
 
+# 材料已补充 says what was supplied: a document, or a note (handed over at a branch, sent by post…).
+RESUBMIT_EMPTY = "需要附上补充材料，或在“说明”中写明补充了什么"
+
+
 @transaction.atomic
 def case_resubmit(
     *,
@@ -339,7 +343,10 @@ def case_resubmit(
     documents: Sequence[DocumentUpload] = (),
     expected_state: str | None = None,
 ) -> Case:
-    """The applicant supplied what the reviewer asked for: back to review, the review clock resumes."""
+    """The applicant supplied what the reviewer asked for: back to review, the review clock resumes.
+    Refused with neither a document nor a note saying what was supplied."""
+    if not documents and not note.strip():
+        raise CaseValidationError({"documents": [RESUBMIT_EMPTY]})
     checked = _checked_documents(documents)
     today = sla.local_today()
     result = sla.ClockResult()

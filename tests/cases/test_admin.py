@@ -104,7 +104,9 @@ def test_approve_with_an_incomplete_checklist_is_refused_with_the_reason(client,
 
     case.refresh_from_db()
     assert case.state == CaseState.IN_REVIEW
-    assert "审核清单未全部勾选" in _messages(response)
+    approve = next(item.form for item in response.context["actions"] if item.name == "approve")
+    assert "审核清单未全部勾选" in approve.non_field_errors()  # on the decision's own form
+    assert approve.errors["check_specialist_diagnosis"] == ["未勾选「专科医生诊断」"]  # beside the item it names
 
 
 def test_the_slower_reviewer_is_told_someone_else_decided(client, reviewer, submit, enroll):

@@ -194,6 +194,15 @@ def test_the_page_shows_another_reviewer_the_holder_and_only_take_over(client, h
     assert [a.name for a in mine.context["actions"]] == ["approve", "return_to_applicant", "reject", "misuse_stop"]
 
 
+def test_the_reviewer_view_says_who_must_take_over_and_who_works_the_queue(held, reviewer):
+    case, other = held
+
+    assert queue.reviewer_view(case=case, user=other).held_by_other
+    assert not queue.reviewer_view(case=case, user=reviewer).held_by_other
+    assert queue.reviewer_view(case=case, user=reviewer).works_queue
+    assert not queue.reviewer_view(case=case, user=role_user("coordinator")).works_queue
+
+
 def test_the_api_answers_409_in_chinese_to_a_non_holder(api_client, held, reviewer):
     from tests.factories.audit import api_key
 

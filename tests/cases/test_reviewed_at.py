@@ -70,7 +70,7 @@ def test_returning_for_documents_is_not_a_decision(in_review, reviewer, intake):
     case.refresh_from_db()
     assert case.reviewed_at is None
 
-    case = case_resubmit(case=case, actor=intake)
+    case = case_resubmit(case=case, actor=intake, note="已补充出院小结")
     case = review_approve(case=case, actor=reviewer, checklist=CHECKLIST_ALL)
 
     case.refresh_from_db()

@@ -70,7 +70,7 @@ TABLE = {
         {"reviewer"},
         S.RETURNED,
     ),
-    "resubmit": (services.case_resubmit, S.RETURNED, {}, {}, {"intake"}, S.IN_REVIEW),
+    "resubmit": (services.case_resubmit, S.RETURNED, {}, {"note": "已补充出院小结"}, {"intake"}, S.IN_REVIEW),
     "withdraw": (services.case_withdraw, S.APPROVED, {}, {}, {"intake"}, S.WITHDRAWN),
     "cancel": (services.case_cancel, S.APPROVED, {}, {"note": "重复申请"}, {"coordinator"}, S.CANCELLED),
     "dispatch": (services.case_dispatch, S.APPROVED, {}, {"provider": "provider"}, {"coordinator"}, S.DISPATCHED),

@@ -122,3 +122,38 @@ def test_case_page_shows_the_whole_dispatch_history(signed_in, provider_a, provi
     response = signed_in.get(page(case.number))
     assert [d.provider for d in response.context["dispatches"]] == [provider_a, provider_b]
     assert "改由乙方" in response.content.decode()
+
+
+def test_a_coordinator_records_an_acceptance_phoned_in_on_the_providers_behalf(client, provider_a, coordinator):
+    """调度协调 "chases the provider": its role records what the provider reported by phone; the
+    timeline and the audit trail say it was recorded for the provider, by whom."""
+    from django.contrib.auth.models import Group
+
+    from audit.models import AuditEvent
+    from tests.factories.cases import UserFactory
+
+    desk = UserFactory(username="desk-coordinator")
+    desk.groups.add(Group.objects.get(name="调度协调"))
+    case = dispatched_case(provider=provider_a, actor=coordinator)
+    client.force_login(desk)
+    assert "provider_accept" in names(client.get(page(case.number)))
+
+    client.post(page(case.number), action("provider_accept", note="电话回报", expected_state="dispatched"))
+
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED and case.dispatches.get(active=True).accepted_at is not None
+    event = case.events.get(transition="provider_accept")
+    assert event.actor == desk and event.note == "代甲服务商记录：电话回报"
+    assert event.extra["on_behalf_of"] == provider_a.code
+    audit = AuditEvent.objects.filter(actor_id=desk.pk, extra__transition="provider_accept").get()
+    assert audit.extra["on_behalf_of"] == provider_a.code
+    assert "代甲服务商记录" in client.get(page(case.number)).content.decode()
+
+
+def test_the_providers_own_acceptance_is_not_marked_as_on_its_behalf(provider_a, coordinator):
+    from tests.providers.conftest import provider_accepted
+
+    case = provider_accepted(dispatched_case(provider=provider_a, actor=coordinator))
+
+    event = case.events.get(transition="provider_accept")
+    assert "on_behalf_of" not in event.extra and "代" not in event.note
