@@ -494,6 +494,15 @@ def _report_rows_pg(
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+# (table, the row's flag, the column holding its key), in the order the flags are tested.
+_DIMENSIONS = (
+    ("provider", "by_provider", "provider_id"),
+    ("service", "by_service", "service_id"),
+    ("city", "by_city", "city"),
+    ("period", "by_period", "period"),
+)
+
+
 def _report_pg(
     queryset: QuerySet, *, day: ReportDay, grain: str, filters: dict | None = None, path: str = "direct"
 ) -> dict:
@@ -504,11 +513,10 @@ def _report_pg(
     histograms: defaultdict[tuple[str, Any, str], Counter[float]] = defaultdict(Counter)
     for row in _report_rows_pg(queryset, day=day, grain=grain, filters=filters, path=path):
         table, key = "summary", None
-        for dimension in ("provider", "service", "city", "period"):
-            if row[f"by_{dimension}"]:
-                table = dimension
-                key = row[dimension] if dimension in ("city", "period") else row[f"{dimension}_id"]
-        measure = next((m for m in ("arrange_days", "review_days") if row[f"by_{m}"]), None)
+        for dimension, flag, column in _DIMENSIONS:
+            if row[flag]:
+                table, key = dimension, row[column]
+        measure = "arrange_days" if row["by_arrange_days"] else "review_days" if row["by_review_days"] else None
         if measure is None:
             tables[table][key] = {name: row[name] for name in _COUNTS} | _labels(table, key, row)
         elif row[measure] is not None:
