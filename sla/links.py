@@ -61,9 +61,12 @@ def _row_key(table: str, row: dict) -> dict[str, str]:
 
 
 def report_links(report, cleaned: dict) -> None:
-    """Put ``links`` (figure → URL) on the summary and on every row of the report's tables."""
+    """Put ``links`` (figure → URL) on the summary (every figure it prints) and on every row of the
+    report's tables (the figures a row prints, ``ROW_FIGURES``). A row's query string is encoded once
+    and each figure appended to it: a year by week is some 150 rows."""
     base = base_params(cleaned, today=report.day.today, grain=report.grain)
     report.summary["links"] = {figure: figure_url(base, figure) for figure in SUMMARY_FIGURES}
+    path = reverse("admin:cases_case_changelist")
     for table, rows in (
         ("provider", report.providers),
         ("service", report.services),
@@ -71,5 +74,7 @@ def report_links(report, cleaned: dict) -> None:
         ("period", report.trend),
     ):
         for row in rows:
-            key = _row_key(table, row)
-            row["links"] = {figure: figure_url(base, figure, **key) for figure in SUMMARY_FIGURES}
+            params = {**base, **{PREFIX + key: value for key, value in _row_key(table, row).items()}}
+            # The figures are plain words: appended as they are, they read as urlencode would write them.
+            prefix = f"{path}?{urlencode(params)}&{PREFIX}figure="
+            row["links"] = {figure: prefix + figure for figure in ROW_FIGURES}

@@ -80,7 +80,22 @@ class WorkdayRankState(models.Model):
         return self.token or "—"
 
 
-class ReportCellBase(models.Model):
+class ReportCounts(models.Model):
+    """The counts every aggregate table of the manager report holds (``sla.report_aggregates.COUNTS``)."""
+
+    received = models.IntegerField("受理量", default=0)
+    arranged = models.IntegerField("已安排", default=0)
+    on_time = models.IntegerField("按时安排", default=0)
+    exempt_late = models.IntegerField("超时安排（院方原因豁免）", default=0)
+    arranged_late = models.IntegerField("超时安排", default=0)
+    reviewed = models.IntegerField("已审核", default=0)
+    review_on_time = models.IntegerField("审核按时", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ReportCellBase(ReportCounts):
     """The manager report's counts for the cases received on one day, by provider, service and city
     and by how many working days the arrangement and the review took (NULL: not yet, or the calendar
     cannot say) — the same grain the report's direct statement counts before its grouping sets."""
@@ -91,13 +106,6 @@ class ReportCellBase(models.Model):
     city = models.CharField("城市", max_length=32)
     arrange_days = models.IntegerField("安排用时（工作日）", null=True)
     review_days = models.IntegerField("审核用时（工作日）", null=True)
-    received = models.IntegerField("受理量", default=0)
-    arranged = models.IntegerField("已安排", default=0)
-    on_time = models.IntegerField("按时安排", default=0)
-    exempt_late = models.IntegerField("超时安排（院方原因豁免）", default=0)
-    arranged_late = models.IntegerField("超时安排", default=0)
-    reviewed = models.IntegerField("已审核", default=0)
-    review_on_time = models.IntegerField("审核按时", default=0)
 
     class Meta:
         abstract = True
@@ -135,7 +143,7 @@ class ReportDelta(ReportCellBase):
         verbose_name_plural = "报表汇总增量"
 
 
-class ReportMargin(models.Model):
+class ReportMargin(ReportCounts):
     """The cells summed per week or month (``grain`` w/m) and one dimension (``dim``: t total,
     p provider, s service, c city; ``value`` its id or name, '' for the total or no provider), as
     counts (``measure`` n) or as how many cases took ``days`` working days to arrangement (a) or to
@@ -150,13 +158,6 @@ class ReportMargin(models.Model):
     value = models.CharField("维度值", max_length=32)
     measure = models.CharField("度量", max_length=1)
     days = models.IntegerField("工作日", null=True)
-    received = models.IntegerField("受理量", default=0)
-    arranged = models.IntegerField("已安排", default=0)
-    on_time = models.IntegerField("按时安排", default=0)
-    exempt_late = models.IntegerField("超时安排（院方原因豁免）", default=0)
-    arranged_late = models.IntegerField("超时安排", default=0)
-    reviewed = models.IntegerField("已审核", default=0)
-    review_on_time = models.IntegerField("审核按时", default=0)
 
     class Meta:
         verbose_name = "报表周期汇总"
@@ -168,6 +169,8 @@ class ReportMargin(models.Model):
                 name="sla_reportmargin_key",
             )
         ]
+        # The trend's totals (dim t) of a run of periods, without walking every dimension's rows.
+        indexes = [models.Index(fields=["grain", "dim", "period"], name="sla_reportmargin_trend_idx")]
 
     def __str__(self) -> str:
         return f"{self.grain} {self.period:%Y-%m-%d} {self.dim}={self.value} {self.measure}{self.days}"

@@ -197,6 +197,14 @@ def _rank_token() -> str:
     return WorkdayRankState.objects.filter(pk=1, built_at__isnull=False).values_list("token", flat=True).first() or ""
 
 
+# In key order: a day's cells lie together on disk, so the days a report reads from the cells (the
+# edges of its period) take a few pages each rather than a page per cell.
+_REBUILD_CELLS_SQL = f"""
+INSERT INTO sla_reportcell ({_COLUMNS})
+SELECT * FROM ({contribution("cases_case", 1)}) AS c ORDER BY {", ".join(KEY)}
+"""  # noqa: S608
+
+
 def aggregates_rebuild() -> dict:
     """Recount every cell from the cases, under one snapshot.
 
@@ -215,7 +223,9 @@ def aggregates_rebuild() -> dict:
         cursor.execute("DELETE FROM sla_reportdelta")
         cursor.execute("DELETE FROM sla_reportcell")
         cursor.execute("DELETE FROM sla_reportmargin")
-        cursor.execute(f"INSERT INTO sla_reportcell ({_COLUMNS}) {contribution('cases_case', 1)}")
+        # In key order: a day's cells lie together on disk, so the days a report reads from the cells
+        # (the edges of its period) take a few pages each rather than a page per cell.
+        cursor.execute(_REBUILD_CELLS_SQL)
         cells = cursor.rowcount
         cursor.execute(f"INSERT INTO sla_reportmargin ({_MARGIN_COLUMNS}) {margins('sla_reportcell')}")
         ReportAggregateState.objects.update_or_create(

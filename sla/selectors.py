@@ -255,24 +255,56 @@ def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: 
     return sql, [*where_params, *where_params, day.today, day.today, horizon, *open_params]
 
 
-# A report over a period with no filter but the dates, from the period margins. The summary and the
-# provider, service and city tables: the months wholly inside the period from the stored monthly
-# margins, plus the days outside them summed from the cells as it reads; the trend: the weeks (or
-# months) wholly inside from the stored margins' totals, plus the days outside them likewise. Both
-# add the deltas not compacted yet and the open cases (for the figures depending on the day).
+# A report over a period with no filter but the dates, from the period margins, in one statement
+# that reads each source once. The period is covered, without overlap, by the months wholly inside
+# it, then the whole weeks inside what is left of each month, then single days (``PeriodCover``):
+# the summary and the provider, service and city tables sum the monthly and weekly margins and the
+# single days' cells; the trend sums its whole periods' margins (for a monthly trend also the edge
+# weeks') and its other days' cells. The cells of every single day are read once (``fine``), the
+# deltas not compacted yet are added for the whole period, and the open cases (the two figures that
+# depend on the report's day) are read once and counted per dimension and per period.
 _MARGIN_REPORT_SQL = """
-WITH dims AS (
-    SELECT dim, value, measure, days, received, arranged, on_time, exempt_late, arranged_late,
-           0 AS open_late, 0 AS at_risk, reviewed, review_on_time
-      FROM sla_reportmargin WHERE grain = 'm' AND period >= %s AND period < %s
+WITH fine AS MATERIALIZED (
+    SELECT day, provider_id, service_id, city, arrange_days, review_days, {counts},
+           day = ANY(%s::date[]) AS in_dims, day = ANY(%s::date[]) AS in_trend
+      FROM sla_reportcell WHERE day = ANY(%s::date[])
     UNION ALL
-    SELECT dim, value, measure, days, {counts} FROM ({fresh_months}) AS fm
+    SELECT day, provider_id, service_id, city, arrange_days, review_days, {counts}, TRUE, TRUE
+      FROM sla_reportdelta WHERE day >= %s AND day <= %s
+), open_cases AS (
+    SELECT GROUPING(period) = 0 AS by_period, period, {dim_value}
+           SUM(open_late) AS open_late, SUM(at_risk) AS at_risk
+      FROM (
+            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', submitted_on::timestamp)::date AS period,
+                   CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END AS open_late,
+                   CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END AS at_risk
+              FROM ({open_cases}) AS o
+           ) AS o
+     GROUP BY GROUPING SETS ((), (provider_id), (service_id), (city), (period))
+), dims AS (
+    SELECT dim, value, measure, days, {counts}, 0 AS open_late, 0 AS at_risk
+      FROM sla_reportmargin
+     WHERE (grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+    UNION ALL
+    SELECT {dim_value} {measure_days} {sums}, 0, 0
+      FROM fine WHERE in_dims
+     GROUP BY GROUPING SETS ({dim_sets})
+    HAVING {measured}
+    UNION ALL
+    SELECT dim, value, 'n', NULL::int, {no_counts}, open_late, at_risk FROM open_cases WHERE NOT by_period
 ), trend AS (
-    SELECT period, measure, days, received, arranged, on_time, exempt_late, arranged_late,
-           0 AS open_late, 0 AS at_risk, reviewed, review_on_time
-      FROM sla_reportmargin WHERE grain = %s AND dim = 't' AND period >= %s AND period < %s
+    SELECT DATE_TRUNC('{grain}', period::timestamp)::date AS period, measure, days, {counts},
+           0 AS open_late, 0 AS at_risk
+      FROM sla_reportmargin
+     WHERE dim = 't'
+       AND ((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[])))
     UNION ALL
-    SELECT period, measure, days, {counts} FROM ({fresh_periods}) AS fp WHERE dim = 't'
+    SELECT period, {measure_days} {sums}, 0, 0
+      FROM (SELECT DATE_TRUNC('{grain}', day::timestamp)::date AS period, f.* FROM fine AS f WHERE in_trend) AS f
+     GROUP BY GROUPING SETS ((period), (period, arrange_days), (period, review_days))
+    HAVING {measured}
+    UNION ALL
+    SELECT period, 'n', NULL::int, {no_counts}, open_late, at_risk FROM open_cases WHERE by_period
 )
 SELECT g.*, provider.name AS provider_name, service.name AS service_name
   FROM (
@@ -283,14 +315,14 @@ SELECT g.*, provider.name AS provider_name, service.name AS service_name
                CASE WHEN dim = 'c' THEN value END AS city, NULL::date AS period,
                CASE WHEN measure = 'a' THEN days END AS arrange_days,
                CASE WHEN measure = 'r' THEN days END AS review_days,
-               {sums}
+               {report_sums}
           FROM dims
          GROUP BY dim, value, measure, days
         HAVING {nonzero}
         UNION ALL
         SELECT FALSE, FALSE, FALSE, TRUE, measure = 'a', measure = 'r', NULL, NULL, NULL, period,
                CASE WHEN measure = 'a' THEN days END, CASE WHEN measure = 'r' THEN days END,
-               {sums}
+               {report_sums}
           FROM trend
          GROUP BY period, measure, days
         HAVING {nonzero}
@@ -299,20 +331,22 @@ SELECT g.*, provider.name AS provider_name, service.name AS service_name
   LEFT JOIN {services} AS service ON service.id = g.service_id
  ORDER BY g.received DESC, provider_name, service_name, g.city, g.period
 """
-_FRESH_SQL = """
-SELECT day, provider_id, service_id, city, arrange_days, review_days, received, arranged, on_time,
-       exempt_late, arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
-  FROM sla_reportcell WHERE (day >= %s AND day < %s) OR (day >= %s AND day <= %s)
-UNION ALL
-SELECT day, provider_id, service_id, city, arrange_days, review_days, received, arranged, on_time,
-       exempt_late, arranged_late, 0 AS open_late, 0 AS at_risk, reviewed, review_on_time
-  FROM sla_reportdelta WHERE day >= %s AND day <= %s
-UNION ALL
-SELECT submitted_on AS day, provider_id, service_id, city, NULL::int, NULL::int, 0, 0, 0, 0, 0,
-       CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END,
-       CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END, 0, 0
-  FROM ({open_cases}) AS o
-"""
+_MEASURE_DAYS = """CASE WHEN GROUPING(arrange_days) = 0 THEN 'a' WHEN GROUPING(review_days) = 0 THEN 'r' ELSE 'n' END,
+           CASE WHEN GROUPING(arrange_days) = 0 THEN arrange_days
+                WHEN GROUPING(review_days) = 0 THEN review_days END,"""
+_MEASURED = (
+    "(GROUPING(arrange_days) = 1 OR arrange_days IS NOT NULL)"
+    " AND (GROUPING(review_days) = 1 OR review_days IS NOT NULL)"
+)
+_DIM_SETS = (
+    "(), (provider_id), (service_id), (city), "
+    "(arrange_days), (provider_id, arrange_days), (service_id, arrange_days), (city, arrange_days), "
+    "(review_days), (provider_id, review_days), (service_id, review_days), (city, review_days)"
+)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _whole_periods(start: date, end: date, grain: str) -> tuple[date, date]:
@@ -322,11 +356,48 @@ def _whole_periods(start: date, end: date, grain: str) -> tuple[date, date]:
         first = start + timedelta(days=(7 - start.weekday()) % 7)
         stop = after - timedelta(days=after.weekday())
     else:
-        first = start if start.day == 1 else date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        first = start if start.day == 1 else _next_month(start)
         stop = after.replace(day=1)
     if first >= stop:  # none: every day of the period is an edge day
         return after, after
     return first, stop
+
+
+def _days_between(first: date, stop: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((stop - first).days)]
+
+
+@dataclass(frozen=True)
+class PeriodCover:
+    """[start, end] without overlap: the whole months [month_first, month_stop) (none when first >=
+    stop), the Mondays of the whole weeks inside what is left of each month, and the single days left."""
+
+    month_first: date
+    month_stop: date
+    weeks: list[date]
+    days: list[date]
+
+    @classmethod
+    def of(cls, start: date, end: date) -> "PeriodCover":
+        after = end + timedelta(days=1)
+        month_first, month_stop = _whole_periods(start, end, "month")
+        pieces = [(start, month_first), (month_stop, after)] if month_first < month_stop else [(start, after)]
+        weeks: list[date] = []
+        days: list[date] = []
+        for first, stop in pieces:
+            while first < stop:  # one month's part at a time: a week never straddles two months
+                part_stop = min(stop, _next_month(first))
+                monday = first + timedelta(days=(7 - first.weekday()) % 7)
+                if monday + timedelta(days=7) > part_stop:
+                    days += _days_between(first, part_stop)
+                else:
+                    days += _days_between(first, monday)
+                    while monday + timedelta(days=7) <= part_stop:
+                        weeks.append(monday)
+                        monday += timedelta(days=7)
+                    days += _days_between(monday, part_stop)
+                first = part_stop
+        return cls(month_first, month_stop, weeks, days)
 
 
 def _open_cases_sql(queryset: QuerySet) -> tuple[str, list]:
@@ -340,31 +411,45 @@ def _open_cases_sql(queryset: QuerySet) -> tuple[str, list]:
     return open_cases.query.sql_with_params()
 
 
+_CELL_COUNTS = ("received", "arranged", "on_time", "exempt_late", "arranged_late", "reviewed", "review_on_time")
+# The report's counts in the order ``_MARGIN_REPORT_SQL``'s unions give them.
+_MARGIN_ORDER = (*_CELL_COUNTS, "open_late", "at_risk")
+
+
 def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
-    from sla.report_aggregates import margin
+    from sla.report_aggregates import _DIM_VALUE
 
     grain = "week" if grain == "week" else "month"
     start, end = filters["date_from"], filters["date_to"]
+    cover = PeriodCover.of(start, end)
+    if grain == "week":
+        trend_first, trend_stop = _whole_periods(start, end, "week")
+        trend_weeks: list[date] = []
+        covered = set(_days_between(trend_first, trend_stop))
+        trend_days = [d for d in _days_between(start, end + timedelta(days=1)) if d not in covered]
+    else:
+        trend_first, trend_stop, trend_weeks, trend_days = cover.month_first, cover.month_stop, cover.weeks, cover.days
     open_sql, open_params = _open_cases_sql(queryset)
-    source = f"({_FRESH_SQL.format(open_cases=open_sql)})"
     horizon = day.horizon if day.horizon is not None else date.min
-
-    def fresh_params(first: date, stop: date) -> list:
-        return [start, first, stop, end, start, end, day.today, day.today, horizon, *open_params]
-
-    month_first, month_stop = _whole_periods(start, end, "month")
-    first, stop = _whole_periods(start, end, grain)
     sql = _MARGIN_REPORT_SQL.format(
-        fresh_months=margin(source, "m", "month", _COUNTS),
-        fresh_periods=margin(source, grain[0], grain, _COUNTS, total_only=True),
-        counts=", ".join(_COUNTS),
-        nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _COUNTS),
-        sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
+        grain=grain,
+        counts=", ".join(_CELL_COUNTS),
+        no_counts=", ".join("0" for _ in _CELL_COUNTS),
+        sums=", ".join(f"SUM({name})" for name in _CELL_COUNTS),
+        dim_value=_DIM_VALUE,
+        measure_days=_MEASURE_DAYS,
+        measured=_MEASURED,
+        dim_sets=_DIM_SETS,
+        open_cases=open_sql,
+        nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _MARGIN_ORDER),
+        report_sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
         providers=Provider._meta.db_table,
         services=Service._meta.db_table,
     )
-    params = [month_first, month_stop, *fresh_params(month_first, month_stop)]
-    params += [grain[0], first, stop, *fresh_params(first, stop)]
+    params = [cover.days, trend_days, sorted({*cover.days, *trend_days}), start, end]
+    params += [day.today, day.today, horizon, *open_params]
+    params += [cover.month_first, cover.month_stop, cover.weeks]
+    params += [grain[0], trend_first, trend_stop, trend_weeks]
     return sql, params
 
 
@@ -409,6 +494,15 @@ def _report_rows_pg(
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+# (table, the row's flag, the column holding its key), in the order the flags are tested.
+_DIMENSIONS = (
+    ("provider", "by_provider", "provider_id"),
+    ("service", "by_service", "service_id"),
+    ("city", "by_city", "city"),
+    ("period", "by_period", "period"),
+)
+
+
 def _report_pg(
     queryset: QuerySet, *, day: ReportDay, grain: str, filters: dict | None = None, path: str = "direct"
 ) -> dict:
@@ -419,11 +513,10 @@ def _report_pg(
     histograms: defaultdict[tuple[str, Any, str], Counter[float]] = defaultdict(Counter)
     for row in _report_rows_pg(queryset, day=day, grain=grain, filters=filters, path=path):
         table, key = "summary", None
-        for dimension in ("provider", "service", "city", "period"):
-            if row[f"by_{dimension}"]:
-                table = dimension
-                key = row[dimension] if dimension in ("city", "period") else row[f"{dimension}_id"]
-        measure = next((m for m in ("arrange_days", "review_days") if row[f"by_{m}"]), None)
+        for dimension, flag, column in _DIMENSIONS:
+            if row[flag]:
+                table, key = dimension, row[column]
+        measure = "arrange_days" if row["by_arrange_days"] else "review_days" if row["by_review_days"] else None
         if measure is None:
             tables[table][key] = {name: row[name] for name in _COUNTS} | _labels(table, key, row)
         elif row[measure] is not None:

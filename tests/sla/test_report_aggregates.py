@@ -11,7 +11,7 @@ from cases.models import Case, CaseState
 from sla.filters import ReportFilter
 from sla.models import ReportCell, ReportDelta
 from sla.report_aggregates import aggregates_compact, aggregates_rebuild, aggregates_usable
-from sla.selectors import manager_report, margins_possible
+from sla.selectors import PeriodCover, manager_report, margins_possible
 from sla.services import workday_ranks_sync
 from tests.factories.cases import CaseFactory
 from tests.factories.providers import ProviderFactory
@@ -56,6 +56,12 @@ FILTERS = [
     {"date_from": "2026-09-07", "date_to": "2026-09-27"},
     {"date_from": "2026-08-20", "date_to": "2026-10-05"},
     {"date_from": "2026-08-01", "date_to": "2026-09-30"},
+    # whole months, then whole weeks inside the rest of a month, then single days
+    {"date_from": "2026-07-01", "date_to": "2026-09-27"},
+    {"date_from": "2026-07-01", "date_to": "2026-09-27", "grain": "month"},
+    {"date_from": "2026-08-12", "date_to": "2026-10-10"},
+    {"date_from": "2026-08-12", "date_to": "2026-10-10", "grain": "month"},
+    {"date_from": "2026-08-17", "date_to": "2026-09-20"},
     {"city": "上海"},
     {},
 ]
@@ -200,3 +206,23 @@ def test_an_announced_calendar_change_rebuilds_ranks_and_aggregates_once_committ
     assert WorkdayRankState.objects.get(pk=1).token != ranks_before  # the ranks follow the calendar
     assert aggregates_usable()  # and the aggregates were rebuilt on them
     assert_same_figures(fixture_cases)
+
+
+def test_a_period_is_covered_by_months_weeks_and_days_once_each():
+    for start in (date(2026, 1, 1) + timedelta(days=n) for n in range(0, 400, 7)):
+        for length in (0, 3, 6, 13, 30, 45, 61, 62, 95, 364, 365):
+            end = start + timedelta(days=length)
+            cover = PeriodCover.of(start, end)
+            days = [*cover.days]
+            month = cover.month_first
+            while month < cover.month_stop:
+                assert month.day == 1
+                following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+                days += [month + timedelta(days=n) for n in range((following - month).days)]
+                month = following
+            for monday in cover.weeks:
+                assert monday.weekday() == 0 and (monday + timedelta(days=6)).month == monday.month
+                days += [monday + timedelta(days=n) for n in range(7)]
+            assert sorted(days) == [start + timedelta(days=n) for n in range(length + 1)], (start, end)
+            # what is left to single days is at most six days at each end of each month's part
+            assert len(cover.days) <= 24
