@@ -1,6 +1,7 @@
 # The manager report's reads from the aggregates: the trend's totals of a run of periods, and the open
 # cases it counts "open past deadline" and "at risk" from.
 
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 # The cases whose clock runs (cases.states.CLOCK_RUNNING, not stopped), with every column the report
@@ -22,7 +23,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="reportmargin",
             index=models.Index(fields=["grain", "dim", "period"], name="sla_reportmargin_trend_idx"),
         ),
