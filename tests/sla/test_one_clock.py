@@ -14,6 +14,8 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from cases.clock import clock_figures
@@ -21,6 +23,7 @@ from cases.models import Case, CaseState
 from sla.selectors import manager_report, report_case_working_days
 from sla.services import workday_ranks_sync
 from tests.factories.audit import api_key
+from workdays.calendar import calendar_invalidate
 
 pytestmark = pytest.mark.django_db
 FIGURES = ("started_on", "stopped_on", "paused_days", "used_working_days")
@@ -31,12 +34,28 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker):
+    """The demo story, seeded once for the module inside a transaction that is rolled back at its
+    end: every test here only reads it (each test's own changes, a login's session, an API key,
+    are rolled back to the savepoint its ``db`` fixture opens inside this transaction)."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo")
+            workday_ranks_sync()  # the report counts working days from the rank table
+            yield list(Case.objects.select_related("service").order_by("number"))
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            calendar_invalidate()
+
+
 @pytest.fixture
-def demo(settings):
+def demo(demo_once, settings):
     settings.DEBUG = True
-    call_command("seed_demo")
-    workday_ranks_sync()  # the report counts working days from the rank table
-    return list(Case.objects.select_related("service").order_by("number"))
+    return demo_once
 
 
 @pytest.fixture
