@@ -20,6 +20,7 @@ made, the median 1-minute load average while it ran, its target and the command 
 
 import argparse
 import http.client
+import itertools
 import json
 import math
 import os
@@ -614,13 +615,18 @@ def _gunicorn() -> subprocess.Popen:
     return _serve([GUNICORN, "config.wsgi"], PORT, env, ROOT, "/admin/login/")
 
 
+_BODY_COUNTERS: dict[str, itertools.count] = {}
+
+
 def _load(path: str, bodies: list[bytes], headers: dict, seconds: float, clients: int = 8, port: int = PORT) -> dict:
     """``clients`` threads posting back to back for ``seconds``; latencies of the successful ones."""
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
-    counter = iter(range(10**9))
+    # Bodies are taken in turn across calls (warm-up and rounds): a submission body sent twice
+    # would meet the duplicate confirmation instead of making a case.
+    counter = _BODY_COUNTERS.setdefault(path, itertools.count())
 
     def worker() -> None:
         while time.perf_counter() < deadline:
