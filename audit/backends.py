@@ -2,7 +2,9 @@ from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Q, Value
+from django.db.models.functions import Concat
 
 
 class ThrottledLoginBackend(AxesStandaloneBackend):
@@ -26,6 +28,24 @@ class ThrottledLoginBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def _held(user) -> Q:
+    return Q(user=user) | Q(group__user=user)
+
+
+def permissions_of(user_ref: str) -> ArraySubquery:
+    """The ``app_label.codename`` of every permission the user in column ``user_ref`` holds, own
+    and through groups, as an array column: the token check reads them in its own statement."""
+    names = Concat("content_type__app_label", Value("."), "codename")
+    rows = Permission.objects.filter(_held(OuterRef(user_ref))).annotate(perm=names).values("perm")
+    return ArraySubquery(rows)
+
+
+def permissions_preload(user, names: list[str]) -> None:
+    """Give ``user`` the permission set ``get_all_permissions`` would read (``permissions_of``)."""
+    if not user.is_superuser:  # a superuser's answer is every permission: left to the backend
+        user._perm_cache = set(names)
+
+
 class PermissionBackend(ModelBackend):
     """Django's model backend, with a user's own and group permissions read in one query.
 
@@ -39,7 +59,7 @@ class PermissionBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             if user_obj.is_superuser:
                 return super().get_all_permissions(user_obj, obj)
-            held = Q(user=user_obj) | Q(group__user=user_obj)
-            rows = Permission.objects.filter(held).values_list("content_type__app_label", "codename").distinct()
+            rows = Permission.objects.filter(_held(user_obj)).values_list("content_type__app_label", "codename")
+            rows = rows.distinct()
             user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
         return user_obj._perm_cache

@@ -160,6 +160,26 @@ def test_token_without_submit_permission_is_403(api_client, enrollment_2023_pro)
     assert _nothing_created()
 
 
+def test_a_role_taken_away_refuses_the_very_next_request(api_client, enrollment_2023_pro, enroll):
+    """The token check reads the caller's permissions afresh with the token itself: nothing is
+    remembered between requests, so a changed role or a revoked token counts at once."""
+    from audit.tokens import api_token_revoke_all
+
+    user = role_user("intake", "wechat-backend")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
+    assert api_client.post(URL, _request(enrollment_2023_pro), format="json").status_code == 201
+
+    held = list(user.user_permissions.all())
+    user.user_permissions.clear()
+    other = enroll("2023-pro")
+    assert api_client.post(URL, _request(other), format="json").status_code == 403
+
+    user.user_permissions.set(held)
+    assert api_client.post(URL, _request(other), format="json").status_code == 201
+    api_token_revoke_all(user=user)
+    assert api_client.post(URL, _request(enroll("2023-pro")), format="json").status_code == 401
+
+
 def test_case_status_can_be_read_back(wechat, enrollment_2023_pro):
     number = wechat.post(URL, _request(enrollment_2023_pro), format="json").json()["number"]
 
