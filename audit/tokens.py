@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from audit.backends import permissions_of, permissions_preload
+from audit.backends import permissions_preload, token_user_permissions
 from audit.models import ApiToken, AuditAction
 from audit.services import audit_record
 
@@ -52,7 +52,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         # One statement: the token, its user (and provider) and the user's permissions, read afresh
         # on every request, so a revocation or a changed role counts from the next request on.
         tokens = ApiToken.objects.select_related("user__provider_member__provider")
-        token = tokens.annotate(permissions=permissions_of("user_id")).filter(digest=token_digest(key)).first()
+        token = tokens.annotate(permissions=token_user_permissions()).filter(digest=token_digest(key)).first()
         if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("令牌无效或已吊销")
         if token.expires_at <= timezone.now():
