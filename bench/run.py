@@ -719,7 +719,11 @@ def case_submission(seconds: float, helpdesk: Helpdesk | None = None, rounds: in
     finally:
         for server in servers:
             server.terminate()
-            server.wait(10)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave it (or the undo) behind
+                server.kill()
+                server.wait()
         _submission_undo(marks)
         if helpdesk is not None and peer_marks is not None:
             helpdesk.undo(peer_marks)
