@@ -251,8 +251,8 @@ def test_wechat_back_end_reads_what_the_reviewer_asked_for(wechat, enrollment_20
 
 
 def test_a_review_free_submission_costs_a_fixed_handful_of_statements(wechat, enroll):
-    """The figure the submission benchmark depends on: 13 statements (the token with its user and
-    permissions, person, enrollment, number, quota upsert, hold, case, history, audit, outbox, the
+    """The figure the submission benchmark depends on: 12 statements (the token with its user and
+    permissions, person, enrollment, number, the quota hold with its bucket, case, history, audit, outbox, the
     duplicate check, and the transaction; the service and its edition's rule are kept in the
     process), whatever else is in the database."""
     from django.db import connection
@@ -274,6 +274,6 @@ def test_a_review_free_submission_costs_a_fixed_handful_of_statements(wechat, en
 
     assert response.status_code == 201, response.json()
     assert response.json()["state"] == "approved"
-    # 13, plus the savepoint pair around the number: a test's transaction never commits, so the
+    # 12, plus the savepoint pair around the number: a test's transaction never commits, so the
     # process never learns that the year's sequence exists.
-    assert len(captured) <= 15, [q["sql"][:80] for q in captured.captured_queries]
+    assert len(captured) <= 14, [q["sql"][:80] for q in captured.captured_queries]
