@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from audit.backends import permissions_preload, token_user_permissions
 from audit.models import ApiToken, AuditAction
 from audit.services import audit_record
 
@@ -48,14 +49,16 @@ class ApiTokenAuthentication(TokenAuthentication):
     keys, inactive users and deactivated provider members (or providers) are refused with 401."""
 
     def authenticate_credentials(self, key):
-        token = (
-            ApiToken.objects.select_related("user__provider_member__provider").filter(digest=token_digest(key)).first()
-        )
+        # One statement: the token, its user (and provider) and the user's permissions, read afresh
+        # on every request, so a revocation or a changed role counts from the next request on.
+        tokens = ApiToken.objects.select_related("user__provider_member__provider")
+        token = tokens.annotate(permissions=token_user_permissions()).filter(digest=token_digest(key)).first()
         if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("令牌无效或已吊销")
         if token.expires_at <= timezone.now():
             raise exceptions.AuthenticationFailed("令牌已过期，请联系管理员重新签发")
         user = token.user
+        permissions_preload(user, token.permissions)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("用户已停用")
         member = getattr(user, "provider_member", None)

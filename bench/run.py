@@ -20,6 +20,7 @@ made, the median 1-minute load average while it ran, its target and the command 
 
 import argparse
 import http.client
+import itertools
 import json
 import math
 import os
@@ -53,6 +54,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.users import bench_intake_token, bench_users_ensure  # noqa: E402
+from cases.states import FINAL  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DB = os.environ.get("DATABASE_URL", "")
@@ -552,15 +554,20 @@ GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 # One sync worker per core, as deployed (README): with PostgreSQL on the same two cores, 4 workers
 # did 129 submissions/s against 141 for 2 (more processes only contend for the same CPU).
 WORKERS = int(os.environ.get("BENCH_WORKERS", os.cpu_count() or 2))
+# Distinct (person, service) bodies: more than a run of 3 rounds of 10 s sends (warm-up included),
+# so no body comes twice and meets the duplicate confirmation.
+SUBMISSION_BODIES = 12_000
 
 
 def _submission_payloads(count: int) -> list[dict]:
-    """Customers in service today with an unlimited, review-free green-channel service: every
-    request is valid and none runs out of quota, so the figure is the cost of a submission."""
+    """Customers in service today with an unlimited, review-free green-channel service and no open
+    case of it: every request is valid, none runs out of quota and none is a duplicate needing
+    confirmation (the duplicate check still runs and finds nothing), so the figure is the cost of a
+    submission. Each (person, service) once: a body sent twice in a run would be a duplicate."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT p.id_number, s.code, e.id FROM entitlements_enrollment e
+            SELECT DISTINCT ON (p.id, s.id) p.id_number, s.code, e.id FROM entitlements_enrollment e
             JOIN entitlements_person p ON p.id = e.insured_id
             JOIN entitlements_editionrule r ON r.edition_id = e.edition_id AND r.insured_limit IS NULL
                  AND r.insured_per = 'year' AND r.qualified_in_year IS NULL AND r.policy_year_from <= 1
@@ -568,9 +575,11 @@ def _submission_payloads(count: int) -> list[dict]:
             JOIN entitlements_service s ON s.id = r.service_id AND s.kind = 'green_channel'
                  AND s.illness_condition = 'none'
             WHERE e.service_start <= %(today)s AND e.service_end >= %(today)s
-            ORDER BY e.id LIMIT %(count)s
+              AND NOT EXISTS (SELECT 1 FROM cases_case c WHERE c.beneficiary_id = p.id AND c.service_id = s.id
+                              AND c.state <> ALL(%(final)s))
+            ORDER BY p.id, s.id, e.id LIMIT %(count)s
             """,
-            {"today": _today(), "count": count},
+            {"today": _today(), "count": count, "final": list(FINAL)},
         )
         rows = cursor.fetchall()
     if not rows:
@@ -611,13 +620,18 @@ def _gunicorn() -> subprocess.Popen:
     return _serve([GUNICORN, "config.wsgi"], PORT, env, ROOT, "/admin/login/")
 
 
+_BODY_COUNTERS: dict[str, itertools.count] = {}
+
+
 def _load(path: str, bodies: list[bytes], headers: dict, seconds: float, clients: int = 8, port: int = PORT) -> dict:
     """``clients`` threads posting back to back for ``seconds``; latencies of the successful ones."""
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
-    counter = iter(range(10**9))
+    # Bodies are taken in turn across calls (warm-up and rounds): a submission body sent twice
+    # would meet the duplicate confirmation instead of making a case.
+    counter = _BODY_COUNTERS.setdefault(path, itertools.count())
 
     def worker() -> None:
         while time.perf_counter() < deadline:
@@ -684,7 +698,7 @@ def case_submission(seconds: float, helpdesk: Helpdesk | None = None, rounds: in
 
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_TABLE_SQL)
-    payloads = _submission_payloads(4000)
+    payloads = _submission_payloads(SUBMISSION_BODIES)
     token = bench_intake_token()
     marks = _submission_marks()
     peer_marks = helpdesk.marks() if helpdesk else None
@@ -710,7 +724,11 @@ def case_submission(seconds: float, helpdesk: Helpdesk | None = None, rounds: in
     finally:
         for server in servers:
             server.terminate()
-            server.wait(10)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave it (or the undo) behind
+                server.kill()
+                server.wait()
         _submission_undo(marks)
         if helpdesk is not None and peer_marks is not None:
             helpdesk.undo(peer_marks)

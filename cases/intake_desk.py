@@ -10,8 +10,7 @@ from django.http import QueryDict
 
 from cases.forms import HotlineIntakeForm
 from cases.models import Case
-from cases.services import case_submit_within
-from cases.services.intake_keys import case_submit_keyed, duplicate_check, request_fingerprint
+from cases.services.intake_keys import intake_submit_within
 from entitlements.models import Person
 
 
@@ -34,17 +33,13 @@ def intake_person(form: HotlineIntakeForm) -> Person | None:
 
 def intake_form_submit(*, actor, form: HotlineIntakeForm) -> tuple[Case, bool]:
     """Submit a valid form once per key: (the case, whether it was a replay of the first)."""
-    arguments = form.submit_arguments()
-    confirmed = bool(form.cleaned_data.get("confirm_duplicate"))
-
-    def submit() -> Case:
-        case = case_submit_within(actor=actor, channel=form.cleaned_data["channel"], **arguments)
-        duplicate_check(case=case, confirmed=confirmed)
-        return case
-
+    key = form.cleaned_data.get("intake_key") or ""
     with transaction.atomic():
-        key = form.cleaned_data.get("intake_key") or ""
-        if not key:
-            return submit(), False
-        fingerprint = request_fingerprint(form.fingerprint_data())
-        return case_submit_keyed(actor=actor, key=key, fingerprint=fingerprint, submit=submit)
+        return intake_submit_within(
+            actor=actor,
+            channel=form.cleaned_data["channel"],
+            arguments=form.submit_arguments(),
+            confirmed=bool(form.cleaned_data.get("confirm_duplicate")),
+            key=key,
+            fingerprint_data=form.fingerprint_data() if key else None,
+        )

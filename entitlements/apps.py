@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _load_catalog_when_empty(sender, using="default", **kwargs):
@@ -21,3 +21,9 @@ class EntitlementsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_load_catalog_when_empty, sender=self, dispatch_uid="entitlements-load-catalog")
+        from entitlements.catalog_cache import catalog_edited
+        from entitlements.models import Edition, EditionRule, Service
+
+        for model in (Service, Edition, EditionRule):
+            for signal in (post_save, post_delete):
+                signal.connect(catalog_edited, sender=model, dispatch_uid=f"catalog-edited-{model.__name__}")

@@ -8,6 +8,7 @@ what the inquiry page promises is exactly what a submission gets.
 from dataclasses import dataclass, replace
 from datetime import date
 
+from entitlements.catalog_cache import edition_rules
 from entitlements.errors import EntitlementError
 from entitlements.models import Edition, EditionRule, Enrollment, FamilyDesignation, Person, QuotaBucket, Service
 from entitlements.models.catalog import QuotaPer
@@ -72,13 +73,11 @@ def _check_period(enrollment: Enrollment, on: date) -> None:
 
 def _rules_for(edition: Edition, service: Service) -> list[EditionRule]:
     """The edition's rules for one service: from the prefetched rules when the caller loaded them
-    (the inquiry reads every service), else only that service's rows (a submission needs one)."""
+    (the inquiry reads every service), else only that service's rows (a submission needs one),
+    kept in the process between requests (``entitlements.catalog_cache``)."""
     if "rules" in getattr(edition, "_prefetched_objects_cache", {}):
         return [rule for rule in edition.rules.all() if rule.service_id == service.pk]
-    rules = list(edition.rules.filter(service=service))
-    for rule in rules:
-        rule.service = service
-    return rules
+    return edition_rules(edition_id=edition.pk, service=service)
 
 
 def pick_rule(*, enrollment: Enrollment, service: Service, on: date) -> EditionRule:

@@ -51,6 +51,16 @@ def calendar_edits_end_with_their_test():
         calendar.calendar_invalidate()
 
 
+@pytest.fixture(autouse=True)
+def catalog_edits_end_with_their_test():
+    """A catalogue edit inside a test's transaction stops the process keeping the catalogue until a
+    commit, which never comes; the rollback took the edit away: start the next test afresh."""
+    yield
+    from entitlements.catalog_cache import catalog_cache_clear
+
+    catalog_cache_clear()
+
+
 @pytest.fixture
 def calendar_and_media(request, settings, tmp_path):
     """The PRC working-day calendar from the library (synced if a flush emptied it), a private media

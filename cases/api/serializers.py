@@ -24,6 +24,7 @@ from cases.models import (
     RejectReason,
 )
 from cases.services import DocumentUpload
+from entitlements.catalog_cache import intake_service
 from entitlements.models import CriticalIllness, Enrollment, Person, Service
 from entitlements.models.catalog import ServiceKind
 from entitlements.models.people import PHONE_FORMAT_ERROR, normalize_id_number, phone_is_valid, validate_id_number
@@ -49,9 +50,18 @@ class DocumentSerializer(serializers.Serializer):
             raise serializers.ValidationError("不是有效的 Base64 编码") from exc
 
 
+class IntakeServiceField(serializers.SlugRelatedField):
+    """A requestable service by code, read from the process's catalogue (``entitlements.catalog_cache``);
+    an unknown code gets DRF's own refusal."""
+
+    def to_internal_value(self, data):
+        service = intake_service(data) if isinstance(data, str) else None
+        return service if service is not None else super().to_internal_value(data)
+
+
 class CaseIntakeSerializer(serializers.Serializer):
     beneficiary_id_number = serializers.CharField(max_length=18, help_text="服务对象（被保险人或指定直系亲属）身份证号")
-    service = serializers.SlugRelatedField(
+    service = IntakeServiceField(
         slug_field="code", queryset=Service.objects.exclude(kind=ServiceKind.USAGE), help_text="服务项目代码"
     )
     enrollment = serializers.PrimaryKeyRelatedField(

@@ -20,14 +20,7 @@ from cases.api.serializers import CaseIntakeSerializer, CaseSerializer
 from cases.errors import CaseError, CaseValidationError, refusal
 from cases.models import Channel
 from cases.selectors import cases_visible_to
-from cases.services import case_submit_within
-from cases.services.intake_keys import (
-    DuplicateRequest,
-    IntakeKeyReused,
-    case_submit_keyed,
-    duplicate_check,
-    request_fingerprint,
-)
+from cases.services.intake_keys import DuplicateRequest, IntakeKeyReused, intake_submit_within
 from cases.workflow import ACTIONS, Place, actions_at
 
 IDEMPOTENCY_KEY_MAX = 64
@@ -112,18 +105,14 @@ class CaseListCreateView(APIView):
             # refusal leaves this block and rolls it back whole, so the submission needs no savepoint.
             with transaction.atomic():
                 arguments = serializer.submit_arguments()
-
-                def submit():
-                    case = case_submit_within(actor=actor, channel=Channel.WECHAT, **arguments)
-                    duplicate_check(case=case, confirmed=serializer.validated_data["confirm_duplicate"])
-                    return case
-
-                replayed = False
-                if key:
-                    fingerprint = request_fingerprint(request.data)
-                    case, replayed = case_submit_keyed(actor=actor, key=key, fingerprint=fingerprint, submit=submit)
-                else:
-                    case = submit()
+                case, replayed = intake_submit_within(
+                    actor=actor,
+                    channel=Channel.WECHAT,
+                    arguments=arguments,
+                    confirmed=serializer.validated_data["confirm_duplicate"],
+                    key=key,
+                    fingerprint_data=request.data,
+                )
                 body = CaseSerializer(case, context={"no_documents": not arguments["documents"]}).data
         except DuplicateRequest as exc:
             cases = [case.number for case in exc.cases]

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from cases.errors import CaseError
 from cases.models import Case, IntakeKey
+from cases.services.intake import case_submit_within
 from cases.states import FINAL
 
 
@@ -69,3 +70,22 @@ def duplicate_check(*, case: Case, confirmed: bool) -> None:
     others = open_cases_of(beneficiary_id=case.beneficiary_id, service_id=case.service_id, excluding=case.pk)
     if others:
         raise DuplicateRequest(others)
+
+
+def intake_submit_within(
+    *, actor, channel: str, arguments: dict, confirmed: bool, key: str = "", fingerprint_data: Any = None
+) -> tuple[Case, bool]:
+    """A request from the WeChat API or the hotline form: submitted once per (actor, key), and
+    refused with DuplicateRequest unless ``confirmed`` when the person has an open case of the
+    service. (the case, whether it is a replay of the first); ``fingerprint_data`` is the request
+    as sent, compared when the key comes again. Runs in the caller's transaction, which must roll
+    back whenever this raises."""
+
+    def submit() -> Case:
+        case = case_submit_within(actor=actor, channel=channel, **arguments)
+        duplicate_check(case=case, confirmed=confirmed)
+        return case
+
+    if not key:
+        return submit(), False
+    return case_submit_keyed(actor=actor, key=key, fingerprint=request_fingerprint(fingerprint_data), submit=submit)

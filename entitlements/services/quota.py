@@ -43,27 +43,6 @@ RETURNING b.id, b.period_end, b.held, b.used
 """
 
 
-def _bucket_take(enrollment: Enrollment, beneficiary: Person, service: Service, resolved: Resolved) -> QuotaBucket:
-    """Hold one unit in a single upsert; the bucket as it is after the hold."""
-    key = {"enrollment": enrollment, "beneficiary": beneficiary, "service": service}
-    period = [resolved.period_start, resolved.period_end]
-    with connection.cursor() as cursor:
-        cursor.execute(TAKE_SQL, [enrollment.pk, beneficiary.pk, service.pk, *period, resolved.limit, timezone.now()])
-        row = cursor.fetchone()
-    if row is None:  # the limit is reached: the conflicting row stays locked until we roll back
-        raise _exhausted(service, resolved, QuotaBucket.objects.get(**key, period_start=resolved.period_start))
-    pk, period_end, held, used = row
-    return QuotaBucket(
-        pk=pk,
-        **key,
-        period_start=resolved.period_start,
-        period_end=period_end,
-        limit=resolved.limit,
-        held=held,
-        used=used,
-    )
-
-
 def _exhausted(service: Service, resolved: Resolved, bucket: QuotaBucket) -> EntitlementError:
     start, end = resolved.period_start, resolved.period_end
     reason = exhausted_reason(service.name, start, end, resolved.limit, bucket.used, bucket.held)
@@ -93,17 +72,42 @@ def quota_hold_within(
     resolved = resolve(enrollment=enrollment, beneficiary=beneficiary, service=service, on=on)
     if resolved.limit == 0:  # a limit of nothing: no unit to take, and the answer names the period
         raise _exhausted(service, resolved, _bucket_locked(enrollment, beneficiary, service, resolved))
-    bucket = _bucket_take(enrollment, beneficiary, service, resolved)
-    return QuotaHold.objects.create(
-        bucket=bucket,
-        enrollment=enrollment,
-        beneficiary=beneficiary,
-        service=service,
-        period_start=bucket.period_start,
-        period_end=bucket.period_end,
-        reference=reference,
-        requested_on=on,
-    )
+    return _hold_take(enrollment, beneficiary, service, resolved, on, reference)
+
+
+# TAKE_SQL and the hold's INSERT in one statement (PostgreSQL runs the CTE's upsert once): no hold
+# row unless the bucket took the unit.
+HOLD_SQL = f"""
+WITH b AS ({TAKE_SQL.strip()})
+INSERT INTO entitlements_quotahold
+    (bucket_id, enrollment_id, beneficiary_id, service_id, period_start, period_end, status, reference,
+     requested_on, release_reason, created_at, updated_at)
+SELECT b.id, %s, %s, %s, %s, b.period_end, %s, %s, %s, '', %s, %s FROM b
+RETURNING id, bucket_id, period_end, (SELECT held FROM b), (SELECT used FROM b)
+"""  # noqa: S608 - built from constants; the values are parameters
+
+
+def _hold_take(
+    enrollment: Enrollment, beneficiary: Person, service: Service, resolved: Resolved, on: date, reference: str
+) -> QuotaHold:
+    """Hold one unit and record the hold, in a single statement (TAKE_SQL's upsert, then the hold)."""
+    key = {"enrollment": enrollment, "beneficiary": beneficiary, "service": service}
+    ids, start, now = [enrollment.pk, beneficiary.pk, service.pk], resolved.period_start, timezone.now()
+    take = [*ids, start, resolved.period_end, resolved.limit, now]
+    with connection.cursor() as cursor:
+        cursor.execute(HOLD_SQL, [*take, *ids, start, QuotaHoldStatus.HELD, reference, on, now, now])
+        row = cursor.fetchone()
+    if row is None:  # the limit is reached: the conflicting row stays locked until we roll back
+        raise _exhausted(service, resolved, QuotaBucket.objects.get(**key, period_start=start))
+    pk, bucket_id, period_end, held, used = row
+    bucket = QuotaBucket(pk=bucket_id, **key, period_start=start, period_end=period_end, limit=resolved.limit,
+                         held=held, used=used)  # fmt: skip
+    hold = QuotaHold(pk=pk, bucket=bucket, **key, period_start=start, period_end=period_end,
+                     status=QuotaHoldStatus.HELD, reference=reference, requested_on=on, created_at=now,
+                     updated_at=now)  # fmt: skip
+    hold._state.adding, hold._state.db = False, "default"
+    bucket._state.adding, bucket._state.db = False, "default"
+    return hold
 
 
 def _locked(hold: QuotaHold) -> tuple[QuotaBucket, QuotaHold]:

@@ -37,3 +37,21 @@ def test_inactive_users_hold_nothing_and_superusers_hold_everything():
 
     assert not _fresh(inactive).has_perm("cases.dispatch_case")
     assert _fresh(boss).get_all_permissions() == ModelBackend().get_all_permissions(_fresh(boss))
+
+
+def test_the_token_check_reads_the_same_permissions_in_its_own_statement():
+    from audit.models import ApiToken
+    from audit.tokens import ApiTokenAuthentication, api_token_issue
+
+    user = UserFactory(username="mixed")
+    user.groups.add(Group.objects.get(name=COORDINATOR.name))
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="pay_claim"))
+    key = api_token_issue(user=user)
+    assert ApiToken.objects.filter(user=user).exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        caller, _ = ApiTokenAuthentication().authenticate_credentials(key)
+        assert caller.has_perm("cases.dispatch_case") and caller.has_perm("cases.pay_claim")
+        assert not caller.has_perm("cases.review_case")
+    assert len(queries) == 1
+    assert caller.get_all_permissions() == ModelBackend().get_all_permissions(_fresh(user))

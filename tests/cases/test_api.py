@@ -160,6 +160,26 @@ def test_token_without_submit_permission_is_403(api_client, enrollment_2023_pro)
     assert _nothing_created()
 
 
+def test_a_role_taken_away_refuses_the_very_next_request(api_client, enrollment_2023_pro, enroll):
+    """The token check reads the caller's permissions afresh with the token itself: nothing is
+    remembered between requests, so a changed role or a revoked token counts at once."""
+    from audit.tokens import api_token_revoke_all
+
+    user = role_user("intake", "wechat-backend")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
+    assert api_client.post(URL, _request(enrollment_2023_pro), format="json").status_code == 201
+
+    held = list(user.user_permissions.all())
+    user.user_permissions.clear()
+    other = enroll("2023-pro")
+    assert api_client.post(URL, _request(other), format="json").status_code == 403
+
+    user.user_permissions.set(held)
+    assert api_client.post(URL, _request(other), format="json").status_code == 201
+    api_token_revoke_all(user=user)
+    assert api_client.post(URL, _request(enroll("2023-pro")), format="json").status_code == 401
+
+
 def test_case_status_can_be_read_back(wechat, enrollment_2023_pro):
     number = wechat.post(URL, _request(enrollment_2023_pro), format="json").json()["number"]
 
@@ -231,9 +251,10 @@ def test_wechat_back_end_reads_what_the_reviewer_asked_for(wechat, enrollment_20
 
 
 def test_a_review_free_submission_costs_a_fixed_handful_of_statements(wechat, enroll):
-    """The figure the submission benchmark depends on: 16 statements (token, permissions, whether the
-    caller is a provider, person, service, enrollment, number, rule, quota upsert, hold, case,
-    history, audit, outbox, and the transaction), whatever else is in the database."""
+    """The figure the submission benchmark depends on: 12 statements (the token with its user and
+    permissions, person, enrollment, number, the quota hold with its bucket, case, history, audit, outbox, the
+    duplicate check, and the transaction; the service and its edition's rule are kept in the
+    process), whatever else is in the database."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -253,6 +274,6 @@ def test_a_review_free_submission_costs_a_fixed_handful_of_statements(wechat, en
 
     assert response.status_code == 201, response.json()
     assert response.json()["state"] == "approved"
-    # 16, plus the savepoint pair around the number: a test's transaction never commits, so the
+    # 12, plus the savepoint pair around the number: a test's transaction never commits, so the
     # process never learns that the year's sequence exists.
-    assert len(captured) <= 18, [q["sql"][:80] for q in captured.captured_queries]
+    assert len(captured) <= 14, [q["sql"][:80] for q in captured.captured_queries]
