@@ -186,7 +186,7 @@ def page_figure(name: str, group: str, username: str, url: str, repeat: int, lim
 QUEUE_KINDS = ["default", "filtered", "page50", "search"]
 
 
-def reviewer_queue(repeat: int, helpdesk: "Helpdesk | None" = None) -> list[Figure]:
+def reviewer_queue(repeat: int, helpdesk: "Helpdesk | None" = None, stock_admin: bool = True) -> list[Figure]:
     from cases.admin import CaseAdmin
 
     # The reviewer queue at a page of 100 rows (the admin's own default is 50).
@@ -211,7 +211,7 @@ def reviewer_queue(repeat: int, helpdesk: "Helpdesk | None" = None) -> list[Figu
     for kind, (label, url) in urls.items():
         project[kind] = Page(f"reviewer queue: {label}", "reviewer", "bench-reviewer", url, 150, 12)
         measurers.append(project[kind])
-        if kind in stock:
+        if stock_admin and kind in stock:
             peer = Page(f"  peer, stock Django admin: {label}", "reviewer", "bench-reviewer", stock[kind], 10**9, 10**9)
             peer.figure.target = ""
             measurers.append(peer)
@@ -834,6 +834,11 @@ def main() -> int:
         "--helpdesk-venv", default=os.environ.get("HELPDESK_VENV"), help="django-helpdesk's virtualenv (the peer)"
     )
     parser.add_argument(
+        "--no-stock-admin",
+        action="store_true",
+        help="leave out the stock-admin peer (at 10M its search is a scan of every case: minutes a run)",
+    )
+    parser.add_argument(
         "--helpdesk-db",
         default=os.environ.get("HELPDESK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/peer_helpdesk"),
     )
@@ -859,7 +864,7 @@ def main() -> int:
             if name == "submission":
                 figures += case_submission(args.seconds, helpdesk, args.rounds)
             elif name == "reviewer":
-                figures += reviewer_queue(args.repeat, helpdesk)
+                figures += reviewer_queue(args.repeat, helpdesk, stock_admin=not args.no_stock_admin)
             else:
                 figures += SUITES[name](args.repeat)  # type: ignore[misc]
             print(f"  {name}: {time.perf_counter() - began:.1f} s", flush=True)

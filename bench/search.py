@@ -6,7 +6,7 @@
 Each request goes through the whole page (middleware, session, the search, the audit row, the
 template) in-process, as the intake user of bench/users.py: GET for case numbers, names and policy
 numbers, POST for phones and ID numbers, as the browser sends them. Terms are drawn, seeded, from
-the data set: a case number's last five digits (a part, the trigram index), the first two characters
+the data set: whole case numbers, a case number's last five digits (a part, the trigram index), the first two characters
 of a customer's name, whole phones, ID numbers and policy numbers.
 """
 
@@ -31,10 +31,12 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.users import bench_users_ensure  # noqa: E402
 
 SAMPLES_SQL = {
+    "whole_case_number": ("SELECT number FROM cases_case TABLESAMPLE SYSTEM (5) LIMIT %s", "GET"),
     "case_number": ("SELECT right(number, 5) FROM cases_case TABLESAMPLE SYSTEM (5) LIMIT %s", "GET"),
     "name": ("SELECT left(name, 2) FROM entitlements_person TABLESAMPLE SYSTEM (5) LIMIT %s", "GET"),
     "phone": ("SELECT phone FROM entitlements_person TABLESAMPLE SYSTEM (5) WHERE phone <> '' LIMIT %s", "POST"),
@@ -52,10 +54,19 @@ def _terms(sql: str, count: int, rng: random.Random) -> list[str]:
     return terms
 
 
+def _queries(client: Client, method: str, terms: list[str]) -> int:
+    """The most statements one page of these terms ran (the first five; they also warm the caches)."""
+    send = client.post if method == "POST" else client.get
+    most = 0
+    for term in terms[:5]:
+        with CaptureQueriesContext(connection) as queries:
+            send("/search/", {"q": term})
+        most = max(most, len(queries))
+    return most
+
+
 def _measure(client: Client, method: str, terms: list[str]) -> list[float]:
     send = client.post if method == "POST" else client.get
-    for term in terms[:5]:  # warm the caches and the connection
-        send("/search/", {"q": term})
     timings = []
     for term in terms:
         started = time.perf_counter()
@@ -101,6 +112,7 @@ def main() -> int:
     print(f"desk search, {cases:,} cases, {args.samples} terms per kind")
     for kind, (sql, method) in SAMPLES_SQL.items():
         terms = _terms(sql, args.samples, rng)
+        queries = _queries(client, method, terms)
         page = _measure(client, method, terms)
         query = _measure_function(user, method, terms)
         figures[kind] = {
@@ -108,12 +120,15 @@ def main() -> int:
             "page_p95_ms": _p95(page),
             "search_median_ms": round(statistics.median(query), 1),
             "search_p95_ms": _p95(query),
+            "queries": queries,
             "n": len(terms),
+            "load": round(os.getloadavg()[0], 1),
         }
         row = figures[kind]
         print(
-            f"  {kind:<12} {method:<4} page median {row['page_median_ms']:6.1f} p95 {row['page_p95_ms']:6.1f} ms"
+            f"  {kind:<17} {method:<4} page median {row['page_median_ms']:6.1f} p95 {row['page_p95_ms']:6.1f} ms"
             f" | search median {row['search_median_ms']:6.1f} p95 {row['search_p95_ms']:6.1f} ms"
+            f" | {queries} queries | load {row['load']}"
         )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -279,10 +279,26 @@ def board_view_filter(view: str, *, user, today: date) -> Q | None:
     return by_state.get(view)
 
 
+# A saved view's count stops here (the button then shows "999+"): counting a pile of a million
+# open cases exactly read every one of them (17 s at ten million cases, the "mine" view probing each
+# case's dispatches); counting up to a thousand reads at most a thousand from the view's index.
+VIEW_COUNT_CAP = 1000
+
+
 def board_view_counts(*, user, today: date) -> dict[str, int]:
-    """Every saved view's count, in one aggregate statement over the board's cases."""
-    counts = {view.value: Count("id", filter=board_view_filter(view, user=user, today=today)) for view in BoardView}
-    return Case.objects.filter(state__in=BOARD_LISTED).aggregate(**counts)
+    """Every saved view's count, capped at ``VIEW_COUNT_CAP``, in one statement over the board's cases."""
+    parts: list[str] = []
+    params: list = []
+    views = list(BoardView)
+    for index, view in enumerate(views):
+        rows = Case.objects.filter(state__in=BOARD_LISTED).filter(board_view_filter(view, user=user, today=today))
+        sql, query_params = rows.order_by().values("pk")[:VIEW_COUNT_CAP].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS v{index})")  # noqa: S608 — the ORM's own SQL
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)  # parameters bound
+        row = cursor.fetchone()
+    return {view.value: int(count) for view, count in zip(views, row, strict=True)}
 
 
 def board_search_filter(term: str) -> Q:

@@ -101,7 +101,13 @@ def _view_links(request: HttpRequest, today) -> list[dict]:
     counts = selectors.board_view_counts(user=request.user, today=today)
     current = request.GET.get("view", "")
     return [
-        {"key": view.value, "label": view.label, "count": counts[view.value], "current": current == view.value}
+        {
+            "key": view.value,
+            "label": view.label,
+            "count": counts[view.value],
+            "shown": f"{selectors.VIEW_COUNT_CAP - 1}+" if counts[view.value] >= selectors.VIEW_COUNT_CAP else "",
+            "current": current == view.value,
+        }
         for view in selectors.BoardView
     ]
 
