@@ -13,6 +13,7 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from cases.models import DOCTOR_TITLES_FOR_EXPERT_SERVICES
 from entitlements.models import Service
@@ -26,7 +27,7 @@ GUIDANCE_MODES = ("书面", "电话")  # "以书面或电话形式进行专业�
 @dataclass(frozen=True)
 class Input:
     case_field: str
-    label: str
+    label: StrOrPromise
     max_length: int | None = None
     multiline: bool = False
 
