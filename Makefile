@@ -52,10 +52,16 @@ bench-10m:
 	$(MAKE) bench-generate BENCH_DB=lanben_bench10m CASES=10000000
 	$(MAKE) bench-run BENCH_DB=lanben_bench10m HELPDESK_VENV= RUN_FLAGS=--no-stock-admin  # the peers at 1M only
 
-# Translations: the project's catalogue (locale/zh_Hans) for django and djangojs, then the .mo files.
+# Translations. The desk's own words are Chinese in the source (the msgids); locale/en translates them,
+# locale/zh_Hans translates the third-party apps' English words (config/i18n.py), so its Chinese msgids
+# are dropped again after extraction. The .mo files are committed beside the .po files.
 .PHONY: messages
 MESSAGES_IGNORE = --ignore=.venv --ignore=var --ignore=node_modules --ignore=bench
+ZH_PO = locale/zh_Hans/LC_MESSAGES
 messages:
 	$(PYTHON) manage.py makemessages -l zh_Hans -d django $(MESSAGES_IGNORE)
 	$(PYTHON) manage.py makemessages -l zh_Hans -d djangojs $(MESSAGES_IGNORE)
-	$(PYTHON) manage.py compilemessages -l zh_Hans $(MESSAGES_IGNORE)
+	for domain in django djangojs; do LC_ALL=C.UTF-8 msggrep --invert-match --msgid --extended-regexp \
+		--regexp='[一-龥]' -o $(ZH_PO)/$$domain.po $(ZH_PO)/$$domain.po; done
+	$(PYTHON) manage.py makemessages -l en -d django $(MESSAGES_IGNORE) --ignore=tests --ignore=demo --no-obsolete
+	$(PYTHON) manage.py compilemessages -l zh_Hans -l en $(MESSAGES_IGNORE)

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
@@ -81,7 +82,7 @@ class LanbenUserAdmin(ChinesePermissionsMixin, UserAdmin):
 
     actions = ["otp_reset"]
 
-    @admin.action(description="重置双因素认证（新密钥与恢复码仅显示一次）")
+    @admin.action(description=_("重置双因素认证（新密钥与恢复码仅显示一次）"))
     def otp_reset(self, request, queryset):
         if not request.user.is_superuser:
             raise PermissionDenied

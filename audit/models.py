@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditImmutableError(Exception):
@@ -22,18 +23,18 @@ class AuditImmutableError(Exception):
 
 
 class AuditAction(models.TextChoices):
-    LOGIN = "login", "登录"
-    LOGIN_FAILED = "login_failed", "登录失败"
-    LOCKOUT = "lockout", "登录锁定"
-    LOGOUT = "logout", "退出"
-    TRANSITION = "transition", "状态流转"
-    CREATE = "create", "新增"
-    UPDATE = "update", "修改"
-    DELETE = "delete", "删除"
-    REVEAL = "reveal", "查看完整个人信息"
-    REVEAL_REFUSED = "reveal_refused", "查看完整个人信息被拒"
-    EXPORT = "export", "导出"
-    API_CALL = "api_call", "服务商接口调用"
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("登录锁定")
+    LOGOUT = "logout", _("退出")
+    TRANSITION = "transition", _("状态流转")
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    REVEAL = "reveal", _("查看完整个人信息")
+    REVEAL_REFUSED = "reveal_refused", _("查看完整个人信息被拒")
+    EXPORT = "export", _("导出")
+    API_CALL = "api_call", _("服务商接口调用")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -45,28 +46,28 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     # No foreign key: the trail must outlive the user, and deleting a user must not touch it.
-    actor_id = models.BigIntegerField("操作人 ID", null=True, blank=True)
-    actor_username = models.CharField("操作人", max_length=150, blank=True)
-    action = models.CharField("动作", max_length=64, choices=AuditAction.choices)
-    object_type = models.CharField("对象类型", max_length=100, blank=True)
-    object_id = models.CharField("对象 ID", max_length=64, blank=True)
-    object_repr = models.CharField("对象", max_length=200, blank=True)
-    summary = models.TextField("摘要", blank=True)
-    ip = models.GenericIPAddressField("来源 IP", null=True, blank=True)
-    user_agent = models.CharField("客户端", max_length=300, blank=True)
-    extra = models.JSONField("附加信息", default=dict, blank=True, encoder=DjangoJSONEncoder)
+    actor_id = models.BigIntegerField(_("操作人 ID"), null=True, blank=True)
+    actor_username = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=64, choices=AuditAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象 ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    summary = models.TextField(_("摘要"), blank=True)
+    ip = models.GenericIPAddressField(_("来源 IP"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    extra = models.JSONField(_("附加信息"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     # Set by the database's insert trigger (audit/migrations/0004), whatever the client sends.
-    chain_seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True, editable=False)
-    prev_hash = models.CharField("前一条摘要", max_length=64, blank=True, editable=False, db_default="")
-    row_hash = models.CharField("本条摘要", max_length=64, blank=True, editable=False, db_default="")
+    chain_seq = models.BigIntegerField(_("链序号"), null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(_("前一条摘要"), max_length=64, blank=True, editable=False, db_default="")
+    row_hash = models.CharField(_("本条摘要"), max_length=64, blank=True, editable=False, db_default="")
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "审计记录"
-        verbose_name_plural = "审计记录"
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["action", "at"], name="audit_action_at_idx"),
@@ -97,17 +98,17 @@ class ApiToken(models.Model):
     user's others are revoked at once), and are refused for inactive users and provider members."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="用户"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
     )
-    digest = models.CharField("摘要", max_length=64, unique=True)
-    prefix = models.CharField("前缀", max_length=8, help_text="令牌的前 8 个字符，便于辨认")
-    created_at = models.DateTimeField("签发时间", auto_now_add=True)
-    expires_at = models.DateTimeField("过期时间")
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    digest = models.CharField(_("摘要"), max_length=64, unique=True)
+    prefix = models.CharField(_("前缀"), max_length=8, help_text=_("令牌的前 8 个字符，便于辨认"))
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "API 令牌"
-        verbose_name_plural = "API 令牌"
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

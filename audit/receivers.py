@@ -9,6 +9,7 @@ from simple_history.signals import post_create_historical_record
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from config.i18n import system_language
 
 # Configuration edits worth a line in the trail (django-simple-history keeps the full diff).
 AUDITED_HISTORY_MODELS = frozenset(
@@ -56,6 +57,7 @@ def on_lockout(sender, request, username, ip_address, **kwargs) -> None:
     )
 
 
+@system_language
 def on_history_record(sender, instance, history_instance, **kwargs) -> None:
     if instance._meta.label_lower not in AUDITED_HISTORY_MODELS:
         return

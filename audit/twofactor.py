@@ -17,6 +17,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -69,10 +70,10 @@ def otp_enrol(*, user, actor=None, key_hex: str | None = None) -> Enrolment:
 
 class TwoFactorAuthenticationForm(AdminAuthenticationForm):
     otp_token = forms.CharField(
-        label="动态验证码",
+        label=_("动态验证码"),
         required=False,
         max_length=16,
-        help_text="身份验证器 App 中的 6 位数字，或一个恢复码（审核、派单、录入等角色必填）",
+        help_text=_("身份验证器 App 中的 6 位数字，或一个恢复码（审核、派单、录入等角色必填）"),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -83,7 +84,7 @@ class TwoFactorAuthenticationForm(AdminAuthenticationForm):
             return cleaned
         if not any(True for _ in devices_for_user(user)):
             raise forms.ValidationError(
-                "您的角色须使用双因素认证，但尚未启用。请联系管理员重置双因素认证。", code="otp_missing"
+                _("您的角色须使用双因素认证，但尚未启用。请联系管理员重置双因素认证。"), code="otp_missing"
             )
         token = (self.cleaned_data.get("otp_token") or "").strip().replace(" ", "")
         device = match_token(user, token) if token else None
@@ -91,7 +92,7 @@ class TwoFactorAuthenticationForm(AdminAuthenticationForm):
             # Counted like a wrong password: the audit trail records it and django-axes locks the
             # (user, address) pair after AXES_FAILURE_LIMIT (TOTP devices also back off by themselves).
             user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
-            raise forms.ValidationError("动态验证码错误或未填写", code="otp_invalid")
+            raise forms.ValidationError(_("动态验证码错误或未填写"), code="otp_invalid")
         # Marked verified on the session once Django has logged the user in (otp_mark_verified).
         self.request._lanben_otp_device = device
         return cleaned

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from cases.checklist import checklist_prefill
 from cases.errors import CaseError, CaseValidationError, refusal_messages
@@ -82,7 +83,7 @@ def action_perform(request: HttpRequest, *, case: Case, name: str, place: Place)
         return None
     form = action_form(case, name, request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请检查表单中标出的字段")
+        messages.error(request, _("请检查表单中标出的字段"))
         return form
     try:
         form.run(case=case, actor=request.user, service=row.run)
@@ -119,4 +120,8 @@ def _warn_unreachable(request: HttpRequest, *, case: Case, name: str) -> None:
         return
     case.refresh_from_db(fields=["provider"])
     if case.provider is not None and not provider_reachable(provider=case.provider):
-        messages.warning(request, f"{case.provider.name}没有联系邮箱也没有 Webhook：派单通知无法送达，请电话通知服务商")
+        messages.warning(
+            request,
+            _("%(provider)s没有联系邮箱也没有 Webhook：派单通知无法送达，请电话通知服务商")
+            % {"provider": case.provider.name},
+        )

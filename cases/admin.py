@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from cases import queue, services
 from cases.action_pages import action_items, action_perform, refusal_place
@@ -56,17 +57,17 @@ def _queue_tab(request) -> str | None:
 class QueueStateFilter(admin.SimpleListFilter):
     """Opens on the review queue's 待审核 tab; 退回待补充, every state (or all of them) one click away."""
 
-    title = "状态"
+    title = _("状态")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("returned", "退回待补充（等待申请人）"), ("all", "全部"), *CaseState.choices[1:]]
+        return [("returned", _("退回待补充（等待申请人）")), ("all", _("全部")), *CaseState.choices[1:]]
 
     def choices(self, changelist):
         yield {
             "selected": self.value() in (None, queue.DEFAULT_TAB),
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "待审核（已提交、医学审核中）",
+            "display": _("待审核（已提交、医学审核中）"),
         }
         for lookup, title in self.lookup_choices:
             yield {
@@ -86,7 +87,7 @@ class QueueStateFilter(admin.SimpleListFilter):
 class QueueViewFilter(admin.SimpleListFilter):
     """我的 / 未认领 / 全部 within the queue's tab, each with its count."""
 
-    title = "认领"
+    title = _("认领")
     parameter_name = "view"
 
     def lookups(self, request, model_admin):
@@ -103,7 +104,7 @@ class QueueViewFilter(admin.SimpleListFilter):
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": f"全部（{total}）" if total is not None else "全部",
+            "display": f"全部（{total}）" if total is not None else _("全部"),
         }
         for lookup, title in self.lookup_choices:
             yield {
@@ -119,12 +120,12 @@ class QueueViewFilter(admin.SimpleListFilter):
 class WaitingFilter(admin.SimpleListFilter):
     """Waiting time since submission, in working days (工作日)."""
 
-    title = "已等待（工作日）"
+    title = _("已等待（工作日）")
     parameter_name = "waiting"
     BANDS = {"0-1": (0, 1), "2": (2, 2), "3-5": (3, 5), "6+": (6, None)}
 
     def lookups(self, request, model_admin):
-        return [("0-1", "1天及以内"), ("2", "2天"), ("3-5", "3–5天"), ("6+", "6天及以上")]
+        return [("0-1", _("1天及以内")), ("2", _("2天")), ("3-5", _("3–5天")), ("6+", _("6天及以上"))]
 
     def _start_of_day_after(self, day):
         return timezone.make_aware(timezone.datetime.combine(day + timedelta(days=1), timezone.datetime.min.time()))
@@ -140,7 +141,7 @@ class WaitingFilter(admin.SimpleListFilter):
             if high is not None:
                 queryset = queryset.filter(submitted_at__gte=self._start_of_day_after(sub_workdays(today, high + 1)))
         except CalendarNotCovered:
-            messages.warning(request, "工作日历未覆盖所需年份，无法按等待工作日筛选")
+            messages.warning(request, _("工作日历未覆盖所需年份，无法按等待工作日筛选"))
         return queryset
 
 
@@ -181,7 +182,7 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     # Exact matches on indexed columns: the case number, the policy number, the ID-number tail.
     search_fields = ["=number", "=enrollment__policy__policy_no", "=id_tail"]
-    search_help_text = "按案件编号、保单号或身份证后四位搜索"
+    search_help_text = _("按案件编号、保单号或身份证后四位搜索")
     # The provider too: "当前处理人" names it for dispatched and accepted cases.
     list_select_related = ["service", "enrollment__edition", "beneficiary", "holder", "provider"]
     ordering = ["created_at", "id"]
@@ -217,37 +218,37 @@ class CaseAdmin(admin.ModelAdmin):
 
     # --- columns ---------------------------------------------------------------------------
 
-    @admin.display(description="版本档次", ordering="enrollment__edition__sort_order")
+    @admin.display(description=_("版本档次"), ordering="enrollment__edition__sort_order")
     def edition(self, case: Case) -> str:
         return str(case.enrollment.edition)
 
-    @admin.display(description="状态", ordering="state")
+    @admin.display(description=_("状态"), ordering="state")
     def state_badge(self, case: Case) -> str:
         return case.get_state_display()
 
-    @admin.display(description="服务对象")
+    @admin.display(description=_("服务对象"))
     def beneficiary_masked(self, case: Case) -> str:
         return f"{case.beneficiary.name[:1]}** …{case.id_tail}"
 
-    @admin.display(description="审核应完成日", ordering="review_due")
+    @admin.display(description=_("审核应完成日"), ordering="review_due")
     def review_due_shown(self, case: Case) -> str:
         if case.review_due is None:
             return "—"
         shown = f"{case.review_due:%Y-%m-%d}（暂定）" if case.review_provisional else f"{case.review_due:%Y-%m-%d}"
         if queue.review_overdue(case):
-            return format_html('{} <span class="queue-overdue">已逾期</span>', shown)
+            return format_html('{} <span class="queue-overdue">{}</span>', shown, _("已逾期"))
         return shown
 
-    @admin.display(description="已等待（工作日）")
+    @admin.display(description=_("已等待（工作日）"))
     def waiting_workdays(self, case: Case) -> str:
         if case.submitted_at is None:
             return "—"
         try:
             return str(workdays_between(timezone.localtime(case.submitted_at).date(), timezone.localdate()))
         except CalendarNotCovered:
-            return "日历未覆盖"
+            return str(_("日历未覆盖"))
 
-    @admin.display(description="当前处理人")
+    @admin.display(description=_("当前处理人"))
     def holder_name(self, case: Case) -> str:
         return case.holder_display
 
@@ -258,16 +259,16 @@ class CaseAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         tab = _queue_tab(request)
-        context: dict[str, Any] = {"title": "绿通案件"}
+        context: dict[str, Any] = {"title": _("绿通案件")}
         if tab:
             context = {
-                "title": f"医学审核队列 · {queue.TABS[tab][0]}（按审核应完成日排序）",
+                "title": _("医学审核队列 · %(tab)s（按审核应完成日排序）") % {"tab": queue.TABS[tab][0]},
                 "queue_links": queue.queue_links(
                     counts=_queue_counts(request), tab=tab, view=request.GET.get("view", queue.DEFAULT_VIEW)
                 ),
             }
         if figure := report_figure_title(request.GET):
-            context["title"] = f"时效报表 · {figure}"
+            context["title"] = _("时效报表 · %(figure)s") % {"figure": figure}
         return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def get_urls(self):
@@ -334,7 +335,7 @@ class CaseAdmin(admin.ModelAdmin):
         case = self._case_or_404(request, object_id)
         following = queue.queue_next(user=request.user, after=case)
         if following is None:
-            messages.info(request, "待审核队列中没有其他可处理的案件")
+            messages.info(request, _("待审核队列中没有其他可处理的案件"))
             return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
         return self._back(following)
 
@@ -351,10 +352,10 @@ class CaseAdmin(admin.ModelAdmin):
             except CaseError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, "已添加备注")
+                messages.success(request, _("已添加备注"))
                 return self._back(case)
         # The page again, the reason beside the note.
-        messages.error(request, "备注未添加：原因已在「备注与补充材料」中标出")
+        messages.error(request, _("备注未添加：原因已在「备注与补充材料」中标出"))
         return self.change_view(request, str(case.pk), sent={"note_form": form})
 
     def document_view(self, request: HttpRequest, object_id) -> HttpResponse:
@@ -370,10 +371,10 @@ class CaseAdmin(admin.ModelAdmin):
             except CaseError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, "已上传材料")
+                messages.success(request, _("已上传材料"))
                 return self._back(case)
         # The page again, the reason beside the file (its type, its size, its content).
-        messages.error(request, "材料未上传：原因已在「备注与补充材料」中标出")
+        messages.error(request, _("材料未上传：原因已在「备注与补充材料」中标出"))
         return self.change_view(request, str(case.pk), sent={"document_form": form})
 
     def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
@@ -401,16 +402,19 @@ class CaseAdmin(admin.ModelAdmin):
                 form.add_error(None, exc.message)
             else:
                 if replayed:
-                    messages.info(request, f"该申请已提交过，未重复生成案件：{case.number}")
+                    messages.info(request, _("该申请已提交过，未重复生成案件：%(number)s") % {"number": case.number})
                     return self._back(case)
-                messages.success(request, f"已提交：{case.number}（{case.get_state_display()}）")
+                messages.success(
+                    request,
+                    _("已提交：%(number)s（%(state)s）") % {"number": case.number, "state": case.get_state_display()},
+                )
                 for warning in case.events.filter(kind=CaseEvent.Kind.WARNING).values_list("note", flat=True):
                     messages.warning(request, warning)
                 return self._back(case)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "热线录入申请",
+            "title": _("热线录入申请"),
             "form": form,
             "duplicates": duplicates,
             "chosen_person": intake_person(form),

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = "绿通案件"
+    verbose_name = _("绿通案件")
 
     def ready(self) -> None:
         from cases import signals  # noqa: F401  (recomputes due dates when the working-day calendar changes)

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from cases.models import DOCTOR_TITLES_FOR_EXPERT_SERVICES
 from entitlements.models import Service
@@ -25,23 +27,23 @@ GUIDANCE_MODES = ("书面", "电话")  # "以书面或电话形式进行专业�
 @dataclass(frozen=True)
 class Input:
     case_field: str
-    label: str
+    label: StrOrPromise
     max_length: int | None = None
     multiline: bool = False
 
 
 INPUTS: dict[str, Input] = {
-    A.HOSPITAL: Input("arranged_hospital", "医院", 128),
-    A.DEPARTMENT: Input("arranged_department", "科室", 64),
-    A.DOCTOR: Input("arranged_doctor", "医生/专家", 64),
-    A.DOCTOR_TITLE: Input("arranged_doctor_title", "职称", 32),
-    A.ARRANGED_AT: Input("arranged_at", "就诊/入院时间"),
-    A.ADDRESS: Input("arranged_address", "地址", 255),
-    A.SPECIALIST: Input("arranged_specialist", "康复指导人员", 16),
-    A.GUIDANCE_MODE: Input("arranged_guidance_mode", "指导形式", 16),
-    A.TRANSFERS: Input("arranged_transfers", "专车接送安排", multiline=True),
-    A.ACCOMMODATION: Input("arranged_accommodation", "就医当地住宿方案", multiline=True),
-    A.NURSE: Input("arranged_nurse", "上门护士", 64),
+    A.HOSPITAL: Input("arranged_hospital", _("医院"), 128),
+    A.DEPARTMENT: Input("arranged_department", _("科室"), 64),
+    A.DOCTOR: Input("arranged_doctor", _("医生/专家"), 64),
+    A.DOCTOR_TITLE: Input("arranged_doctor_title", _("职称"), 32),
+    A.ARRANGED_AT: Input("arranged_at", _("就诊/入院时间")),
+    A.ADDRESS: Input("arranged_address", _("地址"), 255),
+    A.SPECIALIST: Input("arranged_specialist", _("康复指导人员"), 16),
+    A.GUIDANCE_MODE: Input("arranged_guidance_mode", _("指导形式"), 16),
+    A.TRANSFERS: Input("arranged_transfers", _("专车接送安排"), multiline=True),
+    A.ACCOMMODATION: Input("arranged_accommodation", _("就医当地住宿方案"), multiline=True),
+    A.NURSE: Input("arranged_nurse", _("上门护士"), 64),
 }
 # The payload names of every arrangement input, in the order forms show them.
 NAMES = tuple(INPUTS)

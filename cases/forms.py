@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from cases import arrangement, services
 from cases.models import DocumentKind, RejectReason
@@ -37,7 +39,7 @@ class DocumentFileField(forms.FileField):
 
 class ActionForm(forms.Form):
     expected_state = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, case=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -65,7 +67,7 @@ class StartReviewForm(ActionForm):
 
 class TakeOverForm(ActionForm):
     note = None  # type: ignore[assignment]  # the reason is the note
-    reason = forms.CharField(label="接手原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("接手原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     # The holder the reviewer saw: someone else taking the case over meanwhile is a conflict.
     expected_holder = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -80,10 +82,10 @@ class TakeOverForm(ActionForm):
 
 
 class ApproveForm(NoteActionForm):
-    check_hospital_level = forms.BooleanField(label="二级及以上公立医院诊断", required=False)
-    check_specialist_diagnosis = forms.BooleanField(label="专科医生诊断", required=False)
-    check_disease_listed = forms.BooleanField(label="疾病在重症疾病范围列表内（或服务允许的疑似）", required=False)
-    check_documents_complete = forms.BooleanField(label="材料齐全", required=False)
+    check_hospital_level = forms.BooleanField(label=_("二级及以上公立医院诊断"), required=False)
+    check_specialist_diagnosis = forms.BooleanField(label=_("专科医生诊断"), required=False)
+    check_disease_listed = forms.BooleanField(label=_("疾病在重症疾病范围列表内（或服务允许的疑似）"), required=False)
+    check_documents_complete = forms.BooleanField(label=_("材料齐全"), required=False)
 
     def run(self, *, case, actor, service: Callable, **extra):
         checklist = {name: self.cleaned_data[name] for name in CHECKLIST_FIELDS}
@@ -91,7 +93,7 @@ class ApproveForm(NoteActionForm):
 
 
 class RejectForm(NoteActionForm):
-    reason = forms.ChoiceField(label="不通过原因", choices=[("", "请选择"), *RejectReason.choices])
+    reason = forms.ChoiceField(label=_("不通过原因"), choices=[("", _("请选择")), *RejectReason.choices])
     service_fields = {"reject_reason": "reason"}
 
     def run(self, *, case, actor, service: Callable, **extra):
@@ -100,15 +102,15 @@ class RejectForm(NoteActionForm):
 
 class ReturnForm(ActionForm):
     note = None  # type: ignore[assignment]  # this decision takes no free-text note
-    message = forms.CharField(label="需要申请人补充的内容", widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(label=_("需要申请人补充的内容"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def run(self, *, case, actor, service: Callable, **extra):
         return super().run(case=case, actor=actor, service=service, message=self.cleaned_data["message"])
 
 
 class ResubmitForm(NoteActionForm):
-    document = DocumentFileField(label="补充材料", required=False)
-    kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices, initial=DocumentKind.MEDICAL_RECORD)
+    document = DocumentFileField(label=_("补充材料"), required=False)
+    kind = forms.ChoiceField(label=_("材料类型"), choices=DocumentKind.choices, initial=DocumentKind.MEDICAL_RECORD)
     service_fields = {"documents": "document"}
 
     def clean(self) -> dict:
@@ -124,27 +126,29 @@ class ResubmitForm(NoteActionForm):
 
 
 class DispatchForm(NoteActionForm):
-    provider = forms.ModelChoiceField(label="服务商", queryset=Provider.objects.filter(active=True))
-    note = forms.CharField(label="派单说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    provider = forms.ModelChoiceField(label=_("服务商"), queryset=Provider.objects.filter(active=True))
+    note = forms.CharField(label=_("派单说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def run(self, *, case, actor, service: Callable, **extra):
         return super().run(case=case, actor=actor, service=service, provider=self.cleaned_data["provider"])
 
 
 class RedispatchForm(DispatchForm):
-    provider = forms.ModelChoiceField(label="改派给", queryset=Provider.objects.filter(active=True))
-    note = forms.CharField(label="改派原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    provider = forms.ModelChoiceField(label=_("改派给"), queryset=Provider.objects.filter(active=True))
+    note = forms.CharField(label=_("改派原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ProviderReportForm(NoteActionForm):
     """What the provider did, recorded by the provider API or by a coordinator it phoned."""
 
-    note = forms.CharField(label="说明", required=False, initial="电话回报", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, initial="电话回报", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class DeclineForm(ActionForm):
     note = None  # type: ignore[assignment]  # this decision takes no free-text note
-    reason = forms.CharField(label="拒单原因", max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("拒单原因"), max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
 
     def run(self, *, case, actor, service: Callable, **extra):
         return super().run(case=case, actor=actor, service=service, reason=self.cleaned_data["reason"])
@@ -166,7 +170,7 @@ class ArrangeForm(ProviderReportForm):
 
 
 class ClaimApproveForm(NoteActionForm):
-    amount = forms.DecimalField(label="核定金额（元）", max_digits=10, decimal_places=2, min_value=0)
+    amount = forms.DecimalField(label=_("核定金额（元）"), max_digits=10, decimal_places=2, min_value=0)
     service_fields = {"approved_amount": "amount"}
 
     def run(self, *, case, actor, service: Callable, **extra):
@@ -174,17 +178,17 @@ class ClaimApproveForm(NoteActionForm):
 
 
 class CancelForm(NoteActionForm):
-    note = forms.CharField(label="取消原因", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("取消原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SlaExemptForm(ActionForm):
     note = None  # type: ignore[assignment]  # the reason is the note
     reason = forms.CharField(
-        label="院方原因",
+        label=_("院方原因"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="医院内特殊情况（如停诊、床位、专家临时出诊变更），不超过 500 字",
-        error_messages={"required": "请填写院方原因（豁免须说明原因）", "max_length": "原因不能超过 500 字"},
+        help_text=_("医院内特殊情况（如停诊、床位、专家临时出诊变更），不超过 500 字"),
+        error_messages={"required": _("请填写院方原因（豁免须说明原因）"), "max_length": _("原因不能超过 500 字")},
     )
 
     def run(self, *, case, actor, service: Callable, **extra):
@@ -193,22 +197,22 @@ class SlaExemptForm(ActionForm):
 
 class SlaExemptRevokeForm(SlaExemptForm):
     reason = forms.CharField(
-        label="撤销原因",
+        label=_("撤销原因"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "请填写撤销豁免的原因", "max_length": "原因不能超过 500 字"},
+        error_messages={"required": _("请填写撤销豁免的原因"), "max_length": _("原因不能超过 500 字")},
     )
 
 
 class MisuseStopForm(NoteActionForm):
     finding = forms.CharField(
-        label="查明情况",
+        label=_("查明情况"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="服务使用人非被保险人本人或其直系亲属的查明经过（第二章 1）",
-        error_messages={"required": "请填写查明情况（服务使用人与被保险人的关系）"},
+        help_text=_("服务使用人非被保险人本人或其直系亲属的查明经过（第二章 1）"),
+        error_messages={"required": _("请填写查明情况（服务使用人与被保险人的关系）")},
     )
-    amount = forms.DecimalField(label="追偿金额（元）", max_digits=10, decimal_places=2, min_value=0, required=False)
+    amount = forms.DecimalField(label=_("追偿金额（元）"), max_digits=10, decimal_places=2, min_value=0, required=False)
 
     def run(self, *, case, actor, service: Callable, **extra):
         data = self.cleaned_data
@@ -216,23 +220,23 @@ class MisuseStopForm(NoteActionForm):
 
 
 class AwaitCustomerForm(NoteActionForm):
-    note = forms.CharField(label="需要客户反馈的内容", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("需要客户反馈的内容"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices)
-    document = DocumentFileField(label="文件")
+    kind = forms.ChoiceField(label=_("材料类型"), choices=DocumentKind.choices)
+    document = DocumentFileField(label=_("文件"))
     service_fields = {"documents": "document"}
 
     def upload(self) -> services.DocumentUpload:
         return _upload(self.cleaned_data["document"], self.cleaned_data["kind"])
 
 
-def _text(label: str, **kwargs) -> forms.CharField:
+def _text(label: StrOrPromise, **kwargs) -> forms.CharField:
     return forms.CharField(label=label, required=False, **kwargs)
 
 
@@ -241,46 +245,46 @@ class HotlineIntakeForm(forms.Form):
     serializer and ``case_submit``, so a phone request and a WeChat request are judged alike."""
 
     channel = forms.ChoiceField(
-        label="渠道",
-        choices=[("hotline", "95500热线"), ("backoffice", "后台录入")],
-        help_text="重疾绿通类服务热线不受理：请引导客户通过微信公众号自助提交；客户已交来病史资料的选“后台录入”",
+        label=_("渠道"),
+        choices=[("hotline", _("95500热线")), ("backoffice", _("后台录入"))],
+        help_text=_("重疾绿通类服务热线不受理：请引导客户通过微信公众号自助提交；客户已交来病史资料的选“后台录入”"),
     )
-    beneficiary_id_number = _text("服务对象身份证号", max_length=18)
-    service = forms.ChoiceField(label="服务项目", required=False)
-    enrollment = _text("权益编号", help_text="留空由系统选择有余量的权益")
-    applicant_name = _text("申请人", max_length=64, help_text="本人申请可留空")
-    applicant_relation = forms.ChoiceField(label="申请人与服务对象关系", required=False)
-    applicant_phone = _text("申请人电话", max_length=32)
-    province = _text("省份", max_length=32)
-    city = _text("城市", max_length=32)
-    preferred_hospital = _text("意向医院", max_length=128)
-    hospital_is_top50 = forms.BooleanField(label="全国前50三甲医院", required=False)
-    preferred_department = _text("意向科室", max_length=64)
-    preferred_date_from = _text("期望日期自", widget=forms.DateInput(attrs={"type": "date"}))
-    preferred_date_to = _text("期望日期至", widget=forms.DateInput(attrs={"type": "date"}))
-    named_expert = _text("指定专家（仅无忧管家）", max_length=64)
-    diagnosis = _text("诊断", max_length=255)
-    critical_illness = forms.ChoiceField(label="重症疾病", required=False)
-    suspected = forms.BooleanField(label="疑似重疾", required=False)
-    diagnosing_hospital = _text("诊断医院", max_length=128)
-    diagnosing_hospital_level = forms.ChoiceField(label="诊断医院等级", required=False)
-    diagnosing_hospital_ownership = forms.ChoiceField(label="诊断医院性质", required=False)
-    claimed_amount = _text("申请金额（元，120补贴）", help_text="单次最高报销 200 元，超出时提醒")
+    beneficiary_id_number = _text(_("服务对象身份证号"), max_length=18)
+    service = forms.ChoiceField(label=_("服务项目"), required=False)
+    enrollment = _text(_("权益编号"), help_text=_("留空由系统选择有余量的权益"))
+    applicant_name = _text(_("申请人"), max_length=64, help_text=_("本人申请可留空"))
+    applicant_relation = forms.ChoiceField(label=_("申请人与服务对象关系"), required=False)
+    applicant_phone = _text(_("申请人电话"), max_length=32)
+    province = _text(_("省份"), max_length=32)
+    city = _text(_("城市"), max_length=32)
+    preferred_hospital = _text(_("意向医院"), max_length=128)
+    hospital_is_top50 = forms.BooleanField(label=_("全国前50三甲医院"), required=False)
+    preferred_department = _text(_("意向科室"), max_length=64)
+    preferred_date_from = _text(_("期望日期自"), widget=forms.DateInput(attrs={"type": "date"}))
+    preferred_date_to = _text(_("期望日期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    named_expert = _text(_("指定专家（仅无忧管家）"), max_length=64)
+    diagnosis = _text(_("诊断"), max_length=255)
+    critical_illness = forms.ChoiceField(label=_("重症疾病"), required=False)
+    suspected = forms.BooleanField(label=_("疑似重疾"), required=False)
+    diagnosing_hospital = _text(_("诊断医院"), max_length=128)
+    diagnosing_hospital_level = forms.ChoiceField(label=_("诊断医院等级"), required=False)
+    diagnosing_hospital_ownership = forms.ChoiceField(label=_("诊断医院性质"), required=False)
+    claimed_amount = _text(_("申请金额（元，120补贴）"), help_text=_("单次最高报销 200 元，超出时提醒"))
     claim_fee_kinds = forms.MultipleChoiceField(
-        label="费用类型（120补贴）", required=False, widget=forms.CheckboxSelectMultiple
+        label=_("费用类型（120补贴）"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    note = _text("备注", widget=forms.Textarea(attrs={"rows": 2}))
-    medical_record = DocumentFileField(label="病历资料", required=False)
-    admission_slip = DocumentFileField(label="住院单", required=False)
-    invoice = DocumentFileField(label="发票", required=False)
-    other = DocumentFileField(label="其他材料", required=False)
+    note = _text(_("备注"), widget=forms.Textarea(attrs={"rows": 2}))
+    medical_record = DocumentFileField(label=_("病历资料"), required=False)
+    admission_slip = DocumentFileField(label=_("住院单"), required=False)
+    invoice = DocumentFileField(label=_("发票"), required=False)
+    other = DocumentFileField(label=_("其他材料"), required=False)
 
     # The person chosen on the inquiry page, by record: the full ID number stays out of the page.
     beneficiary = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # One key per form shown: sent twice (Back, a double click, a retry), it finds the first case.
     intake_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
     confirm_duplicate = forms.BooleanField(
-        label="仍要申请", required=False, help_text="该客户已有同一服务的办理中案件时，确认这是另一次申请"
+        label=_("仍要申请"), required=False, help_text=_("该客户已有同一服务的办理中案件时，确认这是另一次申请")
     )
 
     FILE_KINDS = ("medical_record", "admission_slip", "invoice", "other")
@@ -295,7 +299,7 @@ class HotlineIntakeForm(forms.Form):
         services_ = Service.objects.exclude(kind=ServiceKind.USAGE).values_list("code", "name")
         illnesses = CriticalIllness.objects.filter(active=True).values_list("code", "name")
         for name, choices in (
-            ("service", [("", "请选择"), *services_]),
+            ("service", [("", _("请选择")), *services_]),
             ("applicant_relation", ApplicantRelation.choices),
             ("critical_illness", [("", "—"), *illnesses]),
             ("diagnosing_hospital_level", [("", "—"), *HospitalLevel.choices]),

@@ -13,6 +13,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from cases.states import (
@@ -32,39 +33,39 @@ S = CaseState
 
 
 class Channel(models.TextChoices):
-    WECHAT = "wechat", "微信公众号"
-    HOTLINE = "hotline", "95500热线"
-    BACKOFFICE = "backoffice", "后台录入"
+    WECHAT = "wechat", _("微信公众号")
+    HOTLINE = "hotline", _("95500热线")
+    BACKOFFICE = "backoffice", _("后台录入")
 
 
 class ApplicantRelation(models.TextChoices):
-    SELF = "self", "本人"
-    SPOUSE = "spouse", "配偶"
-    PARENT = "parent", "父母"
-    CHILD = "child", "子女"
-    GUARDIAN = "guardian", "监护人"
+    SELF = "self", _("本人")
+    SPOUSE = "spouse", _("配偶")
+    PARENT = "parent", _("父母")
+    CHILD = "child", _("子女")
+    GUARDIAN = "guardian", _("监护人")
 
 
 class HospitalLevel(models.IntegerChoices):
-    LEVEL_1 = 1, "一级"
-    LEVEL_2 = 2, "二级"
-    LEVEL_3 = 3, "三级"
+    LEVEL_1 = 1, _("一级")
+    LEVEL_2 = 2, _("二级")
+    LEVEL_3 = 3, _("三级")
 
 
 class HospitalOwnership(models.TextChoices):
-    PUBLIC = "public", "公立"
-    PRIVATE = "private", "民营"
+    PUBLIC = "public", _("公立")
+    PRIVATE = "private", _("民营")
 
 
 class RejectReason(models.TextChoices):
-    HOSPITAL_LEVEL = "hospital_level", "诊断医院非二级及以上公立医院"
-    NOT_SPECIALIST = "not_specialist", "非专科医生诊断"
-    DISEASE_NOT_LISTED = "disease_not_listed", "疾病不在重症疾病范围列表内"
-    DOCUMENTS_INVALID = "documents_invalid", "材料不真实或无法辨认"
-    NOT_ENTITLED = "not_entitled", "不符合服务权益"
-    INVOICE_INVALID = "invoice_invalid", "发票不符合报销范围"
-    DUPLICATE = "duplicate", "重复申请"
-    OTHER = "other", "其他"
+    HOSPITAL_LEVEL = "hospital_level", _("诊断医院非二级及以上公立医院")
+    NOT_SPECIALIST = "not_specialist", _("非专科医生诊断")
+    DISEASE_NOT_LISTED = "disease_not_listed", _("疾病不在重症疾病范围列表内")
+    DOCUMENTS_INVALID = "documents_invalid", _("材料不真实或无法辨认")
+    NOT_ENTITLED = "not_entitled", _("不符合服务权益")
+    INVOICE_INVALID = "invoice_invalid", _("发票不符合报销范围")
+    DUPLICATE = "duplicate", _("重复申请")
+    OTHER = "other", _("其他")
 
 
 DOCTOR_TITLES_FOR_EXPERT_SERVICES = ("副主任医师", "主任医师")
@@ -160,25 +161,25 @@ def _in_place(states, **options):
 
 
 class Case(FSMModelMixin, models.Model):
-    number = models.CharField("案件编号", max_length=20, unique=True)
-    channel = models.CharField("渠道", max_length=16, choices=Channel.choices)
-    state = FSMField("状态", max_length=20, choices=CaseState.choices, default=S.NEW, protected=True)
+    number = models.CharField(_("案件编号"), max_length=20, unique=True)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    state = FSMField(_("状态"), max_length=20, choices=CaseState.choices, default=S.NEW, protected=True)
 
     enrollment = models.ForeignKey(
-        "entitlements.Enrollment", on_delete=models.PROTECT, related_name="cases", verbose_name="权益"
+        "entitlements.Enrollment", on_delete=models.PROTECT, related_name="cases", verbose_name=_("权益")
     )
     beneficiary = models.ForeignKey(
-        "entitlements.Person", on_delete=models.PROTECT, related_name="cases", verbose_name="服务对象"
+        "entitlements.Person", on_delete=models.PROTECT, related_name="cases", verbose_name=_("服务对象")
     )
     # The beneficiary's ID-number tail, indexed, so reviewers can search "…1234" without a scan.
-    id_tail = models.CharField("证件号后四位", max_length=4, db_index=True, blank=True)
+    id_tail = models.CharField(_("证件号后四位"), max_length=4, db_index=True, blank=True)
     # No index of its own: case_service_created_idx (service, created_at, id, enrollment) begins
     # with it and serves every lookup by service, one index fewer for each case written.
     service = models.ForeignKey(
         "entitlements.Service",
         on_delete=models.PROTECT,
         related_name="cases",
-        verbose_name="服务项目",
+        verbose_name=_("服务项目"),
         db_index=False,
     )
     quota_hold = models.OneToOneField(
@@ -187,56 +188,56 @@ class Case(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="case",
-        verbose_name="额度占用",
+        verbose_name=_("额度占用"),
     )
 
-    applicant_name = models.CharField("申请人", max_length=64)
+    applicant_name = models.CharField(_("申请人"), max_length=64)
     applicant_relation = models.CharField(
-        "申请人与服务对象关系", max_length=16, choices=ApplicantRelation.choices, default=ApplicantRelation.SELF
+        _("申请人与服务对象关系"), max_length=16, choices=ApplicantRelation.choices, default=ApplicantRelation.SELF
     )
-    applicant_phone = models.CharField("申请人电话", max_length=32, blank=True)
+    applicant_phone = models.CharField(_("申请人电话"), max_length=32, blank=True)
 
-    province = models.CharField("省份", max_length=32, blank=True)
-    city = models.CharField("城市", max_length=32)
-    preferred_hospital = models.CharField("意向医院", max_length=128, blank=True)
-    hospital_is_top50 = models.BooleanField("全国前50三甲医院", default=False)
-    preferred_department = models.CharField("意向科室", max_length=64, blank=True)
-    preferred_date_from = models.DateField("期望日期自", null=True, blank=True)
-    preferred_date_to = models.DateField("期望日期至", null=True, blank=True)
-    named_expert = models.CharField("指定专家", max_length=64, blank=True)
+    province = models.CharField(_("省份"), max_length=32, blank=True)
+    city = models.CharField(_("城市"), max_length=32)
+    preferred_hospital = models.CharField(_("意向医院"), max_length=128, blank=True)
+    hospital_is_top50 = models.BooleanField(_("全国前50三甲医院"), default=False)
+    preferred_department = models.CharField(_("意向科室"), max_length=64, blank=True)
+    preferred_date_from = models.DateField(_("期望日期自"), null=True, blank=True)
+    preferred_date_to = models.DateField(_("期望日期至"), null=True, blank=True)
+    named_expert = models.CharField(_("指定专家"), max_length=64, blank=True)
     # What the entitlement lets the customer name (无忧管家 专业版 可指定专家, 尊享版 可指定著名专家),
     # copied from the rule at submission so the coordinator sees which one was promised.
-    named_expert_level = models.CharField("可指定专家级别", max_length=10, blank=True, db_default="")
+    named_expert_level = models.CharField(_("可指定专家级别"), max_length=10, blank=True, db_default="")
 
-    diagnosis = models.CharField("诊断", max_length=255, blank=True)
+    diagnosis = models.CharField(_("诊断"), max_length=255, blank=True)
     critical_illness = models.ForeignKey(
         "entitlements.CriticalIllness",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="cases",
-        verbose_name="重症疾病",
+        verbose_name=_("重症疾病"),
     )
-    suspected = models.BooleanField("疑似", default=False)
-    diagnosing_hospital = models.CharField("诊断医院", max_length=128, blank=True)
+    suspected = models.BooleanField(_("疑似"), default=False)
+    diagnosing_hospital = models.CharField(_("诊断医院"), max_length=128, blank=True)
     diagnosing_hospital_level = models.PositiveSmallIntegerField(
-        "诊断医院等级", choices=HospitalLevel.choices, null=True, blank=True
+        _("诊断医院等级"), choices=HospitalLevel.choices, null=True, blank=True
     )
     diagnosing_hospital_ownership = models.CharField(
-        "诊断医院性质", max_length=16, choices=HospitalOwnership.choices, blank=True
+        _("诊断医院性质"), max_length=16, choices=HospitalOwnership.choices, blank=True
     )
 
     claimed_amount = models.DecimalField(
-        "申请金额（元）",
+        _("申请金额（元）"),
         max_digits=10,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    approved_amount = models.DecimalField("核定金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    approved_amount = models.DecimalField(_("核定金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
     claim_fee_kinds = models.JSONField(
-        "费用类型", default=list, blank=True, db_default=models.Value([], models.JSONField())
+        _("费用类型"), default=list, blank=True, db_default=models.Value([], models.JSONField())
     )
     keyed_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -244,7 +245,7 @@ class Case(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="录入人",
+        verbose_name=_("录入人"),
         # Indexed by a partial index built concurrently (Meta.indexes): only back-office entries have one.
         db_index=False,
     )
@@ -255,7 +256,7 @@ class Case(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="cases",
-        verbose_name="当前服务商",
+        verbose_name=_("当前服务商"),
     )
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -263,45 +264,45 @@ class Case(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="held_cases",
-        verbose_name="当前处理人",
+        verbose_name=_("当前处理人"),
     )
-    reject_reason = models.CharField("不通过原因", max_length=32, choices=RejectReason.choices, blank=True)
+    reject_reason = models.CharField(_("不通过原因"), max_length=32, choices=RejectReason.choices, blank=True)
 
-    check_hospital_level = models.BooleanField("二级及以上公立医院", default=False)
-    check_specialist_diagnosis = models.BooleanField("专科医生诊断", default=False)
-    check_disease_listed = models.BooleanField("疾病在重症范围内（或疑似）", default=False)
-    check_documents_complete = models.BooleanField("材料齐全", default=False)
+    check_hospital_level = models.BooleanField(_("二级及以上公立医院"), default=False)
+    check_specialist_diagnosis = models.BooleanField(_("专科医生诊断"), default=False)
+    check_disease_listed = models.BooleanField(_("疾病在重症范围内（或疑似）"), default=False)
+    check_documents_complete = models.BooleanField(_("材料齐全"), default=False)
 
-    arranged_hospital = models.CharField("安排医院", max_length=128, blank=True)
-    arranged_department = models.CharField("安排科室", max_length=64, blank=True)
-    arranged_doctor = models.CharField("安排医生", max_length=64, blank=True)
-    arranged_doctor_title = models.CharField("医生职称", max_length=32, blank=True)
-    arranged_at = models.DateTimeField("就诊/入院时间", null=True, blank=True)
-    arranged_address = models.CharField("就诊地址", max_length=255, blank=True)
-    arranged_specialist = models.CharField("康复指导人员", max_length=16, blank=True, db_default="")
-    arranged_guidance_mode = models.CharField("指导形式", max_length=16, blank=True, db_default="")
-    arranged_transfers = models.TextField("专车接送安排", blank=True, db_default="")
-    arranged_accommodation = models.TextField("就医当地住宿方案", blank=True, db_default="")
-    arranged_nurse = models.CharField("上门护士", max_length=64, blank=True, db_default="")
+    arranged_hospital = models.CharField(_("安排医院"), max_length=128, blank=True)
+    arranged_department = models.CharField(_("安排科室"), max_length=64, blank=True)
+    arranged_doctor = models.CharField(_("安排医生"), max_length=64, blank=True)
+    arranged_doctor_title = models.CharField(_("医生职称"), max_length=32, blank=True)
+    arranged_at = models.DateTimeField(_("就诊/入院时间"), null=True, blank=True)
+    arranged_address = models.CharField(_("就诊地址"), max_length=255, blank=True)
+    arranged_specialist = models.CharField(_("康复指导人员"), max_length=16, blank=True, db_default="")
+    arranged_guidance_mode = models.CharField(_("指导形式"), max_length=16, blank=True, db_default="")
+    arranged_transfers = models.TextField(_("专车接送安排"), blank=True, db_default="")
+    arranged_accommodation = models.TextField(_("就医当地住宿方案"), blank=True, db_default="")
+    arranged_nurse = models.CharField(_("上门护士"), max_length=64, blank=True, db_default="")
 
-    review_due = models.DateField("审核应完成日", null=True, blank=True, db_index=True)
+    review_due = models.DateField(_("审核应完成日"), null=True, blank=True, db_index=True)
     # Set when the due date was counted over a provisional year of the calendar (暂定). A database
     # default too: rows written with COPY (the benchmark generator) may leave them out.
-    review_provisional = models.BooleanField("审核应完成日暂定", default=False, db_default=False)
-    review_paused_on = models.DateField("审核暂停日", null=True, blank=True)
-    review_paused_days = models.PositiveSmallIntegerField("审核暂停工作日", default=0)
-    sla_started_on = models.DateField("时效起算日", null=True, blank=True)
-    sla_paused_on = models.DateField("时效暂停日", null=True, blank=True)
-    sla_paused_days = models.PositiveSmallIntegerField("时效暂停工作日", default=0)
-    sla_target_due = models.DateField("目标完成日", null=True, blank=True, db_index=True)
-    sla_deadline_due = models.DateField("最迟完成日", null=True, blank=True, db_index=True)
-    sla_target_provisional = models.BooleanField("目标完成日暂定", default=False, db_default=False)
-    sla_deadline_provisional = models.BooleanField("最迟完成日暂定", default=False, db_default=False)
-    sla_stopped_at = models.DateTimeField("时效停止时间", null=True, blank=True)
+    review_provisional = models.BooleanField(_("审核应完成日暂定"), default=False, db_default=False)
+    review_paused_on = models.DateField(_("审核暂停日"), null=True, blank=True)
+    review_paused_days = models.PositiveSmallIntegerField(_("审核暂停工作日"), default=0)
+    sla_started_on = models.DateField(_("时效起算日"), null=True, blank=True)
+    sla_paused_on = models.DateField(_("时效暂停日"), null=True, blank=True)
+    sla_paused_days = models.PositiveSmallIntegerField(_("时效暂停工作日"), default=0)
+    sla_target_due = models.DateField(_("目标完成日"), null=True, blank=True, db_index=True)
+    sla_deadline_due = models.DateField(_("最迟完成日"), null=True, blank=True, db_index=True)
+    sla_target_provisional = models.BooleanField(_("目标完成日暂定"), default=False, db_default=False)
+    sla_deadline_provisional = models.BooleanField(_("最迟完成日暂定"), default=False, db_default=False)
+    sla_stopped_at = models.DateTimeField(_("时效停止时间"), null=True, blank=True)
     # "医院内特殊情况除外": a coordinator may mark a breach as exempt for a hospital-side reason. The
     # case stays late in the plain figures; the report also shows on-time with exemptions counted.
-    sla_exempt_reason = models.CharField("时效豁免原因", max_length=500, blank=True, default="", db_default="")
-    sla_exempt_at = models.DateTimeField("时效豁免时间", null=True, blank=True)
+    sla_exempt_reason = models.CharField(_("时效豁免原因"), max_length=500, blank=True, default="", db_default="")
+    sla_exempt_at = models.DateTimeField(_("时效豁免时间"), null=True, blank=True)
     sla_exempt_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -309,22 +310,22 @@ class Case(FSMModelMixin, models.Model):
         blank=True,
         related_name="+",
         db_index=False,  # never looked up by the person who exempted
-        verbose_name="时效豁免人",
+        verbose_name=_("时效豁免人"),
     )
     # The provider state a case returns to when the customer replies (dispatched or accepted).
-    resume_state = models.CharField("客户反馈后回到", max_length=20, blank=True)
+    resume_state = models.CharField(_("客户反馈后回到"), max_length=20, blank=True)
 
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     # When the review was decided (approved, rejected, or the subsidy amount approved): the same
     # moment as the decision's CaseEvent, kept on the case so the reports need no timeline lookup.
-    reviewed_at = models.DateTimeField("审核结论时间", null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核结论时间"), null=True, blank=True)
     # Indexed with the id, in Meta (case_created_idx).
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "绿通案件"
-        verbose_name_plural = "绿通案件"
+        verbose_name = _("绿通案件")
+        verbose_name_plural = _("绿通案件")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["state", "created_at"], name="case_queue_idx"),
@@ -617,35 +618,35 @@ class Recovery(models.Model):
     its status is changed in the admin and every change is audited."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待追偿"
-        RECOVERED = "recovered", "已追偿"
-        WAIVED = "waived", "无需追偿"
+        PENDING = "pending", _("待追偿")
+        RECOVERED = "recovered", _("已追偿")
+        WAIVED = "waived", _("无需追偿")
 
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="recovery", verbose_name="案件")
-    status = models.CharField("追偿状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="recovery", verbose_name=_("案件"))
+    status = models.CharField(_("追偿状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     amount = models.DecimalField(
-        "追偿金额（元）",
+        _("追偿金额（元）"),
         max_digits=10,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.00"))],
     )
-    finding = models.TextField("查明情况")
-    note = models.TextField("备注", blank=True)
+    finding = models.TextField(_("查明情况"))
+    note = models.TextField(_("备注"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name="登记人",
+        verbose_name=_("登记人"),
         db_index=False,  # never looked up by the person who recorded it
     )
-    created_at = models.DateTimeField("登记时间", default=timezone.now)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "追偿记录"
-        verbose_name_plural = "追偿记录"
+        verbose_name = _("追偿记录")
+        verbose_name_plural = _("追偿记录")
         ordering = ["-created_at", "id"]
 
     def __str__(self) -> str:
@@ -656,34 +657,36 @@ class CaseEvent(models.Model):
     """One line of a case's timeline: a transition, a note, a document or a warning."""
 
     class Kind(models.TextChoices):
-        TRANSITION = "transition", "状态变更"
-        NOTE = "note", "备注"
-        DOCUMENT = "document", "上传材料"
-        WARNING = "warning", "提醒"
-        DUE_CHANGE = "due_change", "时限重算"
-        MESSAGE = "message", "客户消息"
+        TRANSITION = "transition", _("状态变更")
+        NOTE = "note", _("备注")
+        DOCUMENT = "document", _("上传材料")
+        WARNING = "warning", _("提醒")
+        DUE_CHANGE = "due_change", _("时限重算")
+        MESSAGE = "message", _("客户消息")
 
     # No index of its own: caseevent_case_at_idx (case, at) begins with it.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="案件", db_index=False)
-    kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.TRANSITION)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("案件"), db_index=False
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.TRANSITION)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
     )
-    at = models.DateTimeField("时间", default=timezone.now)
-    transition = models.CharField("操作", max_length=32, blank=True)
-    from_state = models.CharField("原状态", max_length=20, choices=CaseState.choices, blank=True)
-    to_state = models.CharField("新状态", max_length=20, choices=CaseState.choices, blank=True)
-    note = models.TextField("说明", blank=True)
-    extra = models.JSONField("附加信息", default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    transition = models.CharField(_("操作"), max_length=32, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=20, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20, choices=CaseState.choices, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    extra = models.JSONField(_("附加信息"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = "案件记录"
-        verbose_name_plural = "案件记录"
+        verbose_name = _("案件记录")
+        verbose_name_plural = _("案件记录")
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["case", "at"], name="caseevent_case_at_idx"),
@@ -701,10 +704,10 @@ class CaseEvent(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    MEDICAL_RECORD = "medical_record", "病历资料"
-    ADMISSION_SLIP = "admission_slip", "住院单"
-    INVOICE = "invoice", "发票"
-    OTHER = "other", "其他"
+    MEDICAL_RECORD = "medical_record", _("病历资料")
+    ADMISSION_SLIP = "admission_slip", _("住院单")
+    INVOICE = "invoice", _("发票")
+    OTHER = "other", _("其他")
 
 
 def _document_path(instance: "Document", filename: str) -> str:
@@ -714,12 +717,12 @@ def _document_path(instance: "Document", filename: str) -> str:
 
 
 class Document(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name="案件")
-    kind = models.CharField("类型", max_length=20, choices=DocumentKind.choices)
-    file = models.FileField("文件", upload_to=_document_path, max_length=255)
-    original_name = models.CharField("原文件名", max_length=255)
-    content_type = models.CharField("文件格式", max_length=32)
-    size = models.PositiveIntegerField("大小（字节）")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("案件"))
+    kind = models.CharField(_("类型"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(_("文件"), upload_to=_document_path, max_length=255)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件格式"), max_length=32)
+    size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -727,13 +730,13 @@ class Document(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="上传人",
+        verbose_name=_("上传人"),
     )
-    at = models.DateTimeField("上传时间", default=timezone.now)
+    at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "案件材料"
-        verbose_name_plural = "案件材料"
+        verbose_name = _("案件材料")
+        verbose_name_plural = _("案件材料")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -747,27 +750,27 @@ class Document(models.Model):
 class Dispatch(models.Model):
     """Every dispatch of a case to a provider; a re-dispatch deactivates the previous one."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="dispatches", verbose_name="案件")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("案件"))
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="dispatches", verbose_name="服务商"
+        "providers.Provider", on_delete=models.PROTECT, related_name="dispatches", verbose_name=_("服务商")
     )
     dispatched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
-        verbose_name="派单人",
+        verbose_name=_("派单人"),
     )
-    note = models.TextField("派单说明", blank=True)
-    at = models.DateTimeField("派单时间", default=timezone.now)
-    accepted_at = models.DateTimeField("接单时间", null=True, blank=True)
-    declined_at = models.DateTimeField("拒单时间", null=True, blank=True)
-    decline_reason = models.CharField("拒单原因", max_length=255, blank=True)
-    active = models.BooleanField("当前有效", default=True)
+    note = models.TextField(_("派单说明"), blank=True)
+    at = models.DateTimeField(_("派单时间"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("拒单时间"), null=True, blank=True)
+    decline_reason = models.CharField(_("拒单原因"), max_length=255, blank=True)
+    active = models.BooleanField(_("当前有效"), default=True)
 
     class Meta:
-        verbose_name = "派单记录"
-        verbose_name_plural = "派单记录"
+        verbose_name = _("派单记录")
+        verbose_name_plural = _("派单记录")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["provider", "active"], name="dispatch_provider_active_idx")]
         constraints = [
@@ -787,18 +790,18 @@ class IntakeKey(models.Model):
     transaction, so a refused submission leaves no key and may be sent again."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="提交人", db_index=False
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("提交人"), db_index=False
     )
-    key = models.CharField("提交标识", max_length=64)
-    fingerprint = models.CharField("请求摘要", max_length=64)
+    key = models.CharField(_("提交标识"), max_length=64)
+    fingerprint = models.CharField(_("请求摘要"), max_length=64)
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, null=True, related_name="+", verbose_name="案件", db_index=False
+        Case, on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("案件"), db_index=False
     )
-    created_at = models.DateTimeField("提交时间", default=timezone.now)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "提交标识"
-        verbose_name_plural = "提交标识"
+        verbose_name = _("提交标识")
+        verbose_name_plural = _("提交标识")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="intakekey_user_key_unique")]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from cases.models import ApplicantRelation, Case, CaseEvent, CaseState
 from cases.recipients import provider_addresses_of
 from cases.states import HELD_BY_PROVIDER, REVIEW_PENDING
 from cases.workflow import ACTIONS, NextActor
+from config.i18n import system_language
 from notifications.customer import customer_message_enqueue
 from notifications.models import CustomerMessage
 from notifications.services import notify, outbox_key
@@ -94,6 +95,7 @@ def customer_event_notify(*, event: CaseEvent) -> None:
     )
 
 
+@system_language
 def customer_message_on_timeline(sender, *, message: CustomerMessage, **kwargs) -> None:
     """A sent message appears on its case's timeline (in the sending transaction)."""
     case = Case.objects.filter(number=message.case_number).first()
@@ -109,6 +111,7 @@ def customer_message_on_timeline(sender, *, message: CustomerMessage, **kwargs) 
     )
 
 
+@system_language
 def case_event_notify(*, event: CaseEvent) -> None:
     """Put the notice of one event in the outbox (once per event, however often this is called)."""
     customer_event_notify(event=event)

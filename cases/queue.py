@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from cases.states import CaseState
@@ -19,8 +20,8 @@ from cases.states import CaseState
 PENDING = (CaseState.SUBMITTED, CaseState.IN_REVIEW)
 RETURNED = (CaseState.RETURNED,)
 
-TABS = {"pending": ("待审核", PENDING), "returned": ("退回待补充", RETURNED)}
-VIEWS = {"mine": "我的", "unclaimed": "未认领", "all": "全部"}
+TABS = {"pending": (_("待审核"), PENDING), "returned": (_("退回待补充"), RETURNED)}
+VIEWS = {"mine": _("我的"), "unclaimed": _("未认领"), "all": _("全部")}
 DEFAULT_TAB, DEFAULT_VIEW = "pending", "all"
 
 # Earliest review due date first; a case without one (never due) last; then first come first served.
@@ -70,10 +71,16 @@ def queue_links(*, counts: QueueCounts, tab: str, view: str) -> dict[str, list[d
     """The queue's tabs and views as links with their counts (the admin's queue, the home page)."""
     tabs = [
         {"label": label, "count": counts[key][view], "query": f"?queue={key}&view={view}", "selected": key == tab}
-        for key, (label, _) in TABS.items()
+        for key, (label, _states) in TABS.items()
     ]
     views = [
-        {"label": label, "count": counts[tab][key], "query": f"?queue={tab}&view={key}", "selected": key == view}
+        {
+            "key": key,
+            "label": label,
+            "count": counts[tab][key],
+            "query": f"?queue={tab}&view={key}",
+            "selected": key == view,
+        }
         for key, label in VIEWS.items()
     ]
     return {"tabs": tabs, "views": views}

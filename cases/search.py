@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.lookups import LookupLimited, identifier_lookup_take, mask_identifier
 from audit.services import REVEAL_PERMISSION, audit_record
 from cases.models import Case
 from cases.selectors import cases_visible_to
+from config.i18n import system_language
 from entitlements.models import Person, Policy
 from entitlements.models.people import is_valid_id_number, normalize_id_number, phone_is_valid
 
@@ -30,11 +32,11 @@ SEARCH_AUDIT_ACTION = "desk_search"
 
 
 class SearchKind(models.TextChoices):
-    CASE_NUMBER = "case_number", "案件编号"
-    NAME = "name", "客户姓名"
-    PHONE = "phone", "电话"
-    ID_NUMBER = "id_number", "身份证号"
-    POLICY = "policy", "保单号"
+    CASE_NUMBER = "case_number", _("案件编号")
+    NAME = "name", _("客户姓名")
+    PHONE = "phone", _("电话")
+    ID_NUMBER = "id_number", _("身份证号")
+    POLICY = "policy", _("保单号")
 
 
 IDENTIFIER_KINDS = frozenset({SearchKind.PHONE, SearchKind.ID_NUMBER})
@@ -132,6 +134,7 @@ SEARCHES = {
 }
 
 
+@system_language
 def desk_search(*, user, term: str, via_post: bool, request=None) -> SearchResult:
     """Search by the term's kind. An identifier (phone, full ID number) must come by POST from a
     role that may reveal, within the user's per-minute limit; every search of a person is audited,

@@ -1,8 +1,9 @@
 """Reads of the cases app: who may see a case, the review queue, the timeline, the actions offered."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, DocumentKind
 from cases.workflow import ACTIONS, Place
 
 # Staff holding any of these see every case; a provider's user sees only the cases currently
@@ -75,22 +76,33 @@ def review_hints(*, case: Case) -> dict[str, str]:
     Hints, not decisions: the reviewer reads the documents and ticks; nothing is ticked for them."""
     level = case.diagnosing_hospital_level
     public = case.diagnosing_hospital_ownership == "public"
-    hospital = f"{case.diagnosing_hospital or '未填'} · {case.get_diagnosing_hospital_level_display() or '等级未填'}"
-    hospital += f" · {case.get_diagnosing_hospital_ownership_display() or '性质未填'}"
-    hospital += "（符合二级及以上公立）" if level and level >= 2 and public else "（不符合或未填，请核对）"
+    hospital = " · ".join(
+        [
+            case.diagnosing_hospital or _("未填"),
+            case.get_diagnosing_hospital_level_display() or _("等级未填"),
+            case.get_diagnosing_hospital_ownership_display() or _("性质未填"),
+        ]
+    )
+    hospital += _("（符合二级及以上公立）") if level and level >= 2 and public else _("（不符合或未填，请核对）")
     if case.critical_illness_id:
-        disease = f"申请所列：{case.critical_illness}（在重症疾病范围列表内）"
+        disease = _("申请所列：%(illness)s（在重症疾病范围列表内）") % {"illness": case.critical_illness}
     elif case.suspected:
-        disease = "申请注明为疑似重疾，请核对诊断材料"
+        disease = _("申请注明为疑似重疾，请核对诊断材料")
     else:
-        disease = "未选择重症疾病，也未注明疑似"
-    kinds = sorted({d.get_kind_display() for d in case.documents.all()})
-    needed = ["病历资料"] + (["住院单"] if case.service.needs_admission_slip else [])
-    missing = [k for k in needed if k not in kinds]
-    documents = f"已上传：{'、'.join(kinds) or '无'}" + (f"；缺少：{'、'.join(missing)}" if missing else "")
+        disease = _("未选择重症疾病，也未注明疑似")
+    uploaded = {d.kind for d in case.documents.all()}
+    kinds = sorted({str(DocumentKind(kind).label) for kind in uploaded if kind in DocumentKind.values})
+    needed = [DocumentKind.MEDICAL_RECORD] + (
+        [DocumentKind.ADMISSION_SLIP] if case.service.needs_admission_slip else []
+    )
+    missing = [str(kind.label) for kind in needed if kind not in uploaded]
+    documents = _("已上传：%(kinds)s") % {"kinds": "、".join(kinds) or _("无")}
+    if missing:
+        documents += _("；缺少：%(kinds)s") % {"kinds": "、".join(missing)}
     return {
         "check_hospital_level": hospital,
-        "check_specialist_diagnosis": f"诊断：{case.diagnosis or '未填'}（请在病历中核对专科医生）",
+        "check_specialist_diagnosis": _("诊断：%(diagnosis)s（请在病历中核对专科医生）")
+        % {"diagnosis": case.diagnosis or _("未填")},
         "check_disease_listed": disease,
         "check_documents_complete": documents,
     }

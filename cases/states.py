@@ -5,27 +5,28 @@ Every app that asks "is the clock running", "is a provider holding it", "is it o
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseState(models.TextChoices):
-    NEW = "new", "新建"
-    SUBMITTED = "submitted", "已提交"
-    IN_REVIEW = "in_review", "医学审核中"
-    RETURNED = "returned", "退回补充材料"
-    APPROVED = "approved", "待派单"
-    DISPATCHED = "dispatched", "已派单"
-    ACCEPTED = "accepted", "服务商已接单"
-    WAITING_CUSTOMER = "waiting_customer", "待客户反馈"
-    ARRANGED = "arranged", "已安排"
-    COMPLETED = "completed", "服务完成"
-    CLOSED = "closed", "已结案"
-    REJECTED = "rejected", "审核不通过"
-    WITHDRAWN = "withdrawn", "客户撤回"
-    CANCELLED = "cancelled", "已取消"
-    CLAIM_APPROVED = "claim_approved", "已核定金额"
-    PAID = "paid", "已支付"
+    NEW = "new", _("新建")
+    SUBMITTED = "submitted", _("已提交")
+    IN_REVIEW = "in_review", _("医学审核中")
+    RETURNED = "returned", _("退回补充材料")
+    APPROVED = "approved", _("待派单")
+    DISPATCHED = "dispatched", _("已派单")
+    ACCEPTED = "accepted", _("服务商已接单")
+    WAITING_CUSTOMER = "waiting_customer", _("待客户反馈")
+    ARRANGED = "arranged", _("已安排")
+    COMPLETED = "completed", _("服务完成")
+    CLOSED = "closed", _("已结案")
+    REJECTED = "rejected", _("审核不通过")
+    WITHDRAWN = "withdrawn", _("客户撤回")
+    CANCELLED = "cancelled", _("已取消")
+    CLAIM_APPROVED = "claim_approved", _("已核定金额")
+    PAID = "paid", _("已支付")
     # 第二章 1: the service used by someone who is neither the insured nor a designated family member.
-    MISUSE_STOPPED = "misuse_stopped", "中止（冒用）"
+    MISUSE_STOPPED = "misuse_stopped", _("中止（冒用）")
 
 
 S = CaseState

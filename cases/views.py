@@ -11,6 +11,7 @@ from cases.models import Case
 from cases.search import IDENTIFIER_KINDS, SearchRefused, desk_search, search_kind
 from cases.selectors import case_timeline, case_visible_to, user_is_case_staff
 from cases.sla import local_today
+from config.i18n import system_language
 from entitlements.selectors import entitlement_check
 
 # Health data and ID numbers: every look at a case or a document is written to the audit trail.
@@ -66,6 +67,7 @@ def case_print(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "cases/case_print.html", case_page_context(case=case, user=request.user))
 
 
+@system_language
 @login_required
 @require_GET
 def document_view(request: HttpRequest, number: str, document_id: int) -> FileResponse:

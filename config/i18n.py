@@ -10,9 +10,16 @@ so English stays available and the migrations (which compare the words) see no c
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.apps import apps
+from django.conf import settings
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, override
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Models whose names and help texts are plain strings upstream.
 PLAIN_STRING_MODELS = [
@@ -73,6 +80,20 @@ def _static_token_str() -> None:
 
     # Upstream has none ("StaticToken object (3)"): the inline of a device's recovery codes shows it.
     StaticToken.__str__ = lambda token: f"{gettext('static token')} {token.pk}"
+
+
+def system_language(func: F) -> F:
+    """Run ``func`` in the desk's own language (LANGUAGE_CODE, Chinese) whatever the person chose:
+    text it writes to the database (timeline notes, audit lines, notices and customer messages) is
+    the case file's language, not the reader's of the moment."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # A new override per call: one shared instance would keep one thread's previous language.
+        with override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _lazy(text):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 COUNT_CAP = 1000
 _ATTRIBUTE = "_desk_shell"
@@ -21,7 +23,7 @@ _ATTRIBUTE = "_desk_shell"
 
 @dataclass(frozen=True)
 class Queue:
-    label: str
+    label: StrOrPromise
     url: str
     count: int
 
@@ -49,13 +51,13 @@ def _capped(queryset) -> int:
     return _counted([queryset], capped=1)[0]
 
 
-def _queue_sources(user) -> list[tuple[str, str, object, bool]]:
+def _queue_sources(user) -> list[tuple[StrOrPromise, str, object, bool]]:
     """The queues a role works from, in the order of the case's life: review, dispatch, the
     provider's own — as (label, link, the cases it counts, shown only to an active provider member)."""
     from cases import queue
     from cases.models import Case, CaseState
 
-    sources: list[tuple[str, str, object, bool]] = []
+    sources: list[tuple[StrOrPromise, str, object, bool]] = []
     if user.has_perm("cases.review_case"):
         # The review queue's 待审核 tab, view 全部: the count its own tab shows (cases.queue).
         label, states = queue.TABS["pending"]
@@ -63,7 +65,7 @@ def _queue_sources(user) -> list[tuple[str, str, object, bool]]:
         sources.append((label, url, Case.objects.filter(state__in=states), False))
     if user.has_perm("cases.dispatch_case"):
         url = reverse("dispatch:board") + "?state=approved"
-        sources.append(("待派单", url, Case.objects.filter(state=CaseState.APPROVED), False))
+        sources.append((_("待派单"), url, Case.objects.filter(state=CaseState.APPROVED), False))
     if user.has_perm("cases.provider_act"):
         # The provider's own cases, by the user's active membership (counted in the same statement,
         # not looked up first).
@@ -72,7 +74,7 @@ def _queue_sources(user) -> list[tuple[str, str, object, bool]]:
             provider__members__active=True,
             state__in=[CaseState.DISPATCHED, CaseState.ACCEPTED],
         )
-        sources.append(("待处理", reverse("dispatch:board"), mine, True))
+        sources.append((_("待处理"), reverse("dispatch:board"), mine, True))
     return sources
 
 

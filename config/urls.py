@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cases import views as case_views
 
-admin.site.site_header = "太保蓝本 绿通服务工作台"
-admin.site.site_title = "太保蓝本绿通服务工作台"
-admin.site.index_title = "工作台"
+admin.site.site_header = _("太保蓝本 绿通服务工作台")
+admin.site.site_title = _("太保蓝本绿通服务工作台")
+admin.site.index_title = _("工作台")
 # The portal has no public site: the admin is its home page.
 admin.site.site_url = None
 # One header for every page (templates/admin/base_site.html); the app sidebar would push the case list

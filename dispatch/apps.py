@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DispatchConfig(AppConfig):
@@ -6,4 +7,4 @@ class DispatchConfig(AppConfig):
     and the reminders to providers. Above ``cases`` and ``providers`` in the layer order."""
 
     name = "dispatch"
-    verbose_name = "派单调度"
+    verbose_name = _("派单调度")

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseState
 from cases.states import BOARD_LISTED, CLOCK_RUNNING
@@ -26,14 +27,14 @@ from workdays.calendar import CalendarNotCovered, sub_workdays
 
 
 class ChineseOrderingFilter(django_filters.OrderingFilter):
-    descending_fmt = "%s（倒序）"
+    descending_fmt = _("%s（倒序）")
 
 
 def _not_an_identifier(value: str) -> None:
     """A phone or ID number in a URL lands in access logs and browser history: refused here."""
     term = (value or "").strip()
     if is_valid_id_number(term) or (term.replace(" ", "").isdigit() and len(term) >= 7):
-        raise ValidationError("手机号、身份证号请用右侧「按手机号/身份证号查找」（不进入网址）")
+        raise ValidationError(_("手机号、身份证号请用右侧「按手机号/身份证号查找」（不进入网址）"))
 
 
 class BoardFilter(django_filters.FilterSet):
@@ -44,34 +45,34 @@ class BoardFilter(django_filters.FilterSet):
     index; a contains-search read every board case (0.3 s at a million)."""
 
     q = django_filters.CharFilter(
-        label="搜索",
+        label=_("搜索"),
         method="filter_search",
         max_length=50,
         validators=[_not_an_identifier],
-        widget=forms.TextInput(attrs={"placeholder": "案件编号（至少3位）或客户姓名"}),
+        widget=forms.TextInput(attrs={"placeholder": _("案件编号（至少3位）或客户姓名")}),
     )
     view = django_filters.ChoiceFilter(
-        label="视图", choices=BoardView.choices, empty_label="全部", method="filter_view"
+        label=_("视图"), choices=BoardView.choices, empty_label=_("全部"), method="filter_view"
     )
-    provider = django_filters.ChoiceFilter(label="服务商", empty_label="全部")
+    provider = django_filters.ChoiceFilter(label=_("服务商"), empty_label=_("全部"))
     service = django_filters.ModelChoiceFilter(
-        label="服务项目",
+        label=_("服务项目"),
         queryset=Service.objects.filter(kind=ServiceKind.GREEN_CHANNEL),
-        empty_label="全部",
+        empty_label=_("全部"),
     )
-    city = django_filters.ChoiceFilter(label="城市", empty_label="全部")
+    city = django_filters.ChoiceFilter(label=_("城市"), empty_label=_("全部"))
     state = django_filters.ChoiceFilter(
-        label="状态", choices=[(s.value, s.label) for s in map(CaseState, BOARD_LISTED)], empty_label="全部"
+        label=_("状态"), choices=[(s.value, s.label) for s in map(CaseState, BOARD_LISTED)], empty_label=_("全部")
     )
     sla_status = django_filters.ChoiceFilter(
-        label="时效", choices=SlaStatus.choices, empty_label="全部", method="filter_sla_status"
+        label=_("时效"), choices=SlaStatus.choices, empty_label=_("全部"), method="filter_sla_status"
     )
     min_workdays = django_filters.NumberFilter(
-        label="计时中，已用工作日 ≥", method="filter_min_workdays", min_value=0, max_value=366
+        label=_("计时中，已用工作日 ≥"), method="filter_min_workdays", min_value=0, max_value=366
     )
     o = ChineseOrderingFilter(
-        label="排序",
-        empty_label="默认（最迟完成日先到先办）",
+        label=_("排序"),
+        empty_label=_("默认（最迟完成日先到先办）"),
         fields=(
             ("number", "number"),
             ("state", "state"),
@@ -82,13 +83,13 @@ class BoardFilter(django_filters.FilterSet):
             ("sla_deadline_due", "deadline"),
         ),
         field_labels={
-            "number": "案件编号",
-            "state": "状态",
-            "service__name": "服务项目",
-            "city": "城市",
-            "provider__name": "服务商",
-            "sla_started_on": "启动日",
-            "sla_deadline_due": "最迟完成日",
+            "number": _("案件编号"),
+            "state": _("状态"),
+            "service__name": _("服务项目"),
+            "city": _("城市"),
+            "provider__name": _("服务商"),
+            "sla_started_on": _("启动日"),
+            "sla_deadline_due": _("最迟完成日"),
         },
     )
 

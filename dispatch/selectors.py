@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, CaseState, Dispatch, Document, DocumentKind
 from cases.states import BOARD_LISTED, CLOCK_RUNNING, FINAL, ON_BOARD, WITH_PROVIDER
@@ -38,7 +39,7 @@ class Suggestion:
     candidates: list[Candidate] = field(default_factory=list)
 
 
-_SPECIFICITY_LABEL = {2: "覆盖该城市", 1: "覆盖该省全省", 0: "覆盖全国"}
+_SPECIFICITY_LABEL = {2: _("覆盖该城市"), 1: _("覆盖该省全省"), 0: _("覆盖全国")}
 
 
 def coverages_for(*, service: Service, province: str, city: str) -> QuerySet[ProviderCoverage]:
@@ -174,13 +175,13 @@ def provider_document(*, provider: Provider, number: str, document_id: int) -> D
 
 
 class SlaStatus(TextChoices):
-    ON_TRACK = "on_track", "正常"
-    DUE_SOON = "due_soon", "1个工作日内到期"
-    BREACHED = "breached", "已超时"
-    PAUSED = "paused", "暂停（待客户反馈）"
-    STOPPED = "stopped", "已停止（已安排）"
-    TO_CLOSE = "to_close", "待结案（补贴已支付）"
-    UNKNOWN = "unknown", "未计算"
+    ON_TRACK = "on_track", _("正常")
+    DUE_SOON = "due_soon", _("1个工作日内到期")
+    BREACHED = "breached", _("已超时")
+    PAUSED = "paused", _("暂停（待客户反馈）")
+    STOPPED = "stopped", _("已停止（已安排）")
+    TO_CLOSE = "to_close", _("待结案（补贴已支付）")
+    UNKNOWN = "unknown", _("未计算")
 
 
 def next_workday_or_today(today: date) -> date:
@@ -255,12 +256,12 @@ def sla_status_filter(status: str, *, today: date) -> Q | None:
 class BoardView(TextChoices):
     """The board's saved views: the piles a coordinator works through, each with its count."""
 
-    MINE = "mine", "我经办的"
-    BREACHED = "breached", "已超时"
-    DUE_SOON = "due_soon", "1个工作日内到期"
-    WAITING = "waiting", "待客户反馈"
-    ARRANGED_OPEN = "arranged_open", "已安排未结案"
-    CLAIMS_TO_CLOSE = "claims_to_close", "120补贴待结案"
+    MINE = "mine", _("我经办的")
+    BREACHED = "breached", _("已超时")
+    DUE_SOON = "due_soon", _("1个工作日内到期")
+    WAITING = "waiting", _("待客户反馈")
+    ARRANGED_OPEN = "arranged_open", _("已安排未结案")
+    CLAIMS_TO_CLOSE = "claims_to_close", _("120补贴待结案")
 
 
 def board_view_filter(view: str, *, user, today: date) -> Q | None:

@@ -8,7 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from django_stubs_ext import StrOrPromise
 
 from audit.lookups import LookupLimited, identifier_lookup_take, mask_identifier
 from audit.models import AuditAction
@@ -35,7 +37,7 @@ BOARD_PERMISSIONS = ("cases.dispatch_case", "cases.view_case")
 
 def _require_board_access(request: HttpRequest) -> None:
     if not any(request.user.has_perm(perm) for perm in BOARD_PERMISSIONS):
-        raise PermissionDenied("需要派单或查看案件权限")
+        raise PermissionDenied(_("需要派单或查看案件权限"))
 
 
 def _page_size(request: HttpRequest) -> int:
@@ -119,7 +121,7 @@ def _lookup(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(REVEAL_PERMISSION):
         masked = mask_identifier(request.POST.get("identifier", ""))
         audit_record(action=AuditAction.REVEAL_REFUSED, request=request, summary=f"无权按手机号/身份证号查找：{masked}")
-        messages.error(request, "当前角色无权按手机号或身份证号查找客户")
+        messages.error(request, _("当前角色无权按手机号或身份证号查找客户"))
         return redirect("dispatch:board")
     if not form.is_valid():
         return _board_page(request, lookup_form=form, status=400)
@@ -141,7 +143,7 @@ def _lookup(request: HttpRequest) -> HttpResponse:
         extra={"search": masked},
     )
     if person is None:
-        form.add_error("identifier", "没有找到该手机号或身份证号的客户")
+        form.add_error("identifier", _("没有找到该手机号或身份证号的客户"))
         return _board_page(request, lookup_form=form)
     return _board_page(request, person=person, lookup_form=LookupForm())
 
@@ -170,7 +172,7 @@ def _ordering(cases) -> list[str]:
 def _bulk_action(request: HttpRequest) -> HttpResponse:
     # Reminders e-mail providers on the insurer's behalf: only dispatchers may send them.
     if not request.user.has_perm("cases.dispatch_case"):
-        raise PermissionDenied("批量操作需要派单权限")
+        raise PermissionDenied(_("批量操作需要派单权限"))
     back = request.POST.get("back", "")
     form = BulkActionForm(request.POST, case_ids=[str(pk) for pk in request.POST.getlist("selected")])
     if not form.is_valid():
@@ -182,16 +184,20 @@ def _bulk_action(request: HttpRequest) -> HttpResponse:
     cases = Case.objects.filter(pk__in=form.cleaned_data["selected"]).select_related("provider").order_by("id")
     if form.cleaned_data["action"] == BulkActionForm.REMIND:
         result = services.provider_remind(cases=cases, actor=request.user)
-        verb = "已催办"
+        verb: StrOrPromise = _("已催办")
     else:
         result = services.cases_redispatch_bulk(
             cases=cases, actor=request.user, provider=form.cleaned_data["provider"], note=form.cleaned_data["note"]
         )
-        verb = f"已改派给{form.cleaned_data['provider']}"
+        verb = _("已改派给%(provider)s") % {"provider": form.cleaned_data["provider"]}
     if result.done:
-        messages.success(request, f"{verb} {len(result.done)} 件：{'、'.join(result.done)}")
+        messages.success(
+            request,
+            _("%(verb)s %(count)s 件：%(numbers)s")
+            % {"verb": verb, "count": len(result.done), "numbers": "、".join(result.done)},
+        )
     elif form.cleaned_data["action"] == BulkActionForm.REMIND:
-        messages.warning(request, "没有发出任何催办")
+        messages.warning(request, _("没有发出任何催办"))
     for number, reason in result.skipped:
         messages.warning(request, f"{number}：{reason}")
     return redirect(f"{request.path}?{back}")
@@ -285,11 +291,13 @@ def _remind_one(request: HttpRequest, case: Case) -> HttpResponse:
     """催办 from the case page: the board's reminder for this one case (not a transition, so not a
     row of the workflow table)."""
     if not request.user.has_perm("cases.dispatch_case"):
-        messages.error(request, "催办服务商需要派单权限")
+        messages.error(request, _("催办服务商需要派单权限"))
         return redirect("dispatch:case", number=case.number)
     result = services.provider_remind(cases=[case], actor=request.user)
     if result.done:
-        messages.success(request, f"{case.number}：已催办{case.provider}")
+        messages.success(
+            request, _("%(number)s：已催办%(provider)s") % {"number": case.number, "provider": case.provider}
+        )
     for number, reason in result.skipped:
         messages.warning(request, f"{number}：{reason}")
     return redirect("dispatch:case", number=case.number)

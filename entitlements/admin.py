@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.lookups import LookupLimited, identifier_lookup_take, mask_identifier
@@ -38,14 +39,17 @@ from entitlements.services.enrollments import qualifying_year_error
 
 
 class InquiryForm(forms.Form):
-    query = forms.CharField(label="身份证号 / 手机号 / 保单号", max_length=32)
-    on = forms.DateField(label="查询日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    query = forms.CharField(label=_("身份证号 / 手机号 / 保单号"), max_length=32)
+    on = forms.DateField(label=_("查询日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ImportForm(forms.Form):
-    KINDS = [("enrollments", "服务权益（import_enrollments 格式）"), ("family", "指定直系亲属（import_family 格式）")]
-    kind = forms.ChoiceField(label="文件类型", choices=KINDS)
-    file = forms.FileField(label="CSV 文件（UTF-8，含表头）")
+    KINDS = [
+        ("enrollments", _("服务权益（import_enrollments 格式）")),
+        ("family", _("指定直系亲属（import_family 格式）")),
+    ]
+    kind = forms.ChoiceField(label=_("文件类型"), choices=KINDS)
+    file = forms.FileField(label=_("CSV 文件（UTF-8，含表头）"))
 
 
 def _eligibility(person: Person, on) -> list[list[str]]:
@@ -129,7 +133,7 @@ class PersonAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "entitlements/person_reveal.html", context)
 
-    @admin.display(description="年龄")
+    @admin.display(description=_("年龄"))
     def age(self, obj: Person) -> int:
         today = timezone.localdate()
         born = obj.birth_date
@@ -155,7 +159,7 @@ class PersonAdmin(admin.ModelAdmin):
                 summary=f"客户列表不按完整身份证号/手机号搜索：{masked}",
                 extra={"search": masked},
             )
-            messages.warning(request, "按身份证号、手机号或保单号查找客户，请使用「权益查询」。")
+            messages.warning(request, _("按身份证号、手机号或保单号查找客户，请使用「权益查询」。"))
             return queryset.none(), False
         audit_record(action="person_search", request=request, summary=f"搜索客户：{masked}", extra={"search": masked})
         return super().get_search_results(request, queryset, search_term)
@@ -171,11 +175,11 @@ class PersonAdmin(admin.ModelAdmin):
             extra={"fields": list(form.changed_data)},
         )
 
-    @admin.display(description="身份证号")
+    @admin.display(description=_("身份证号"))
     def masked_id(self, obj: Person) -> str:
         return obj.id_number_masked
 
-    @admin.display(description="手机号")
+    @admin.display(description=_("手机号"))
     def masked_phone(self, obj: Person) -> str:
         return obj.phone_masked
 
@@ -197,12 +201,17 @@ class PersonAdmin(admin.ModelAdmin):
             raise PermissionDenied
         # POST: the number searched for never travels in a URL (nor lands in the access log).
         form = InquiryForm(request.POST or None)
-        context = {**self.admin_site.each_context(request), "title": "权益查询", "form": form, "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("权益查询"),
+            "form": form,
+            "opts": self.model._meta,
+        }
         if form.is_valid() and not request.user.has_perm(REVEAL_PERMISSION):
             # Whether a full ID number or phone belongs to a customer is itself personal data.
             masked = mask_identifier(form.cleaned_data["query"].strip())
             audit_record(action=AuditAction.REVEAL_REFUSED, request=request, summary=f"无权权益查询：{masked}")
-            form.add_error("query", "当前角色无权按身份证号、手机号或保单号查询客户")
+            form.add_error("query", _("当前角色无权按身份证号、手机号或保单号查询客户"))
         if form.is_valid():
             try:
                 identifier_lookup_take(user=request.user)
@@ -236,7 +245,7 @@ class PersonAdmin(admin.ModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         context = {
             **self.admin_site.each_context(request),
-            "title": "导入保单权益",
+            "title": _("导入保单权益"),
             "form": form,
             "opts": self.model._meta,
         }
@@ -246,7 +255,7 @@ class PersonAdmin(admin.ModelAdmin):
             try:
                 report = importer(stream=text)
             except UnicodeDecodeError:
-                form.add_error("file", "文件不是 UTF-8 编码")
+                form.add_error("file", _("文件不是 UTF-8 编码"))
             else:
                 context["report"] = report
                 level = messages.SUCCESS if report.ok else messages.WARNING
@@ -284,12 +293,12 @@ class EnrollmentForm(forms.ModelForm):
             if name in data:
                 setattr(instance, name, data[name])
         if instance.policy_id and instance.insured_id and instance.policy.insured_id != instance.insured_id:
-            self.add_error("policy", "达标保单的被保险人不是该客户")
+            self.add_error("policy", _("达标保单的被保险人不是该客户"))
         elif instance.policy_id and instance.edition_id and data.get("qualified_on"):
             instance.qualified_on, instance.upgraded = data["qualified_on"], data.get("upgraded", False)
             period = instance.period()
             if period.start > period.end:
-                self.add_error("qualified_on", "服务期为空，请核对日期")
+                self.add_error("qualified_on", _("服务期为空，请核对日期"))
             elif error := qualifying_year_error(edition=instance.edition, qualified_on=data["qualified_on"]):
                 self.add_error("qualified_on", error)
         return data

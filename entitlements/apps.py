@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 def _load_catalog_when_empty(sender, using="default", **kwargs):
@@ -17,7 +18,7 @@ def _load_catalog_when_empty(sender, using="default", **kwargs):
 
 class EntitlementsConfig(AppConfig):
     name = "entitlements"
-    verbose_name = "权益与服务目录"
+    verbose_name = _("权益与服务目录")
 
     def ready(self) -> None:
         post_migrate.connect(_load_catalog_when_empty, sender=self, dispatch_uid="entitlements-load-catalog")

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import CustomerMessage, MessageTemplate, Notification, OutboxMessage
 
@@ -76,7 +77,7 @@ class CustomerMessageAdmin(admin.ModelAdmin):
     fields = ("sent_at", "case_number", "template_key", "masked_phone", "text", "backend", "provider_ref")
     readonly_fields = fields
 
-    @admin.display(description="手机号")
+    @admin.display(description=_("手机号"))
     def masked_phone(self, obj: CustomerMessage) -> str:
         return f"{obj.phone[:3]}****{obj.phone[-4:]}" if len(obj.phone) >= 7 else "****"
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_periodic_tasks(sender, using="default", **kwargs):
@@ -26,7 +27,7 @@ def _ensure_message_templates(sender, using="default", **kwargs):
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = "通知"
+    verbose_name = _("通知")
 
     def ready(self) -> None:
         from notifications import customer, services  # noqa: F401  (registers the outbox handlers)

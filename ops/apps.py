@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
     name = "ops"
-    verbose_name = "运维"
+    verbose_name = _("运维")
 
     def ready(self) -> None:
         from ops import metrics, receivers  # noqa: F401  (connects the Celery signal receivers)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from providers import services, webhooks
@@ -41,7 +42,7 @@ class ProviderAdmin(SimpleHistoryAdmin):
     inlines = [ProviderContactInline, ProviderCoverageInline, ProviderMemberInline]
     actions = ["webhook_secret_rotate"]
 
-    @admin.action(description="生成/轮换 Webhook 密钥（仅显示一次）", permissions=["change"])
+    @admin.action(description=_("生成/轮换 Webhook 密钥（仅显示一次）"), permissions=["change"])
     def webhook_secret_rotate(self, request, queryset):
         # The secrets are shown on this one response, never in a message or a cookie: a message
         # is stored in the session/cookie until read.
@@ -59,7 +60,7 @@ class ProviderCoverageAdmin(SimpleHistoryAdmin):
     search_fields = ["province", "city", "note"]
     filter_horizontal = ["services"]
 
-    @admin.display(description="地区")
+    @admin.display(description=_("地区"))
     def place(self, coverage: ProviderCoverage) -> str:
         return coverage.place_label
 
@@ -81,7 +82,7 @@ class ProviderMemberAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     actions = ["reset_token", "deactivate"]
 
-    @admin.action(description="重置 API 令牌（旧令牌立即失效）")
+    @admin.action(description=_("重置 API 令牌（旧令牌立即失效）"))
     def reset_token(self, request, queryset):
         issued = [
             (member, services.provider_member_token_reset(member=member, actor=request.user)) for member in queryset
@@ -92,7 +93,7 @@ class ProviderMemberAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    @admin.action(description="停用并吊销令牌")
+    @admin.action(description=_("停用并吊销令牌"))
     def deactivate(self, request, queryset):
         for member in queryset:
             services.provider_member_deactivate(member=member, actor=request.user)

@@ -2,6 +2,7 @@ import importlib
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _seed_when_empty(sender, using="default", **kwargs):
@@ -17,7 +18,7 @@ def _seed_when_empty(sender, using="default", **kwargs):
 
 class ProvidersConfig(AppConfig):
     name = "providers"
-    verbose_name = "服务商"
+    verbose_name = _("服务商")
 
     def ready(self) -> None:
         post_migrate.connect(_seed_when_empty, sender=self, dispatch_uid="providers-seed-handbook-providers")

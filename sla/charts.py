@@ -9,6 +9,8 @@ value label overlaps its neighbour.
 import math
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 HEIGHT, LEFT, RIGHT, BOTTOM, TOP = 280, 64, 16, 56, 40
 MIN_WIDTH, MIN_SLOT, MAX_BAR = 720, 64, 24
 TICKS = 5
@@ -62,7 +64,10 @@ def trend_chart(trend: list[dict], grain: str = "week") -> dict | None:
     for i, row in enumerate(trend):
         x = LEFT + i * slot + (slot - 2 * bar) / 2
         links = row.get("links", {})
-        for offset, key, css, name in ((0, "received", "received", "受理"), (bar, "breaches", "breaches", "超时")):
+        for offset, key, css, name in (
+            (0, "received", "received", _("受理")),
+            (bar, "breaches", "breaches", _("超时")),
+        ):
             height = plot_height * row[key] / scale
             y = axis_y - height
             bars.append(
@@ -86,7 +91,7 @@ def trend_chart(trend: list[dict], grain: str = "week") -> dict | None:
     ]
     year = trend[0]["period"].year
     last_year = trend[-1]["period"].year
-    years = f"{year}年" if year == last_year else f"{year}–{last_year}年"
+    years = _("%(year)s年") % {"year": year if year == last_year else f"{year}–{last_year}"}
     return {
         "width": width,
         "height": HEIGHT,
@@ -100,10 +105,10 @@ def trend_chart(trend: list[dict], grain: str = "week") -> dict | None:
         "left": LEFT,
         "right": width - RIGHT,
         "label_y": axis_y + 16,
-        "x_title": f"受理{'周（周一）' if grain == 'week' else '月'}，{years}",
+        "x_title": (_("受理周（周一），%(years)s") if grain == "week" else _("受理月，%(years)s")) % {"years": years},
         "x_title_x": round(LEFT + plot_width / 2, 1),
         "x_title_y": HEIGHT - 12,
-        "y_title": "案件数（件）",
+        "y_title": _("案件数（件）"),
         "y_title_x": 14,
         "y_title_y": round(TOP + plot_height / 2, 1),
         "legend_x": width - RIGHT - 150,

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from entitlements.models import Edition, Service
@@ -44,21 +45,23 @@ class ReportFilter(django_filters.FilterSet):
     # A range of moments on submitted_at (Shanghai days), which its index serves; a __date lookup
     # would compute every case's date first.
     date_from = django_filters.DateFilter(
-        method="received_from", label="受理日期自", widget=forms.DateInput({"type": "date"})
+        method="received_from", label=_("受理日期自"), widget=forms.DateInput({"type": "date"})
     )
-    date_to = django_filters.DateFilter(method="received_to", label="至", widget=forms.DateInput({"type": "date"}))
-    provider = django_filters.ModelChoiceFilter(queryset=Provider.objects.all(), label="服务商", empty_label="全部")
+    date_to = django_filters.DateFilter(method="received_to", label=_("至"), widget=forms.DateInput({"type": "date"}))
+    provider = django_filters.ModelChoiceFilter(
+        queryset=Provider.objects.all(), label=_("服务商"), empty_label=_("全部")
+    )
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.exclude(kind="usage").order_by("sort_order", "id"),
-        label="服务项目",
-        empty_label="全部",
+        label=_("服务项目"),
+        empty_label=_("全部"),
     )
     series = django_filters.ChoiceFilter(
-        field_name="enrollment__edition__series", choices=Edition.Series.choices, label="版本", empty_label="全部"
+        field_name="enrollment__edition__series", choices=Edition.Series.choices, label=_("版本"), empty_label=_("全部")
     )
-    city = django_filters.ChoiceFilter(choices=city_choices, label="城市", empty_label="全部")
+    city = django_filters.ChoiceFilter(choices=city_choices, label=_("城市"), empty_label=_("全部"))
     grain = django_filters.ChoiceFilter(
-        choices=[("week", "按周"), ("month", "按月")], label="趋势", empty_label=None, method="keep"
+        choices=[("week", _("按周")), ("month", _("按月"))], label=_("趋势"), empty_label=None, method="keep"
     )
 
     class Meta:
@@ -83,7 +86,7 @@ class ReportFilter(django_filters.FilterSet):
         if self.form.errors:
             return
         if start and end and start > end:
-            self.form.add_error("date_to", "结束日期不能早于开始日期")
+            self.form.add_error("date_to", _("结束日期不能早于开始日期"))
         elif start and end and (end - start).days > MAX_PERIOD_DAYS:
             self.form.add_error("date_to", f"统计区间不能超过 {MAX_PERIOD_DAYS // 366} 年")
 

@@ -9,34 +9,37 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ReminderKind(models.TextChoices):
-    DUE_SOON = "due_soon", "即将到期"
-    BREACHED = "breached", "已超时"
-    REVIEW_DUE_SOON = "review_due_soon", "审核即将到期"
-    REVIEW_BREACHED = "review_breached", "审核已超时"
+    DUE_SOON = "due_soon", _("即将到期")
+    BREACHED = "breached", _("已超时")
+    REVIEW_DUE_SOON = "review_due_soon", _("审核即将到期")
+    REVIEW_BREACHED = "review_breached", _("审核已超时")
 
 
 class Reminder(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="sla_reminders", verbose_name="案件")
-    kind = models.CharField("类型", max_length=20, choices=ReminderKind.choices)
-    deadline = models.DateField("到期日")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="sla_reminders", verbose_name=_("案件")
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=ReminderKind.choices)
+    deadline = models.DateField(_("到期日"))
     # The sweep that inserted the row: lets a sweep find exactly the reminders it won.
-    batch = models.UUIDField("巡检批次", default=uuid.uuid4, db_index=True, editable=False)
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    batch = models.UUIDField(_("巡检批次"), default=uuid.uuid4, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     message = models.ForeignKey(
         "notifications.OutboxMessage",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="通知消息",
+        verbose_name=_("通知消息"),
     )
 
     class Meta:
-        verbose_name = "时效提醒"
-        verbose_name_plural = "时效提醒"
+        verbose_name = _("时效提醒")
+        verbose_name_plural = _("时效提醒")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "kind", "deadline"], name="reminder_once_per_case_kind_deadline"),
@@ -52,13 +55,13 @@ class WorkdayRank(models.Model):
     years fall on or before it. Working days in (a, b] = rank(b) - rank(a) when a and b lie in the
     same run, which lets the reports count working days inside the database."""
 
-    day = models.DateField("日期", primary_key=True)
-    rank = models.PositiveIntegerField("累计工作日")
-    run_start = models.PositiveSmallIntegerField("连续覆盖起始年")
+    day = models.DateField(_("日期"), primary_key=True)
+    rank = models.PositiveIntegerField(_("累计工作日"))
+    run_start = models.PositiveSmallIntegerField(_("连续覆盖起始年"))
 
     class Meta:
-        verbose_name = "工作日序号"
-        verbose_name_plural = "工作日序号"
+        verbose_name = _("工作日序号")
+        verbose_name_plural = _("工作日序号")
         ordering = ["day"]
 
     def __str__(self) -> str:
@@ -69,12 +72,12 @@ class WorkdayRankState(models.Model):
     """The calendar revision the rank table was built from (one row)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    token = models.CharField("日历版本", max_length=64, blank=True)
-    built_at = models.DateTimeField("生成时间", null=True, blank=True)
+    token = models.CharField(_("日历版本"), max_length=64, blank=True)
+    built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "工作日序号版本"
-        verbose_name_plural = "工作日序号版本"
+        verbose_name = _("工作日序号版本")
+        verbose_name_plural = _("工作日序号版本")
 
     def __str__(self) -> str:
         return self.token or "—"
@@ -83,13 +86,13 @@ class WorkdayRankState(models.Model):
 class ReportCounts(models.Model):
     """The counts every aggregate table of the manager report holds (``sla.report_aggregates.COUNTS``)."""
 
-    received = models.IntegerField("受理量", default=0)
-    arranged = models.IntegerField("已安排", default=0)
-    on_time = models.IntegerField("按时安排", default=0)
-    exempt_late = models.IntegerField("超时安排（院方原因豁免）", default=0)
-    arranged_late = models.IntegerField("超时安排", default=0)
-    reviewed = models.IntegerField("已审核", default=0)
-    review_on_time = models.IntegerField("审核按时", default=0)
+    received = models.IntegerField(_("受理量"), default=0)
+    arranged = models.IntegerField(_("已安排"), default=0)
+    on_time = models.IntegerField(_("按时安排"), default=0)
+    exempt_late = models.IntegerField(_("超时安排（院方原因豁免）"), default=0)
+    arranged_late = models.IntegerField(_("超时安排"), default=0)
+    reviewed = models.IntegerField(_("已审核"), default=0)
+    review_on_time = models.IntegerField(_("审核按时"), default=0)
 
     class Meta:
         abstract = True
@@ -100,12 +103,12 @@ class ReportCellBase(ReportCounts):
     and by how many working days the arrangement and the review took (NULL: not yet, or the calendar
     cannot say) — the same grain the report's direct statement counts before its grouping sets."""
 
-    day = models.DateField("受理日")
-    provider_id = models.IntegerField("服务商", null=True)
-    service_id = models.IntegerField("服务项目")
-    city = models.CharField("城市", max_length=32)
-    arrange_days = models.IntegerField("安排用时（工作日）", null=True)
-    review_days = models.IntegerField("审核用时（工作日）", null=True)
+    day = models.DateField(_("受理日"))
+    provider_id = models.IntegerField(_("服务商"), null=True)
+    service_id = models.IntegerField(_("服务项目"))
+    city = models.CharField(_("城市"), max_length=32)
+    arrange_days = models.IntegerField(_("安排用时（工作日）"), null=True)
+    review_days = models.IntegerField(_("审核用时（工作日）"), null=True)
 
     class Meta:
         abstract = True
@@ -120,8 +123,8 @@ class ReportCell(ReportCellBase):
     id = models.BigAutoField(primary_key=True)
 
     class Meta:
-        verbose_name = "报表汇总格"
-        verbose_name_plural = "报表汇总格"
+        verbose_name = _("报表汇总格")
+        verbose_name_plural = _("报表汇总格")
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "provider_id", "service_id", "city", "arrange_days", "review_days"],
@@ -139,8 +142,8 @@ class ReportDelta(ReportCellBase):
     id = models.BigAutoField(primary_key=True)
 
     class Meta:
-        verbose_name = "报表汇总增量"
-        verbose_name_plural = "报表汇总增量"
+        verbose_name = _("报表汇总增量")
+        verbose_name_plural = _("报表汇总增量")
 
 
 class ReportMargin(ReportCounts):
@@ -152,16 +155,16 @@ class ReportMargin(ReportCounts):
     when read."""
 
     id = models.BigAutoField(primary_key=True)
-    grain = models.CharField("周期", max_length=1)
-    period = models.DateField("周期起始日")
-    dim = models.CharField("维度", max_length=1)
-    value = models.CharField("维度值", max_length=32)
-    measure = models.CharField("度量", max_length=1)
-    days = models.IntegerField("工作日", null=True)
+    grain = models.CharField(_("周期"), max_length=1)
+    period = models.DateField(_("周期起始日"))
+    dim = models.CharField(_("维度"), max_length=1)
+    value = models.CharField(_("维度值"), max_length=32)
+    measure = models.CharField(_("度量"), max_length=1)
+    days = models.IntegerField(_("工作日"), null=True)
 
     class Meta:
-        verbose_name = "报表周期汇总"
-        verbose_name_plural = "报表周期汇总"
+        verbose_name = _("报表周期汇总")
+        verbose_name_plural = _("报表周期汇总")
         constraints = [
             models.UniqueConstraint(
                 fields=["grain", "period", "dim", "value", "measure", "days"],
@@ -180,13 +183,13 @@ class ReportAggregateState(models.Model):
     """Whether the aggregates are built, and from which working-day rank table (one row)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    built_at = models.DateTimeField("生成时间", null=True, blank=True)
-    rank_token = models.CharField("日历版本", max_length=64, blank=True, default="")
-    compacted_at = models.DateTimeField("最近合并时间", null=True, blank=True)
+    built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    rank_token = models.CharField(_("日历版本"), max_length=64, blank=True, default="")
+    compacted_at = models.DateTimeField(_("最近合并时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "报表汇总状态"
-        verbose_name_plural = "报表汇总状态"
+        verbose_name = _("报表汇总状态")
+        verbose_name_plural = _("报表汇总状态")
 
     def __str__(self) -> str:
         return f"{self.built_at or '未生成'}"

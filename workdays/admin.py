@@ -11,6 +11,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from workdays.imports import parse_schedule
@@ -52,9 +53,9 @@ def _undated_text(year: int, numbers: list[str]) -> str:
 
 class CalendarYearForm(forms.ModelForm):
     confirm_uncover = forms.BooleanField(
-        label="确认取消覆盖",
+        label=_("确认取消覆盖"),
         required=False,
-        help_text="取消“已覆盖”会使依赖该年的未结案件失去时限到期日；列出这些案件后须勾选此项再次保存。",
+        help_text=_("取消“已覆盖”会使依赖该年的未结案件失去时限到期日；列出这些案件后须勾选此项再次保存。"),
     )
 
     class Meta:
@@ -114,22 +115,22 @@ class CalendarDayInline(admin.TabularInline):
 
 class ScheduleImportForm(forms.Form):
     year = forms.IntegerField(
-        label="年份",
+        label=_("年份"),
         required=False,
         min_value=2000,
         max_value=2100,
-        help_text="留空时从通知标题（“关于2027年部分节假日安排的通知”）或 CSV 的日期读取",
+        help_text=_("留空时从通知标题（“关于2027年部分节假日安排的通知”）或 CSV 的日期读取"),
     )
     upload = forms.FileField(
-        label="CSV 文件", required=False, help_text="每行 date,kind,name，如 2027-02-05,holiday,春节"
+        label=_("CSV 文件"), required=False, help_text=_("每行 date,kind,name，如 2027-02-05,holiday,春节")
     )
     text = forms.CharField(
-        label="通知全文或 CSV",
+        label=_("通知全文或 CSV"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 14, "cols": 100}),
-        help_text="粘贴国务院办公厅通知中“一、元旦：……”至“七、国庆节：……”各行（含调休上班日），或 CSV 内容",
+        help_text=_("粘贴国务院办公厅通知中“一、元旦：……”至“七、国庆节：……”各行（含调休上班日），或 CSV 内容"),
     )
-    notes = forms.CharField(label="备注", required=False, max_length=500, help_text="例如通知的文号与发布日期")
+    notes = forms.CharField(label=_("备注"), required=False, max_length=500, help_text=_("例如通知的文号与发布日期"))
 
     def clean(self):
         cleaned = super().clean()
@@ -177,11 +178,11 @@ class CalendarYearAdmin(SimpleHistoryAdmin):
         ]
         return custom + super().get_urls()
 
-    @admin.display(description="放假日", ordering="holiday_total")
+    @admin.display(description=_("放假日"), ordering="holiday_total")
     def holiday_count(self, obj: "WithAnnotations[CalendarYear, _DayTotals]") -> int:
         return obj.holiday_total
 
-    @admin.display(description="调休上班日", ordering="makeup_total")
+    @admin.display(description=_("调休上班日"), ordering="makeup_total")
     def makeup_count(self, obj: "WithAnnotations[CalendarYear, _DayTotals]") -> int:
         return obj.makeup_total
 
@@ -249,7 +250,7 @@ class CalendarYearAdmin(SimpleHistoryAdmin):
                         "existing": CalendarYear.objects.filter(year=schedule.year).first()}  # fmt: skip
         return TemplateResponse(request, "admin/workdays/calendaryear/import.html", context)
 
-    @admin.action(description="从 chinesecalendar 库同步（不覆盖手工录入的年度）")
+    @admin.action(description=_("从 chinesecalendar 库同步（不覆盖手工录入的年度）"))
     def sync_from_library(self, request, queryset):
         result = calendar_sync(actor=request.user, request=request)
         self.message_user(

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkdaysConfig(AppConfig):
     name = "workdays"
-    verbose_name = "工作日历"
+    verbose_name = _("工作日历")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

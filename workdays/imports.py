@@ -18,8 +18,8 @@ from workdays.models import DayKind
 from workdays.statutory import coverage_missing
 
 KIND_WORDS = {
-    DayKind.HOLIDAY: {"holiday", "休", "假", "放假", "节假日", DayKind.HOLIDAY.label},
-    DayKind.WORKDAY: {"workday", "班", "上班", "调休", "调休上班", DayKind.WORKDAY.label},
+    DayKind.HOLIDAY: {"holiday", "休", "假", "放假", "节假日", "法定节假日（休）"},
+    DayKind.WORKDAY: {"workday", "班", "上班", "调休", "调休上班", "调休上班日"},
 }
 ITEM = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]\s*([^：:]+?)\s*[：:](.*)$")
 DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日")
@@ -44,7 +44,7 @@ class ParsedSchedule:
 
     def rows(self) -> list[tuple[date, str, str, str]]:
         """(date, kind, kind label, name) in date order, for the preview."""
-        return [(d, kind, DayKind(kind).label, name) for d, (kind, name) in sorted(self.days.items())]
+        return [(d, kind, str(DayKind(kind).label), name) for d, (kind, name) in sorted(self.days.items())]
 
     def holiday_count(self) -> int:
         return sum(1 for kind, _ in self.days.values() if kind == DayKind.HOLIDAY)

@@ -11,44 +11,47 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
 class YearSource(models.TextChoices):
-    LIBRARY = "library", "chinesecalendar 库"
-    MANUAL = "manual", "手工录入"
-    COMPUTED = "computed", "按放假办法推算"
+    LIBRARY = "library", _("chinesecalendar 库")
+    MANUAL = "manual", _("手工录入")
+    COMPUTED = "computed", _("按放假办法推算")
 
 
 class DayKind(models.TextChoices):
-    HOLIDAY = "holiday", "法定节假日（休）"
-    WORKDAY = "workday", "调休上班日"
+    HOLIDAY = "holiday", _("法定节假日（休）")
+    WORKDAY = "workday", _("调休上班日")
 
 
 class CalendarYear(models.Model):
-    year = models.PositiveSmallIntegerField("年份", unique=True)
-    source = models.CharField("来源", max_length=16, choices=YearSource.choices, default=YearSource.MANUAL)
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=16, choices=YearSource.choices, default=YearSource.MANUAL)
     covered = models.BooleanField(
-        "已覆盖",
+        _("已覆盖"),
         default=False,
-        help_text="勾选表示该年的节假日与调休安排已完整录入，可用于工作日计算；未勾选的年份参与计算时会报错。",
+        help_text=_("勾选表示该年的节假日与调休安排已完整录入，可用于工作日计算；未勾选的年份参与计算时会报错。"),
     )
     # A year the State Council has not published yet, computed from 《全国年节及纪念日放假办法》: usable
     # for deadlines, and every due date resting on it is shown as 暂定 until the official schedule
     # replaces it.
     provisional = models.BooleanField(
-        "暂定",
+        _("暂定"),
         default=False,
         db_default=False,
-        help_text="按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。",
+        help_text=_(
+            "按《全国年节及纪念日放假办法》推算、尚未录入国务院办公厅正式安排的年度；落在该年的时限标注“暂定”。"
+        ),
     )
-    notes = models.TextField("备注", blank=True, help_text="例如国务院办公厅通知的文号与发布日期")
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    notes = models.TextField(_("备注"), blank=True, help_text=_("例如国务院办公厅通知的文号与发布日期"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "日历年度"
-        verbose_name_plural = "日历年度"
+        verbose_name = _("日历年度")
+        verbose_name_plural = _("日历年度")
         ordering = ["-year"]
 
     def __str__(self) -> str:
@@ -56,15 +59,17 @@ class CalendarYear(models.Model):
 
 
 class CalendarDay(models.Model):
-    calendar_year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name="年度")
-    date = models.DateField("日期", unique=True)
-    kind = models.CharField("类型", max_length=16, choices=DayKind.choices)
-    name = models.CharField("名称", max_length=64, blank=True, help_text="例如：春节、国庆节")
+    calendar_year = models.ForeignKey(
+        CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("年度")
+    )
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("名称"), max_length=64, blank=True, help_text=_("例如：春节、国庆节"))
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "节假日 / 调休日"
-        verbose_name_plural = "节假日 / 调休日"
+        verbose_name = _("节假日 / 调休日")
+        verbose_name_plural = _("节假日 / 调休日")
         ordering = ["date"]
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=DayKind.values), name="workdays_day_kind_valid"),
@@ -98,8 +103,8 @@ class CalendarRevision(models.Model):
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "日历版本"
-        verbose_name_plural = "日历版本"
+        verbose_name = _("日历版本")
+        verbose_name_plural = _("日历版本")
 
     def __str__(self) -> str:
         return str(self.token)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from workdays.models import CalendarYear
 
@@ -29,7 +30,7 @@ def coverage_summary() -> str:
     """“2004–2026” style ranges of the covered years, the provisional ones named after them."""
     years = covered_year_numbers()
     if not years:
-        return "无"
+        return gettext("无")
     spans: list[list[int]] = []
     for year in years:
         if spans and spans[-1][1] == year - 1:
@@ -41,7 +42,7 @@ def coverage_summary() -> str:
         CalendarYear.objects.filter(covered=True, provisional=True).order_by("year").values_list("year", flat=True)
     )
     if provisional:
-        summary += f"（其中 {'、'.join(map(str, provisional))} 年为暂定推算）"
+        summary += gettext("（其中 %(years)s 年为暂定推算）") % {"years": "、".join(map(str, provisional))}
     return summary
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -39,15 +40,15 @@ def _not_past(value):
 
 
 class DocumentSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=DocumentKind.choices, help_text="材料类型")
-    name = serializers.CharField(max_length=255, help_text="原文件名，如 病历.pdf")
-    content_base64 = serializers.CharField(help_text="文件内容，Base64 编码；仅接受 PDF、JPEG、PNG（按内容识别）")
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, help_text=_("材料类型"))
+    name = serializers.CharField(max_length=255, help_text=_("原文件名，如 病历.pdf"))
+    content_base64 = serializers.CharField(help_text=_("文件内容，Base64 编码；仅接受 PDF、JPEG、PNG（按内容识别）"))
 
     def validate_content_base64(self, value: str) -> bytes:
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise serializers.ValidationError("不是有效的 Base64 编码") from exc
+            raise serializers.ValidationError(_("不是有效的 Base64 编码")) from exc
 
 
 class IntakeServiceField(serializers.SlugRelatedField):
@@ -60,16 +61,18 @@ class IntakeServiceField(serializers.SlugRelatedField):
 
 
 class CaseIntakeSerializer(serializers.Serializer):
-    beneficiary_id_number = serializers.CharField(max_length=18, help_text="服务对象（被保险人或指定直系亲属）身份证号")
+    beneficiary_id_number = serializers.CharField(
+        max_length=18, help_text=_("服务对象（被保险人或指定直系亲属）身份证号")
+    )
     service = IntakeServiceField(
-        slug_field="code", queryset=Service.objects.exclude(kind=ServiceKind.USAGE), help_text="服务项目代码"
+        slug_field="code", queryset=Service.objects.exclude(kind=ServiceKind.USAGE), help_text=_("服务项目代码")
     )
     enrollment = serializers.PrimaryKeyRelatedField(
         # The policy and edition are read by every entitlement check of the submission.
         queryset=Enrollment.objects.select_related("policy", "edition"),
         required=False,
         allow_null=True,
-        help_text="使用的权益；留空由系统选择有余量的权益",
+        help_text=_("使用的权益；留空由系统选择有余量的权益"),
     )
     applicant_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
     applicant_relation = serializers.ChoiceField(choices=ApplicantRelation.choices, default=ApplicantRelation.SELF)
@@ -77,20 +80,22 @@ class CaseIntakeSerializer(serializers.Serializer):
     province = serializers.CharField(max_length=32, required=False, allow_blank=True)
     city = serializers.CharField(max_length=32)
     preferred_hospital = serializers.CharField(max_length=128, required=False, allow_blank=True)
-    hospital_is_top50 = serializers.BooleanField(default=False, help_text="意向医院为全国排名前50三甲医院")
+    hospital_is_top50 = serializers.BooleanField(default=False, help_text=_("意向医院为全国排名前50三甲医院"))
     preferred_department = serializers.CharField(max_length=64, required=False, allow_blank=True)
     preferred_date_from = serializers.DateField(required=False, allow_null=True)
     preferred_date_to = serializers.DateField(required=False, allow_null=True)
-    named_expert = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="仅无忧管家可指定")
+    named_expert = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text=_("仅无忧管家可指定")
+    )
     diagnosis = serializers.CharField(max_length=255, required=False, allow_blank=True)
     critical_illness = serializers.SlugRelatedField(
         slug_field="code",
         queryset=CriticalIllness.objects.filter(active=True),
         required=False,
         allow_null=True,
-        help_text="重症疾病代码（重症疾病范围列表）",
+        help_text=_("重症疾病代码（重症疾病范围列表）"),
     )
-    suspected = serializers.BooleanField(default=False, help_text="疑似重疾")
+    suspected = serializers.BooleanField(default=False, help_text=_("疑似重疾"))
     diagnosing_hospital = serializers.CharField(max_length=128, required=False, allow_blank=True)
     diagnosing_hospital_level = serializers.ChoiceField(choices=HospitalLevel.choices, required=False, allow_null=True)
     diagnosing_hospital_ownership = serializers.ChoiceField(
@@ -102,7 +107,7 @@ class CaseIntakeSerializer(serializers.Serializer):
     claim_fee_kinds = serializers.ListField(
         child=serializers.CharField(max_length=16),
         required=False,
-        help_text="120急救补贴的费用类型：出车费、出诊费、急救费、其他急救费用",
+        help_text=_("120急救补贴的费用类型：出车费、出诊费、急救费、其他急救费用"),
     )
     # max_length is checked before any document is decoded (the stubs do not know ListSerializer's).
     documents = DocumentSerializer(  # type: ignore[call-arg]
@@ -110,11 +115,11 @@ class CaseIntakeSerializer(serializers.Serializer):
         required=False,
         default=list,
         max_length=settings.DOCUMENTS_PER_REQUEST,
-        help_text="至多 DOCUMENTS_PER_REQUEST 个",
+        help_text=_("至多 DOCUMENTS_PER_REQUEST 个"),
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     confirm_duplicate = serializers.BooleanField(
-        default=False, help_text="该服务对象已有同一服务的办理中案件时，确认仍要再申请"
+        default=False, help_text=_("该服务对象已有同一服务的办理中案件时，确认仍要再申请")
     )
 
     def validate_applicant_phone(self, value: str) -> str:
@@ -134,10 +139,10 @@ class CaseIntakeSerializer(serializers.Serializer):
         try:
             validate_id_number(value)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError("身份证号格式或校验位不正确") from exc
+            raise serializers.ValidationError(_("身份证号格式或校验位不正确")) from exc
         person = Person.objects.filter(id_number=value).first()
         if person is None:
-            raise serializers.ValidationError("未找到该证件号对应的客户")
+            raise serializers.ValidationError(_("未找到该证件号对应的客户"))
         return person
 
     def validate(self, attrs: dict) -> dict:
@@ -174,44 +179,44 @@ class CaseSerializer(serializers.Serializer):
     """A case as the API shows it. Fields are declared, not derived from the model, so answering
     costs no model introspection per response (every submission returns one)."""
 
-    number = serializers.CharField(label="案件编号", read_only=True)
-    channel = serializers.ChoiceField(label="渠道", choices=Channel.choices, read_only=True)
-    state = serializers.ChoiceField(label="状态", choices=CaseState.choices, read_only=True)
+    number = serializers.CharField(label=_("案件编号"), read_only=True)
+    channel = serializers.ChoiceField(label=_("渠道"), choices=Channel.choices, read_only=True)
+    state = serializers.ChoiceField(label=_("状态"), choices=CaseState.choices, read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
-    service = serializers.CharField(label="服务项目代码", source="service.code", read_only=True)
+    service = serializers.CharField(label=_("服务项目代码"), source="service.code", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
-    enrollment = serializers.IntegerField(label="权益", source="enrollment_id", read_only=True)
+    enrollment = serializers.IntegerField(label=_("权益"), source="enrollment_id", read_only=True)
     holder = serializers.CharField(source="holder_display", read_only=True)
-    city = serializers.CharField(label="城市", read_only=True)
-    preferred_hospital = serializers.CharField(label="意向医院", read_only=True)
+    city = serializers.CharField(label=_("城市"), read_only=True)
+    preferred_hospital = serializers.CharField(label=_("意向医院"), read_only=True)
     claimed_amount = serializers.DecimalField(
-        label="申请金额（元）", max_digits=10, decimal_places=2, allow_null=True, read_only=True
+        label=_("申请金额（元）"), max_digits=10, decimal_places=2, allow_null=True, read_only=True
     )
     approved_amount = serializers.DecimalField(
-        label="核定金额（元）", max_digits=10, decimal_places=2, allow_null=True, read_only=True
+        label=_("核定金额（元）"), max_digits=10, decimal_places=2, allow_null=True, read_only=True
     )
-    review_due = serializers.DateField(label="审核应完成日", allow_null=True, read_only=True)
-    sla_target_due = serializers.DateField(label="目标完成日", allow_null=True, read_only=True)
-    sla_deadline_due = serializers.DateField(label="最迟完成日", allow_null=True, read_only=True)
-    sla_started_on = serializers.SerializerMethodField(help_text="时效启动日")
-    sla_stopped_on = serializers.SerializerMethodField(help_text="时效停止日（安排结果或补贴支付之日）")
-    sla_paused_days = serializers.SerializerMethodField(help_text="时效暂停的工作日数（等待客户反馈）")
-    sla_used_working_days = serializers.SerializerMethodField(help_text="已用工作日（停止或暂停后不再增加）")
+    review_due = serializers.DateField(label=_("审核应完成日"), allow_null=True, read_only=True)
+    sla_target_due = serializers.DateField(label=_("目标完成日"), allow_null=True, read_only=True)
+    sla_deadline_due = serializers.DateField(label=_("最迟完成日"), allow_null=True, read_only=True)
+    sla_started_on = serializers.SerializerMethodField(help_text=_("时效启动日"))
+    sla_stopped_on = serializers.SerializerMethodField(help_text=_("时效停止日（安排结果或补贴支付之日）"))
+    sla_paused_days = serializers.SerializerMethodField(help_text=_("时效暂停的工作日数（等待客户反馈）"))
+    sla_used_working_days = serializers.SerializerMethodField(help_text=_("已用工作日（停止或暂停后不再增加）"))
     # 暂定: the due date was counted over a year computed from the law, not the State Council's schedule.
-    review_provisional = serializers.BooleanField(label="审核应完成日暂定", read_only=True)
-    sla_target_provisional = serializers.BooleanField(label="目标完成日暂定", read_only=True)
+    review_provisional = serializers.BooleanField(label=_("审核应完成日暂定"), read_only=True)
+    sla_target_provisional = serializers.BooleanField(label=_("目标完成日暂定"), read_only=True)
     sla_provisional = serializers.BooleanField(
-        label="最迟完成日暂定", source="sla_deadline_provisional", read_only=True
+        label=_("最迟完成日暂定"), source="sla_deadline_provisional", read_only=True
     )
-    submitted_at = serializers.DateTimeField(label="提交时间", allow_null=True, read_only=True)
+    submitted_at = serializers.DateTimeField(label=_("提交时间"), allow_null=True, read_only=True)
     # "医院内特殊情况除外": the breach's hospital-side reason, when a coordinator exempted it.
-    sla_exempt_reason = serializers.CharField(label="时效豁免原因", read_only=True)
-    sla_exempt_at = serializers.DateTimeField(label="时效豁免时间", allow_null=True, read_only=True)
+    sla_exempt_reason = serializers.CharField(label=_("时效豁免原因"), read_only=True)
+    sla_exempt_at = serializers.DateTimeField(label=_("时效豁免时间"), allow_null=True, read_only=True)
     reject_reason = serializers.ChoiceField(
-        label="不通过原因", choices=RejectReason.choices, allow_blank=True, read_only=True
+        label=_("不通过原因"), choices=RejectReason.choices, allow_blank=True, read_only=True
     )
     reject_reason_label = serializers.CharField(source="get_reject_reason_display", read_only=True)
-    message_to_applicant = serializers.SerializerMethodField(help_text="退回补充材料时审核人员写给申请人的说明")
+    message_to_applicant = serializers.SerializerMethodField(help_text=_("退回补充材料时审核人员写给申请人的说明"))
     documents = serializers.SerializerMethodField()
 
     def _clock(self, case: Case) -> dict:

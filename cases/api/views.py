@@ -5,6 +5,7 @@ from typing import cast
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -61,16 +62,16 @@ class CaseListCreateView(APIView):
         request=CaseIntakeSerializer,
         responses={
             201: CaseSerializer,
-            400: OpenApiResponse(description="字段错误：{字段: [原因]}"),
-            403: OpenApiResponse(description="无提交权限"),
+            400: OpenApiResponse(description=_("字段错误：{字段: [原因]}")),
+            403: OpenApiResponse(description=_("无提交权限")),
             200: OpenApiResponse(
-                description="重放：同一 Idempotency-Key 与同一请求，返回首次创建的案件，头 Idempotent-Replayed: true"
+                description=_("重放：同一 Idempotency-Key 与同一请求，返回首次创建的案件，头 Idempotent-Replayed: true")
             ),
             409: OpenApiResponse(
                 description="额度已用完：{service: [原因]}；或同一服务对象已有同一服务的办理中案件："
                 '{"code": "duplicate", "cases": [案件编号]}（以 confirm_duplicate: true 确认后再提交）'
             ),
-            422: OpenApiResponse(description="同一 Idempotency-Key 用于不同的请求"),
+            422: OpenApiResponse(description=_("同一 Idempotency-Key 用于不同的请求")),
         },
         examples=[
             OpenApiExample(

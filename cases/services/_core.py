@@ -16,10 +16,11 @@ from cases.models import Case, CaseEvent, CaseState
 from cases.notifications import case_event_notify
 from cases.states import REVIEW_DECISIONS
 from cases.workflow import ACTIONS, action_label
+from config.i18n import system_language
 
 
 def state_label(state: str) -> str:
-    return CaseState(state).label if state in CaseState.values else state
+    return str(CaseState(state).label) if state in CaseState.values else state
 
 
 def case_lock(*, case: Case, expected_state: str | None = None) -> Case:
@@ -87,6 +88,7 @@ def conditions_check(*, case: Case, name: str) -> None:
         raise CaseValidationError(errors, code="condition_unmet")
 
 
+@system_language
 def _summary(transition: str, from_state: str, to_state: str) -> str:
     """The audit trail's line for a transition: 审核通过：医学审核中 → 待派单."""
     return f"{action_label(transition)}：{state_label(from_state)} → {state_label(to_state)}"

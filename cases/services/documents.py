@@ -30,6 +30,7 @@ from cases.models import Case, CaseEvent, Document, DocumentKind
 from cases.selectors import case_visible_to
 from cases.services._core import event_record
 from cases.storage import PENDING_SUFFIX
+from config.i18n import system_language
 
 UPLOAD_PERMISSION = "cases.add_document"
 
@@ -153,6 +154,7 @@ def document_check(*, upload: DocumentUpload, field: str = "documents") -> Check
     return CheckedDocument(upload, content_type, hashlib.sha256(upload.content).hexdigest())
 
 
+@system_language
 def document_store(*, case: Case, actor: User | None, checked: CheckedDocument) -> Document:
     """Write a checked file under the private media root and record it on the timeline.
 
@@ -223,6 +225,7 @@ def documents_sweep(*, older_than_seconds: int = 3600) -> dict[str, int]:
     return counts
 
 
+@system_language
 @transaction.atomic
 def document_attach(*, case: Case, actor: User, upload: DocumentUpload) -> Document:
     """Add a document to an open case (e.g. information a reviewer asked for)."""

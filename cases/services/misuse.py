@@ -16,6 +16,7 @@ from audit.services import audit_record
 from cases.errors import CaseValidationError
 from cases.models import Case, Recovery
 from cases.services._core import transition_run
+from config.i18n import system_language
 from entitlements.models import QuotaHoldStatus
 from entitlements.services import quota_release
 
@@ -31,6 +32,7 @@ def _finding(finding: str) -> str:
     return finding
 
 
+@system_language
 @transaction.atomic
 def case_misuse_stop(
     *,
@@ -67,6 +69,7 @@ def case_misuse_stop(
     return case
 
 
+@system_language
 @transaction.atomic
 def recovery_update(*, recovery: Recovery, actor: User, status: str, amount: Decimal | None, note: str) -> Recovery:
     """A change of a recovery record (status, amount, note), audited with the status before and after."""

@@ -5,9 +5,11 @@ from datetime import date, timedelta
 from cases.models import Case, CaseEvent
 from cases.services._core import event_record
 from cases.states import OPEN
+from config.i18n import system_language
 from entitlements.models import Policy
 
 
+@system_language
 def policy_ended_flag(*, policy: Policy, ended_on: date) -> list[CaseEvent]:
     """The core system says the policy ended: the service period ended the day before, and every
     open case drawing on it is flagged to the coordinators (a warning on its timeline, a notice)."""

@@ -8,6 +8,7 @@ from cases.checklist import checklist_contradictions, checklist_refusals
 from cases.errors import CaseConflict, CaseValidationError
 from cases.models import Case, RejectReason
 from cases.services._core import User, case_lock, transition_check, transition_run
+from config.i18n import system_language
 from entitlements.services import quota_release
 
 CHECKLIST_FIELDS = (
@@ -111,6 +112,7 @@ def review_approve(
     return case
 
 
+@system_language
 @transaction.atomic
 def review_reject(*, case: Case, actor: User, reason: str, note: str = "", expected_state: str | None = None) -> Case:
     """Reject with a reason code from the list; the held quota unit is given back."""
@@ -124,7 +126,7 @@ def review_reject(*, case: Case, actor: User, reason: str, note: str = "", expec
         name="reject",
         expected_state=expected_state,
         arguments={"reason": reason},
-        note=note or RejectReason(reason).label,
+        note=note or str(RejectReason(reason).label),
         extra={"reject_reason": reason},
     )
     if case.quota_hold is not None:

@@ -5,6 +5,8 @@ from datetime import date
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from workdays.calendar import CalendarNotCovered, workdays_between
 
@@ -22,13 +24,15 @@ def workdays_left(due: date | None) -> str:
     except CalendarNotCovered:
         return ""
     if left > 0:
-        return f"（还剩 {left} 个工作日）"
+        return _("（还剩 %(days)s 个工作日）") % {"days": left}
     if left == 0:
-        return "（今日到期）"
-    return f"（已超 {-left} 个工作日）"
+        return _("（今日到期）")
+    return _("（已超 %(days)s 个工作日）") % {"days": -left}
 
 
-PROVISIONAL_TITLE = "按《全国年节及纪念日放假办法》推算的暂定日历计算；录入国务院办公厅正式安排后自动重新计算"
+PROVISIONAL_TITLE = gettext_lazy(
+    "按《全国年节及纪念日放假办法》推算的暂定日历计算；录入国务院办公厅正式安排后自动重新计算"
+)
 
 
 @register.filter
@@ -36,7 +40,7 @@ def provisional_mark(provisional: bool) -> str:
     """ "暂定" beside a due date counted over a provisional year of the calendar."""
     if not provisional:
         return ""
-    return format_html(' <span class="badge provisional" title="{}">暂定</span>', PROVISIONAL_TITLE)
+    return format_html(' <span class="badge provisional" title="{}">{}</span>', PROVISIONAL_TITLE, _("暂定"))
 
 
 @register.filter

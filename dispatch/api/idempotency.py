@@ -13,6 +13,7 @@ from typing import cast
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
@@ -30,7 +31,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="重试时携带同一个键：同键同请求体返回首次结果；同键不同请求体返回 422。",
+    description=_("重试时携带同一个键：同键同请求体返回首次结果；同键不同请求体返回 422。"),
 )
 
 

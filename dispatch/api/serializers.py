@@ -1,6 +1,8 @@
 """What a provider reads about a case — personal data cut to what the service needs — and what it sends."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from rest_framework import serializers
 
 from cases.clock import clock_figures
@@ -143,10 +145,12 @@ class ProviderCaseDetailSerializer(ProviderCaseSummarySerializer):
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=255, label="拒单原因")
+    reason = serializers.CharField(max_length=255, label=_("拒单原因"))
 
 
-def _optional(label: str, max_length: int | None = None, help_text: str = "") -> serializers.CharField:
+def _optional(
+    label: StrOrPromise, max_length: int | None = None, help_text: StrOrPromise = ""
+) -> serializers.CharField:
     return serializers.CharField(
         label=label, max_length=max_length, required=False, allow_blank=True, help_text=help_text
     )
@@ -161,25 +165,25 @@ class ArrangementSerializer(serializers.Serializer):
     doctor = _optional("医生/专家", 64)
     doctor_title = _optional("医生职称", 32, "须副主任医师及以上的服务：副主任医师或主任医师")
     arranged_at = serializers.DateTimeField(
-        label="就诊/入院时间",
+        label=_("就诊/入院时间"),
         required=False,
         allow_null=True,
-        help_text="ISO 8601，建议带时区；不带时区按北京时间。书面二次诊疗等无就诊时间的服务不填",
+        help_text=_("ISO 8601，建议带时区；不带时区按北京时间。书面二次诊疗等无就诊时间的服务不填"),
     )
     address = _optional("地址", 255)
     specialist = _optional("康复指导人员", 16, "专家远程康复指导：营养师、康复师或心理咨询师")
     guidance_mode = _optional("指导形式", 16, "书面或电话")
-    transfers = _optional("专车接送安排", help_text="异地就医协助安排")
-    accommodation = _optional("就医当地住宿方案", help_text="异地就医协助安排")
+    transfers = _optional("专车接送安排", help_text=_("异地就医协助安排"))
+    accommodation = _optional("就医当地住宿方案", help_text=_("异地就医协助安排"))
     nurse = _optional("上门护士", 64, "专业医护上门安排")
 
 
 class CompletionSerializer(serializers.Serializer):
     completed_at = serializers.DateTimeField(
-        label="服务完成时间",
+        label=_("服务完成时间"),
         required=False,
         allow_null=True,
-        help_text="ISO 8601；不填为当前时间。不能早于就诊/入院时间",
+        help_text=_("ISO 8601；不填为当前时间。不能早于就诊/入院时间"),
     )
 
 

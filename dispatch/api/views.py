@@ -5,6 +5,7 @@ Views validate, call one service, and translate the cases app's refusals into HT
 """
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -45,10 +46,10 @@ API_FIELD_NAMES = {
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 WRITE_RESPONSES = {
     200: ProviderCaseDetailSerializer,
-    400: OpenApiResponse(description="字段错误：{字段: [原因]}"),
+    400: OpenApiResponse(description=_("字段错误：{字段: [原因]}")),
     404: ErrorSerializer,
     409: ConflictSerializer,
-    422: OpenApiResponse(ErrorSerializer, description="同一 Idempotency-Key 用于不同请求"),
+    422: OpenApiResponse(ErrorSerializer, description=_("同一 Idempotency-Key 用于不同请求")),
 }
 
 
@@ -76,8 +77,8 @@ class ProviderCaseList(generics.ListAPIView):
     @extend_schema(
         tags=TAG,
         summary="本服务商的案件列表",
-        parameters=[OpenApiParameter("state", str, enum=CaseState.values, description="按状态筛选")],
-        responses={200: ProviderCaseSummarySerializer(many=True), 400: OpenApiResponse(description="无效的状态")},
+        parameters=[OpenApiParameter("state", str, enum=CaseState.values, description=_("按状态筛选"))],
+        responses={200: ProviderCaseSummarySerializer(many=True), 400: OpenApiResponse(description=_("无效的状态"))},
     )
     def get(self, request, *args, **kwargs):
         state = request.query_params.get("state", "")

@@ -2,6 +2,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiTypes, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
@@ -40,8 +41,8 @@ class CanLookUpCustomers(BasePermission):
 
 
 class InquiryRequestSerializer(serializers.Serializer):
-    id_number = serializers.CharField(help_text="身份证号（完整）；放在请求体中，从不出现在 URL 里")
-    on = serializers.DateField(required=False, help_text="查询日期，默认今天（Asia/Shanghai）")
+    id_number = serializers.CharField(help_text=_("身份证号（完整）；放在请求体中，从不出现在 URL 里"))
+    on = serializers.DateField(required=False, help_text=_("查询日期，默认今天（Asia/Shanghai）"))
 
 
 @extend_schema(

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from entitlements import periods
 from entitlements.models.catalog import Edition, PeriodRule
@@ -17,19 +18,23 @@ class Enrollment(models.Model):
     and stored so that "who is in service on this day" is one indexed query.
     """
 
-    insured = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrollments", verbose_name="被保险人")
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="enrollments", verbose_name="达标保单")
-    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="enrollments", verbose_name="版本档次")
-    qualified_on = models.DateField("达标（加入）日", help_text="满足达标条件之日；普惠版为成功加入之日")
-    upgraded = models.BooleanField("已完成服务升级", default=False, help_text="2019/2020版：升级后服务期5年")
-    service_start = models.DateField("服务起始日", editable=False)
-    service_end = models.DateField("服务终止日", editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    insured = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("被保险人")
+    )
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("达标保单"))
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("版本档次")
+    )
+    qualified_on = models.DateField(_("达标（加入）日"), help_text=_("满足达标条件之日；普惠版为成功加入之日"))
+    upgraded = models.BooleanField(_("已完成服务升级"), default=False, help_text=_("2019/2020版：升级后服务期5年"))
+    service_start = models.DateField(_("服务起始日"), editable=False)
+    service_end = models.DateField(_("服务终止日"), editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "服务权益"
-        verbose_name_plural = "服务权益"
+        verbose_name = _("服务权益")
+        verbose_name_plural = _("服务权益")
         ordering = ["service_start", "id"]
         constraints = [
             models.UniqueConstraint(fields=["insured", "policy", "edition"], name="enrollment_unique_per_policy"),
@@ -86,9 +91,9 @@ class Enrollment(models.Model):
 
 
 class Relation(models.TextChoices):
-    SPOUSE = "spouse", "配偶"
-    PARENT = "parent", "父母"
-    CHILD = "child", "子女"
+    SPOUSE = "spouse", _("配偶")
+    PARENT = "parent", _("父母")
+    CHILD = "child", _("子女")
 
 
 class FamilyDesignation(models.Model):
@@ -99,13 +104,15 @@ class FamilyDesignation(models.Model):
     """
 
     enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.CASCADE, related_name="designations", verbose_name="服务权益"
+        Enrollment, on_delete=models.CASCADE, related_name="designations", verbose_name=_("服务权益")
     )
-    member = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="designations", verbose_name="家庭成员")
-    relation = models.CharField("与被保险人关系", max_length=10, choices=Relation.choices)
-    designated_on = models.DateField("指定日")
-    valid_until = models.DateField("有效期至", editable=False)
-    ended_on = models.DateField("终止日", null=True, blank=True, help_text="自该日起不再有效（含当日）")
+    member = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="designations", verbose_name=_("家庭成员")
+    )
+    relation = models.CharField(_("与被保险人关系"), max_length=10, choices=Relation.choices)
+    designated_on = models.DateField(_("指定日"))
+    valid_until = models.DateField(_("有效期至"), editable=False)
+    ended_on = models.DateField(_("终止日"), null=True, blank=True, help_text=_("自该日起不再有效（含当日）"))
     # A member designated in a seat freed in the same service year takes over that seat's usage
     # of the year (DOMAIN: replacing a member never restores quota already used that year).
     replaces = models.OneToOneField(
@@ -114,14 +121,14 @@ class FamilyDesignation(models.Model):
         null=True,
         blank=True,
         related_name="replaced_by",
-        verbose_name="接替",
+        verbose_name=_("接替"),
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "指定直系亲属"
-        verbose_name_plural = "指定直系亲属"
+        verbose_name = _("指定直系亲属")
+        verbose_name_plural = _("指定直系亲属")
         ordering = ["designated_on", "id"]
         constraints = [
             models.UniqueConstraint(

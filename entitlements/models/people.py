@@ -4,6 +4,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -14,13 +15,13 @@ def validate_id_number(value: str) -> None:
     renamed or split since, and refusing a real customer's ID is worse than an unknown region."""
     number = normalize_id_number(value)
     if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise ValidationError("身份证号码须为18位（前17位为数字，末位为数字或X）")
+        raise ValidationError(_("身份证号码须为18位（前17位为数字，末位为数字或X）"))
     try:
         ric.get_birth_date(number)
     except StdnumError as exc:
-        raise ValidationError("身份证号码中的出生日期无效") from exc
+        raise ValidationError(_("身份证号码中的出生日期无效")) from exc
     if ric.calc_check_digit(number) != number[17]:
-        raise ValidationError("身份证号码校验位错误，请核对")
+        raise ValidationError(_("身份证号码校验位错误，请核对"))
 
 
 def is_valid_id_number(value: str) -> bool:
@@ -69,34 +70,34 @@ def id_number_disagreements(*, id_number: str, birth_date, gender: str) -> dict[
 
 
 class Gender(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class SocialInsurance(models.TextChoices):
-    UNKNOWN = "unknown", "未知"
-    INSURED = "insured", "有社保"
-    UNINSURED = "uninsured", "无社保"
+    UNKNOWN = "unknown", _("未知")
+    INSURED = "insured", _("有社保")
+    UNINSURED = "uninsured", _("无社保")
 
 
 class Person(models.Model):
     """An insured person or a designated family member (直系亲属)."""
 
-    name = models.CharField("姓名", max_length=64)
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
-    birth_date = models.DateField("出生日期")
-    id_number = models.CharField("身份证号", max_length=18, unique=True, validators=[validate_id_number])
-    phone = models.CharField("手机号", max_length=20, blank=True, db_index=True)
-    address = models.CharField("地址", max_length=255, blank=True)
+    name = models.CharField(_("姓名"), max_length=64)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, validators=[validate_id_number])
+    phone = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
     social_insurance = models.CharField(
-        "社保情况", max_length=12, choices=SocialInsurance.choices, default=SocialInsurance.UNKNOWN
+        _("社保情况"), max_length=12, choices=SocialInsurance.choices, default=SocialInsurance.UNKNOWN
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "客户"
-        verbose_name_plural = "客户"
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
         ordering = ["id"]
         indexes = [
             # The desk search finds a customer by the beginning of the name (LIKE '王%').

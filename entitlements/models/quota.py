@@ -3,6 +3,7 @@ and one hold row per request drawing on it."""
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from entitlements.models.catalog import Service
 from entitlements.models.enrollments import Enrollment
@@ -17,24 +18,24 @@ class QuotaBucket(models.Model):
     """
 
     enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.CASCADE, related_name="quota_buckets", verbose_name="服务权益"
+        Enrollment, on_delete=models.CASCADE, related_name="quota_buckets", verbose_name=_("服务权益")
     )
     beneficiary = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="quota_buckets", verbose_name="服务对象"
+        Person, on_delete=models.PROTECT, related_name="quota_buckets", verbose_name=_("服务对象")
     )
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="quota_buckets", verbose_name="服务项目"
+        Service, on_delete=models.PROTECT, related_name="quota_buckets", verbose_name=_("服务项目")
     )
-    period_start = models.DateField("计次起始日")
-    period_end = models.DateField("计次终止日")
-    limit = models.PositiveSmallIntegerField("次数上限", null=True, blank=True, help_text="留空为不限次")
-    held = models.PositiveIntegerField("占用中", default=0)
-    used = models.PositiveIntegerField("已使用", default=0)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    period_start = models.DateField(_("计次起始日"))
+    period_end = models.DateField(_("计次终止日"))
+    limit = models.PositiveSmallIntegerField(_("次数上限"), null=True, blank=True, help_text=_("留空为不限次"))
+    held = models.PositiveIntegerField(_("占用中"), default=0)
+    used = models.PositiveIntegerField(_("已使用"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "额度台账"
-        verbose_name_plural = "额度台账"
+        verbose_name = _("额度台账")
+        verbose_name_plural = _("额度台账")
         ordering = ["-period_start", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -57,38 +58,40 @@ class QuotaBucket(models.Model):
 
 
 class QuotaHoldStatus(models.TextChoices):
-    HELD = "held", "占用中"
-    USED = "used", "已使用"
-    RELEASED = "released", "已释放"
+    HELD = "held", _("占用中")
+    USED = "used", _("已使用")
+    RELEASED = "released", _("已释放")
 
 
 class QuotaHold(models.Model):
     """The ledger entry of one request: held when submitted, used when arranged (or paid),
     released on rejection, withdrawal or cancellation."""
 
-    bucket = models.ForeignKey(QuotaBucket, on_delete=models.PROTECT, related_name="holds", verbose_name="额度台账")
+    bucket = models.ForeignKey(QuotaBucket, on_delete=models.PROTECT, related_name="holds", verbose_name=_("额度台账"))
     enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.PROTECT, related_name="quota_holds", verbose_name="服务权益"
+        Enrollment, on_delete=models.PROTECT, related_name="quota_holds", verbose_name=_("服务权益")
     )
     # No index of its own: quota_hold_beneficiary_idx (beneficiary, status) begins with it.
     beneficiary = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="quota_holds", verbose_name="服务对象", db_index=False
+        Person, on_delete=models.PROTECT, related_name="quota_holds", verbose_name=_("服务对象"), db_index=False
     )
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="quota_holds", verbose_name="服务项目")
-    period_start = models.DateField("计次起始日")
-    period_end = models.DateField("计次终止日")
-    status = models.CharField("状态", max_length=10, choices=QuotaHoldStatus.choices, default=QuotaHoldStatus.HELD)
-    reference = models.CharField("关联单号", max_length=64, blank=True, db_index=True)
-    requested_on = models.DateField("申请服务日")
-    release_reason = models.CharField("释放原因", max_length=255, blank=True)
-    created_at = models.DateTimeField("占用时间", auto_now_add=True)
-    used_at = models.DateTimeField("使用时间", null=True, blank=True)
-    released_at = models.DateTimeField("释放时间", null=True, blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="quota_holds", verbose_name=_("服务项目")
+    )
+    period_start = models.DateField(_("计次起始日"))
+    period_end = models.DateField(_("计次终止日"))
+    status = models.CharField(_("状态"), max_length=10, choices=QuotaHoldStatus.choices, default=QuotaHoldStatus.HELD)
+    reference = models.CharField(_("关联单号"), max_length=64, blank=True, db_index=True)
+    requested_on = models.DateField(_("申请服务日"))
+    release_reason = models.CharField(_("释放原因"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("占用时间"), auto_now_add=True)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    released_at = models.DateTimeField(_("释放时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "额度占用"
-        verbose_name_plural = "额度占用记录"
+        verbose_name = _("额度占用")
+        verbose_name_plural = _("额度占用记录")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["beneficiary", "status"], name="quota_hold_beneficiary_idx")]
 

@@ -25,7 +25,7 @@ def family_relations() -> tuple[str, ...]:
 
 def _relation_label(code: str) -> str:
     """The Chinese name of a relation code (配偶、父母、子女), or the code as given when unknown."""
-    return dict(Relation.choices).get(code, code)
+    return str(dict(Relation.choices).get(code, code))
 
 
 def _apply(obj, values: dict) -> bool:

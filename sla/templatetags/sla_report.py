@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.base import render_value_in_context
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -44,6 +45,7 @@ def report_rows(context, rows: list[dict], period: bool = False) -> SafeString:
     def days(value) -> str:
         return "—" if value is None else v(value)
 
+    see, cases_word = gettext("查看这"), gettext("件案件")
     out = []
     for row in rows:
         links = row["links"]
@@ -51,8 +53,8 @@ def report_rows(context, rows: list[dict], period: bool = False) -> SafeString:
         out.append(
             "    <tr>\n"
             f"      <td>{label}</td>\n"
-            f'      <td class="num"><a class="figure" href="{v(links["received"])}" title="查看这 {v(row["received"])}'
-            f' 件案件" data-cell="received">{v(row["received"])}</a></td>\n'
+            f'      <td class="num"><a class="figure" href="{v(links["received"])}" title="{see} {v(row["received"])}'
+            f' {cases_word}" data-cell="received">{v(row["received"])}</a></td>\n'
             f'      <td class="num"><a class="figure" href="{v(links["arranged"])}" data-cell="arranged">'
             f"{v(row['arranged'])}</a></td>\n"
             f'      <td class="num"><a class="figure" href="{v(links["on_time"])}" data-cell="on_time">'
@@ -75,6 +77,7 @@ def chart_bars(context, bars: list[dict]) -> SafeString:
     """The trend chart's bars with their values, each linked to its cases (``sla/report.html``)."""
 
     v = _renderer(context)
+    unit = gettext("件")
     out = []
     for bar in bars:
         linked = bool(bar["link"] and bar["value"])
@@ -82,7 +85,7 @@ def chart_bars(context, bars: list[dict]) -> SafeString:
         out.append(
             (f'<a href="{v(bar["link"])}">' if linked else "")
             + f'<rect class="{css}" x="{v(bar["x"])}" y="{v(bar["y"])}" width="{v(bar["w"])}" height="{v(bar["h"])}">'
-            f"<title>{day} {v(bar['name'])} {v(bar['value'])} 件</title></rect>"
+            f"<title>{day} {v(bar['name'])} {v(bar['value'])} {unit}</title></rect>"
             f'<text class="value {css}-value" x="{v(bar["cx"])}" y="{v(bar["value_y"])}" text-anchor="middle"'
             f' data-period="{day}" data-series="{css}">{v(bar["value"])}</text>' + ("</a>" if linked else "")
         )

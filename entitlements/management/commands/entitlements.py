@@ -2,6 +2,7 @@ import json
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from entitlements.models import Person
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError("未找到该身份证号的客户")
         inquiry = entitlement_inquiry(person=person, on=on)
         if options["json"]:
-            self.stdout.write(json.dumps(inquiry, ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps(inquiry, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder))
             return
         self.stdout.write(f"{person.name} {person.id_number_masked} · {inquiry['on']}")
         for enrollment in inquiry["enrollments"]:
