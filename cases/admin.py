@@ -6,6 +6,7 @@ the user allow. Every button posts to ``case_action`` which calls the service �
 field, never django-fsm-2's stock transition buttons.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
 
@@ -339,21 +340,31 @@ class CaseAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:cases_case_changelist"))
         return self._back(following)
 
+    @staticmethod
+    def _sent_by_service(form, perform: Callable[[], object]) -> bool:
+        """Run the service behind a case page's note or document form; a refusal lands on the form
+        (beside the field it names, or at its head) and False is returned."""
+        try:
+            perform()
+        except CaseValidationError as exc:
+            refusal_place(form, exc)
+        except CaseError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return True
+        return False
+
     def note_view(self, request: HttpRequest, object_id) -> HttpResponse:
         case = self._case_or_404(request, object_id)
         form = NoteForm(request.POST or None, prefix="note")
         if request.method != "POST":
             return self._back(case)
-        if form.is_valid():
-            try:
-                services.case_add_note(case=case, actor=cast(User, request.user), note=form.cleaned_data["note"])
-            except CaseValidationError as exc:
-                refusal_place(form, exc)
-            except CaseError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("已添加备注"))
-                return self._back(case)
+        actor = cast(User, request.user)
+        if form.is_valid() and self._sent_by_service(
+            form, lambda: services.case_add_note(case=case, actor=actor, note=form.cleaned_data["note"])
+        ):
+            messages.success(request, _("已添加备注"))
+            return self._back(case)
         # The page again, the reason beside the note.
         messages.error(request, _("备注未添加：原因已在「备注与补充材料」中标出"))
         return self.change_view(request, str(case.pk), sent={"note_form": form})
@@ -363,16 +374,12 @@ class CaseAdmin(admin.ModelAdmin):
         form = DocumentForm(request.POST or None, request.FILES or None, prefix="doc")
         if request.method != "POST":
             return self._back(case)
-        if form.is_valid():
-            try:
-                services.document_attach(case=case, actor=cast(User, request.user), upload=form.upload())
-            except CaseValidationError as exc:
-                refusal_place(form, exc)
-            except CaseError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("已上传材料"))
-                return self._back(case)
+        actor = cast(User, request.user)
+        if form.is_valid() and self._sent_by_service(
+            form, lambda: services.document_attach(case=case, actor=actor, upload=form.upload())
+        ):
+            messages.success(request, _("已上传材料"))
+            return self._back(case)
         # The page again, the reason beside the file (its type, its size, its content).
         messages.error(request, _("材料未上传：原因已在「备注与补充材料」中标出"))
         return self.change_view(request, str(case.pk), sent={"document_form": form})
