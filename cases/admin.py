@@ -35,6 +35,7 @@ from cases.selectors import case_visible_to, user_is_case_staff
 from cases.services.intake_keys import DuplicateRequest, IntakeKeyReused
 from cases.views import case_page_context, case_view_record
 from cases.workflow import Place
+from config.counts import shown
 from entitlements.models import Enrollment, Service
 from entitlements.models.catalog import ServiceKind
 from workdays.calendar import CalendarNotCovered, sub_workdays, workdays_between
@@ -95,7 +96,7 @@ class QueueViewFilter(admin.SimpleListFilter):
         tab = _queue_tab(request)
         counts = self.counts = _queue_counts(request)[tab] if tab else None
         return [
-            (view, f"{label}（{counts[view]}）" if counts else label)
+            (view, f"{label}（{shown(counts[view])}）" if counts else label)
             for view, label in queue.VIEWS.items()
             if view != queue.DEFAULT_VIEW
         ]
@@ -105,7 +106,7 @@ class QueueViewFilter(admin.SimpleListFilter):
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": f"全部（{total}）" if total is not None else _("全部"),
+            "display": f"全部（{shown(total)}）" if total is not None else _("全部"),
         }
         for lookup, title in self.lookup_choices:
             yield {

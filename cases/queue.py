@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from cases.states import CaseState
+from config.counts import counted, shown
 
 # Waiting for a reviewer's decision: submitted (unclaimed), under review (including a 120 claim
 # whose amount is to be assessed), and — their own tab — returned cases waiting for the applicant.
@@ -48,7 +49,7 @@ def queue_cases(*, user, tab: str = DEFAULT_TAB, view: str = DEFAULT_VIEW) -> Qu
 
 @dataclass(frozen=True)
 class QueueCounts:
-    """Counts per tab and view: ``counts[tab][view]``."""
+    """Counts per tab and view, capped at ``COUNT_CAP``: ``counts[tab][view]``."""
 
     counts: dict[str, dict[str, int]]
 
@@ -57,27 +58,34 @@ class QueueCounts:
 
 
 def queue_counts(*, user) -> QueueCounts:
-    """Every tab × view count of the queue in ONE aggregate query."""
-    aggregates = {
-        f"{tab}__{view}": Count("id", filter=Q(state__in=states) & view_q(view, user))
-        for tab, (_, states) in TABS.items()
-        for view in VIEWS
-    }
-    row = Case.objects.filter(state__in=PENDING + RETURNED).aggregate(**aggregates)
-    return QueueCounts({tab: {view: row[f"{tab}__{view}"] for view in VIEWS} for tab in TABS})
+    """Every tab × view count of the queue in ONE statement, each counted up to ``COUNT_CAP`` cases
+    (config.counts; shown "999+"): an exact count read the whole backlog on every page of the queue
+    (590 ms of SQL at ten million cases); a capped one reads at most a thousand rows of a state index."""
+    keys = [(tab, view) for tab in TABS for view in VIEWS]
+    rows = [Case.objects.filter(Q(state__in=TABS[tab][1]) & view_q(view, user)) for tab, view in keys]
+    figures = counted(rows, capped=len(rows))
+    counts: dict[str, dict[str, int]] = {tab: {} for tab in TABS}
+    for (tab, view), figure in zip(keys, figures, strict=True):
+        counts[tab][view] = figure
+    return QueueCounts(counts)
 
 
 def queue_links(*, counts: QueueCounts, tab: str, view: str) -> dict[str, list[dict]]:
     """The queue's tabs and views as links with their counts (the admin's queue, the home page)."""
     tabs = [
-        {"label": label, "count": counts[key][view], "query": f"?queue={key}&view={view}", "selected": key == tab}
+        {
+            "label": label,
+            "count": shown(counts[key][view]),
+            "query": f"?queue={key}&view={view}",
+            "selected": key == tab,
+        }
         for key, (label, _states) in TABS.items()
     ]
     views = [
         {
             "key": key,
             "label": label,
-            "count": counts[tab][key],
+            "count": shown(counts[tab][key]),
             "query": f"?queue={tab}&view={key}",
             "selected": key == view,
         }

@@ -4,20 +4,20 @@ their counts, and whether the search box has somewhere to send its query.
 A context processor runs for every template rendered with the request, and one response may render
 several; the header is computed once per request and kept on it. Each count is one query on the
 case table's state indexes, capped at ``COUNT_CAP`` so a queue of a million costs what one of a
-thousand does (the header then shows "999+").
+thousand does (the header then shows "999+"; config.counts).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-COUNT_CAP = 1000
+from config.counts import counted, shown
+
 _ATTRIBUTE = "_desk_shell"
 
 
@@ -29,26 +29,7 @@ class Queue:
 
     @property
     def shown(self) -> str:
-        return f"{COUNT_CAP - 1}+" if self.count >= COUNT_CAP else str(self.count)
-
-
-def _counted(querysets: list, *, capped: int) -> list[int]:
-    """Every count of the header in ONE statement: the first ``capped`` querysets counted up to
-    ``COUNT_CAP`` rows each (a queue of a million costs what one of a thousand does), the rest in full."""
-    parts: list[str] = []
-    params: list = []
-    for index, queryset in enumerate(querysets):
-        rows = queryset.order_by().values("pk")
-        sql, query_params = (rows[:COUNT_CAP] if index < capped else rows).query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q{index})")  # noqa: S608 — the ORM's own SQL
-        params.extend(query_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)  # parameters bound
-        return [int(value) for value in cursor.fetchone()]
-
-
-def _capped(queryset) -> int:
-    return _counted([queryset], capped=1)[0]
+        return shown(self.count)
 
 
 def _queue_sources(user) -> list[tuple[StrOrPromise, str, object, bool]]:
@@ -86,7 +67,7 @@ def header_figures(user) -> tuple[list[Queue], int]:
     sources = _queue_sources(user)
     membership = ProviderMember.objects.filter(user=user, active=True)
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    counts = _counted([*(cases for _, _, cases, _ in sources), membership, unread], capped=len(sources))
+    counts = counted([*(cases for _, _, cases, _ in sources), membership, unread], capped=len(sources))
     member = counts[-2] > 0
     queues = [
         Queue(label, url, count)

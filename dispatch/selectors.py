@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, CaseState, Dispatch, Document, DocumentKind
 from cases.states import BOARD_LISTED, CLOCK_RUNNING, FINAL, ON_BOARD, WITH_PROVIDER
+from config.counts import counted
 from entitlements.models import Service
 from providers.models import Provider, ProviderCoverage, ProviderMember, RoutingRule, place_key
 from workdays.calendar import CalendarNotCovered, add_workdays
@@ -280,26 +281,17 @@ def board_view_filter(view: str, *, user, today: date) -> Q | None:
     return by_state.get(view)
 
 
-# A saved view's count stops here (the button then shows "999+"): counting a pile of a million
-# open cases exactly read every one of them (17 s at ten million cases, the "mine" view probing each
-# case's dispatches); counting up to a thousand reads at most a thousand from the view's index.
-VIEW_COUNT_CAP = 1000
-
-
 def board_view_counts(*, user, today: date) -> dict[str, int]:
-    """Every saved view's count, capped at ``VIEW_COUNT_CAP``, in one statement over the board's cases."""
-    parts: list[str] = []
-    params: list = []
+    """Every saved view's count, capped at ``COUNT_CAP`` (config.counts), in one statement over the
+    board's cases: counting a pile of a million open cases exactly read every one of them (17 s at
+    ten million cases, the "mine" view probing each case's dispatches); counting up to a thousand
+    reads at most a thousand from the view's index."""
     views = list(BoardView)
-    for index, view in enumerate(views):
-        rows = Case.objects.filter(state__in=BOARD_LISTED).filter(board_view_filter(view, user=user, today=today))
-        sql, query_params = rows.order_by().values("pk")[:VIEW_COUNT_CAP].query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS v{index})")  # noqa: S608 — the ORM's own SQL
-        params.extend(query_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)  # parameters bound
-        row = cursor.fetchone()
-    return {view.value: int(count) for view, count in zip(views, row, strict=True)}
+    rows = [
+        Case.objects.filter(state__in=BOARD_LISTED).filter(board_view_filter(view, user=user, today=today))
+        for view in views
+    ]
+    return {view.value: count for view, count in zip(views, counted(rows, capped=len(rows)), strict=True)}
 
 
 def board_search_filter(term: str) -> Q:

@@ -77,6 +77,26 @@ def test_counts_come_from_one_query_and_match_the_lists(client, reviewer, desk, 
             assert len(listed) == counts[tab][view], (tab, view)
 
 
+def test_counts_stop_at_the_cap_and_the_tabs_header_and_home_page_show_it(
+    client, reviewer, desk, monkeypatch, django_assert_num_queries
+):
+    """A backlog past the cap is counted no further (the statement reads at most the cap's rows per
+    tab and view) and shown "N+" alike on the tab, its view, the page header and the home page."""
+    monkeypatch.setattr("config.counts.COUNT_CAP", 3)
+    with django_assert_num_queries(1):
+        counts = queue.queue_counts(user=reviewer)
+    assert counts["pending"] == {"mine": 2, "unclaimed": 1, "all": 3}
+    client.force_login(reviewer)
+
+    page = client.get(QUEUE).content.decode()
+    home = client.get(reverse("admin:index")).content.decode()
+
+    assert "待审核（2+）" in page and "全部（2+）" in page and "我的（2）" in page
+    assert '待审核 <span class="desk-count">2+</span>' in page
+    assert "待审核 <b>2+</b>" in home
+    assert len(_numbers(client.get(QUEUE))) == 4  # the list itself is whole
+
+
 def test_queue_is_ordered_by_review_due_date_and_marks_overdue(client, reviewer, desk):
     late, later = desk["others"], desk["submitted"]
     Case.objects.filter(pk=late.pk).update(review_due=datetime.date(2020, 1, 2))

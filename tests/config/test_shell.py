@@ -10,6 +10,7 @@ from django.test import override_settings
 from audit.models import AuditEvent
 from cases.models import CaseState
 from config import shell
+from config.counts import COUNT_CAP
 from notifications.models import Notification, OutboxMessage
 from tests.factories.cases import CaseFactory, role_user
 
@@ -76,7 +77,7 @@ def test_header_queries_once_per_request_however_many_templates_render(rf):
 
 
 def test_a_large_queue_is_shown_capped():
-    assert shell.Queue("待审核", "/", shell.COUNT_CAP).shown == f"{shell.COUNT_CAP - 1}+"
+    assert shell.Queue("待审核", "/", COUNT_CAP).shown == f"{COUNT_CAP - 1}+"
     assert shell.Queue("待审核", "/", 12).shown == "12"
 
 
