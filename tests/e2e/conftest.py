@@ -96,5 +96,5 @@ def login(page, live_server, username: str, password: str = PASSWORD) -> None:
     code = otp_code_for(username)
     if code:
         page.fill("#id_otp_token", code)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("input[type=submit]")

@@ -40,8 +40,8 @@ def test_coordinator_exempts_a_late_case_and_the_manager_sees_both_rates(page, l
     page.goto(f"{live_server.url}/board/cases/{late.number}/")
     form = page.locator("#action-sla_exempt")
     form.locator("textarea[name='sla_exempt-reason']").fill("   ")
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     error = page.locator("#id_sla_exempt-reason-errors")
     assert "院方原因：请填写院方原因" in error.inner_text()
     assert error.is_visible()
@@ -79,8 +79,8 @@ def test_reviewer_stops_a_case_as_misuse(page, live_server, screenshot):
         "服务商核对证件发现就诊人为被保险人同事，非本人或直系亲属"
     )
     form.locator("input[name='misuse_stop-amount']").fill("1500.00")
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
 
     assert page.locator("#case-state").inner_text() == "中止（冒用）"
     screenshot("misuse-stopped")

@@ -67,8 +67,8 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
 
     page.goto(f"{live_server.url}/board/")
     page.select_option("#id_sla_status", "breached")
-    page.click("#board-filters button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#board-filters button[type=submit]")
     rows = page.locator("#board-table tbody tr")
     assert rows.count() == 1
     assert rows.first.get_attribute("data-number") == breached.number
@@ -76,8 +76,8 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     assert on_track.number not in page.content()
     screenshot("coordinator-board-breached")
 
-    page.click(f"text={breached.number}")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"text={breached.number}")
     suggested = Provider.objects.get(code="cpic-health-mgmt")  # equal coverage and workload: the first seeded
     assert page.locator("#action-dispatch select[name=dispatch-provider]").input_value() == str(suggested.pk)
     assert suggested.name in page.locator("#suggestion").inner_text()
@@ -85,15 +85,15 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     chenxi = Provider.objects.get(code="chenxi")
     page.select_option("#action-dispatch select[name=dispatch-provider]", str(chenxi.pk))
     page.fill("#action-dispatch textarea[name=dispatch-note]", "客户已超时，请今日内联系")
-    page.click("#action-dispatch button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#action-dispatch button[type=submit]")
     assert "已派单" in page.locator(".messagelist").inner_text()
     assert page.locator("#current-provider").inner_text() == "北京宸汐健康科技有限公司"
     screenshot("coordinator-dispatched")
 
     # 催办: the seeded provider has no contact address, so nothing is sent and the board says so.
-    page.click("#remind-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#remind-form button[type=submit]")
     assert "催办无法送达" in page.locator(".messagelist").inner_text()
 
     # The provider takes the case on (accept comes before arrange), then phones in the arrangement.
@@ -122,8 +122,8 @@ def test_coordinator_filters_breached_dispatches_and_records_arrangement(page, l
     form.locator("select[name=arrange-doctor_title]").select_option("主任医师")
     form.locator("input[name=arrange-arranged_at]").fill(f"{arranged_on}T{arranged_time}")
     form.locator("input[name=arrange-address]").fill("北京市东城区帅府园1号")
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     assert "已记录安排结果" in page.locator(".messagelist").inner_text()
     assert "北京协和医院" in page.locator("#arrangement").inner_text()
     screenshot("coordinator-arranged")
@@ -159,18 +159,18 @@ def test_coordinator_works_the_saved_views_pauses_a_case_and_closes_a_paid_claim
     screenshot("coordinator-board-views")
 
     page.fill("#id_q", on_track.number[-6:])
-    page.click("#board-filters button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#board-filters button[type=submit]")
     rows = page.locator("#board-table tbody tr")
     assert rows.count() == 1 and rows.first.get_attribute("data-number") == on_track.number
 
-    page.click(f"text={on_track.number}")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"text={on_track.number}")
     assert "肺恶性肿瘤" in page.locator("#diagnosis").inner_text()
     chenxi = Provider.objects.get(code="chenxi")
     page.select_option("#action-dispatch select[name=dispatch-provider]", str(chenxi.pk))
-    page.click("#action-dispatch button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#action-dispatch button[type=submit]")
     page.locator("#action-await_customer textarea").fill("请客户确认可就诊日期")
     page.locator("#action-await_customer button[type=submit]").click()
     page.wait_for_load_state()
@@ -182,12 +182,12 @@ def test_coordinator_works_the_saved_views_pauses_a_case_and_closes_a_paid_claim
     assert "时效已恢复" in page.locator(".messagelist").inner_text()
 
     page.goto(f"{live_server.url}/board/")
-    page.click("[data-view=claims_to_close]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("[data-view=claims_to_close]")
     rows = page.locator("#board-table tbody tr")
     assert rows.count() == 1 and "待结案" in rows.first.inner_text()
-    page.click(f"text={paid_claim.number}")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"text={paid_claim.number}")
     screenshot("coordinator-paid-claim")
     page.locator("#action-close button[type=submit]").click()
     page.wait_for_load_state()

@@ -71,8 +71,8 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     page.select_option("#id_diagnosing_hospital_ownership", "public")
     page.set_input_files("#id_medical_record", str(record))
     screenshot_page(page, "journey-1-intake-form")
-    page.click("input[type=submit], button[type=submit] >> nth=-1")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("input[type=submit], button[type=submit] >> nth=-1")
     case = Case.objects.get(beneficiary=customer)
     assert case.state == CaseState.SUBMITTED and case.channel == "backoffice"
     assert case.keyed_in_by is not None and case.keyed_in_by.username == "intake"
@@ -85,8 +85,8 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
     page.click("#action-start_review button")
     page.fill("#id_return_to_applicant-message", "请补充病理报告")
-    page.click("#action-return_to_applicant button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#action-return_to_applicant button")
     assert page.inner_text("#case-state") == "退回补充材料"
     screenshot_page(page, "journey-2-returned")
 
@@ -102,8 +102,8 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     page.reload()
     for name in CHECKLIST:
         page.check(f"#id_approve-{name}")
-    page.click("#action-approve button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#action-approve button")
     assert page.inner_text("#case-state") == "待派单"
     timeline = page.inner_text("#case-timeline")
     assert "退回补充材料" in timeline and "待派单" in timeline
@@ -115,12 +115,12 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
     context, page = _context_page(browser)
     _login(page, live_server, "coordinator")
     page.goto(f"{live_server.url}/board/")
-    page.click(f"text={case.number}")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"text={case.number}")
     page.select_option("#action-dispatch select[name=dispatch-provider]", str(provider.pk))
     page.fill("#action-dispatch textarea[name=dispatch-note]", "请三个工作日内反馈")
-    page.click("#action-dispatch button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#action-dispatch button[type=submit]")
     assert page.locator("#current-provider").inner_text() == provider.name
     screenshot_page(page, "journey-4-dispatched")
 
@@ -152,8 +152,8 @@ def test_hotline_request_to_manager_report(browser, live_server, screenshot, cas
 
     # 5. The coordinator closes the case.
     page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
-    page.click("#action-close button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#action-close button")
     assert page.inner_text("#case-state") == "已结案"
     screenshot_page(page, "journey-5-closed")
     context.close()

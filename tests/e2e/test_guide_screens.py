@@ -21,8 +21,8 @@ def test_guide_screens_for_intake_catalogue_provider_and_manager(page, live_serv
     login(page, live_server, "intake", PASSWORD)
     page.goto(f"{live_server.url}/admin/entitlements/person/inquiry/")
     page.fill("#id_query", customer.id_number)
-    page.press("#id_query", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#id_query", "Enter")
     body = page.inner_text("#content")
     assert "重疾三甲专家预约" in body and "仅限被保险人使用" in body
     assert customer.id_number not in body and customer.id_number_masked in body
@@ -41,8 +41,8 @@ def test_guide_screens_for_intake_catalogue_provider_and_manager(page, live_serv
     # Entering the State Council's notice: the days read, shown before anything is saved.
     page.click("text=导入年度安排")
     page.fill("#id_text", NOTICE_2027)
-    page.click("input[name=preview]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("input[name=preview]")
     assert "预览：2027 年，放假 23 天，调休上班 3 天" in page.inner_text("#schedule-preview")
     screenshot("catalog-calendar-import")
     page.context.clear_cookies()

@@ -62,12 +62,12 @@ def test_inquiry_to_one_confirmed_case(page, live_server, customer, tmp_path):
     # 1. The inquiry shows the person's open case and offers a request per available service.
     page.goto(f"{live_server.url}/admin/entitlements/person/inquiry/")
     page.fill("#id_query", person.phone)
-    page.click("form.inquiry-form input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form.inquiry-form input[type=submit]")
     assert earlier.number in page.inner_text(".person-cases")
     _shot(page, "intake-1-inquiry")
-    page.click(f"a.start-intake[href*='service={SERVICE}'] >> nth=0")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"a.start-intake[href*='service={SERVICE}'] >> nth=0")
     assert page.input_value("#id_service") == SERVICE
     assert person.name in page.inner_text(".intake-person") and person.id_number not in page.content()
 
@@ -75,8 +75,8 @@ def test_inquiry_to_one_confirmed_case(page, live_server, customer, tmp_path):
     _fill_request(page, record)
     page.fill("#id_applicant_phone", "abc")
     page.fill("#id_preferred_date_from", (local_today() - datetime.timedelta(days=2)).isoformat())
-    page.click("#intake-form input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#intake-form input[type=submit]")
     phone_row = page.locator(".form-row", has=page.locator("#id_applicant_phone"))
     date_row = page.locator(".form-row", has=page.locator("#id_preferred_date_from"))
     assert "电话格式不正确" in phone_row.inner_text() and "不能早于今天" in date_row.inner_text()
@@ -87,8 +87,8 @@ def test_inquiry_to_one_confirmed_case(page, live_server, customer, tmp_path):
     page.fill("#id_applicant_phone", "13816620431")
     page.fill("#id_preferred_date_from", (local_today() + datetime.timedelta(days=3)).isoformat())
     page.set_input_files("#id_medical_record", str(record))
-    page.click("#intake-form input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#intake-form input[type=submit]")
     warning = page.inner_text(".duplicate-warning")
     assert earlier.number in warning and "仍要申请" in warning
     _shot(page, "intake-3-duplicate-warning")
@@ -96,8 +96,8 @@ def test_inquiry_to_one_confirmed_case(page, live_server, customer, tmp_path):
     # 4. Confirmed, and the submit button clicked twice: one new case.
     page.check("#id_confirm_duplicate")
     page.set_input_files("#id_medical_record", str(record))
-    page.dblclick("#intake-form input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.dblclick("#intake-form input[type=submit]")
     page.wait_for_selector("#case-state, .messagelist")
     new_cases = Case.objects.filter(beneficiary=person).exclude(pk=earlier.pk)
     assert new_cases.count() == 1

@@ -25,8 +25,8 @@ def _september(page, live_server, provider: str | None = None) -> None:
     page.fill("#id_date_to", "2026-09-30")
     if provider:
         page.select_option("#id_provider", label=provider)
-    page.click("#report-filters button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#report-filters button[type=submit]")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,8 +78,8 @@ def test_manager_opens_a_figure_into_its_cases_reads_the_chart_and_exports_the_b
     # 超时 in the summary opens exactly the cases it counts.
     breaches = int(page.locator('#summary [data-figure="breaches"]').inner_text())
     assert breaches >= 2
-    page.click('#summary [data-figure="breaches"]')
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click('#summary [data-figure="breaches"]')
     assert "/admin/cases/case/" in page.url
     assert page.locator("#result_list tbody tr").count() == breaches
     listed = page.locator("#result_list tbody tr th a").all_inner_texts()
@@ -92,8 +92,8 @@ def test_manager_opens_a_figure_into_its_cases_reads_the_chart_and_exports_the_b
     page.wait_for_load_state()
     row = page.locator("#by-provider tbody tr", has_text="甲服务商")
     count = int(row.locator('[data-cell="received"]').inner_text())
-    row.locator('[data-cell="received"]').click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.locator('[data-cell="received"]').click()
     assert page.locator("#result_list tbody tr").count() == count == 5
 
     # The breaches, case by case, with their working days.

@@ -316,8 +316,8 @@ def test_notices_keyboard_decisions_refusals_beside_fields_and_confirmations(bro
     assert "当前状态：已提交" in body and f"办理期限：审核应完成日 {case.review_due:%Y-%m-%d}" in body
 
     # Opening the case from the notice marks it read.
-    page.click(f"table.grid a >> text={case.number}")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"table.grid a >> text={case.number}")
     assert page.url.endswith(f"/admin/cases/case/{case.pk}/change/")
     assert Notification.objects.get(recipient=reviewer).read_at is not None
     assert "desk-count" not in page.inner_html("#desk-notices")
