@@ -495,10 +495,17 @@ def _sweep_undo(marks: tuple[int, int]) -> None:
     import redis
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM sla_reminder WHERE id > %s", [marks[0]])
+        # The cases' breach markers go with their reminders (sla.services._breaches_mark).
+        cursor.execute(
+            "WITH gone AS (DELETE FROM sla_reminder WHERE id > %s RETURNING case_id)"
+            " UPDATE cases_case SET sla_breach_reminded_for = NULL, review_breach_reminded_for = NULL"
+            " WHERE id IN (SELECT case_id FROM gone)"
+            " AND (sla_breach_reminded_for IS NOT NULL OR review_breach_reminded_for IS NOT NULL)",
+            [marks[0]],
+        )
         cursor.execute("DELETE FROM notifications_outboxmessage WHERE id > %s", [marks[1]])
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    _vacuum("sla_reminder", "notifications_outboxmessage")
+    _vacuum("sla_reminder", "notifications_outboxmessage", "cases_case")
 
 
 def _vacuum(*tables: str) -> None:

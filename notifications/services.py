@@ -112,26 +112,63 @@ def outbox_key(kind: str, *parts: object) -> str:
 KICK_BATCH = 250
 
 
-def outbox_put_many(*, topic: str, entries: Sequence[tuple[str, dict]], batch_size: int = 10_000) -> dict[str, int]:
+# The rows travel as one JSON document: quoting thousands of payloads one by one as an array of
+# strings costs more than the INSERT itself.
+PUT_MANY_SQL = (
+    "INSERT INTO notifications_outboxmessage (id, topic, payload, dedupe_key, created_at, attempts, last_error)"
+    " SELECT v.id, %s, v.payload, v.dedupe_key, %s, 0, ''"
+    " FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, dedupe_key text, payload jsonb)"
+    " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id"
+)
+
+
+def outbox_ids_reserve(count: int) -> list[int]:
+    """Ids for messages a bulk writer is about to put (``outbox_put_many(ids=…)``), so that its own
+    rows can point at them in the statement that writes them: foreign keys are checked at commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('notifications_outboxmessage', 'id')) FROM generate_series(1, %s)",
+            [count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def outbox_put_many(
+    *,
+    topic: str,
+    entries: Sequence[tuple[str, dict]],
+    ids: Sequence[int] | None = None,
+    batch_size: int = 10_000,
+) -> dict[str, int]:
     """The outbox's entry point for bulk writers (the SLA sweep's thousands of reminders): each
-    (dedupe key, payload) recorded once in the caller's transaction, in a few INSERTs; after commit
-    the messages go to workers in batches. Returns every key's message id, already recorded or new."""
+    (dedupe key, payload) recorded once in the caller's transaction, one INSERT per batch, under the
+    ids reserved for them when given; after commit the new messages go to workers in batches.
+    Returns every key's message id: a key already recorded keeps its message, not handed out again."""
     if not entries:
         return {}
+    ids = list(ids) if ids is not None else outbox_ids_reserve(len(entries))
     now = timezone.now()
-    OutboxMessage.objects.bulk_create(
-        [OutboxMessage(topic=topic, payload=payload, dedupe_key=key, created_at=now) for key, payload in entries],
-        ignore_conflicts=True,
-        batch_size=batch_size,
-    )
-    keys = [key for key, _ in entries]
-    ids = {
-        key: pk for key, pk in OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "id") if key
-    }
-    message_ids = list(ids.values())
+    new: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(entries), batch_size):
+            rows = [
+                {"id": message_id, "dedupe_key": key, "payload": payload}
+                for message_id, (key, payload) in zip(
+                    ids[start : start + batch_size], entries[start : start + batch_size], strict=True
+                )
+            ]
+            cursor.execute(PUT_MANY_SQL, [topic, now, json.dumps(rows, ensure_ascii=False)])
+            new.update(cursor.fetchall())
+    known = [key for key, _ in entries if key not in new]
+    ids_of = dict(new)
+    if known:
+        for key, message_id in OutboxMessage.objects.filter(dedupe_key__in=known).values_list("dedupe_key", "id"):
+            if key is not None:
+                ids_of[key] = message_id
+    message_ids = list(new.values())
     for start in range(0, len(message_ids), KICK_BATCH):
         transaction.on_commit(partial(outbox_kick_batch, message_ids=message_ids[start : start + KICK_BATCH]))
-    return ids
+    return ids_of
 
 
 def outbox_kick(*, message_id: int) -> None:

@@ -25,7 +25,7 @@ class Reminder(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=20, choices=ReminderKind.choices)
     deadline = models.DateField(_("到期日"))
-    # The sweep that inserted the row: lets a sweep find exactly the reminders it won.
+    # The sweep that inserted the row (one value per sweep: what one sweep sent, read together).
     batch = models.UUIDField(_("巡检批次"), default=uuid.uuid4, db_index=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     message = models.ForeignKey(

@@ -1,8 +1,10 @@
 """The SLA sweep (时效巡检) and the upkeep of the working-day rank table.
 
 The sweep is one function a Celery beat task and a management command both call. It works in
-bulk: whatever the number of cases it runs a fixed handful of queries — three reads of cases, two
-for the recipients, and five to write the reminders and their outbox messages.
+bulk: whatever the number of cases it runs a fixed handful of queries — five reads of cases, two
+for the recipients, and four to write the reminders, their outbox messages and the cases' breach
+markers. A sweep that finds nothing new reads the ids of the clocks not yet reminded of a breach
+(three queries, from an index that leaves out every case already reminded) and writes nothing.
 """
 
 import logging
@@ -15,10 +17,10 @@ from django.db.models import Exists, F, OuterRef, Value, When
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, breach_not_reminded
 from cases.recipients import provider_addresses, queue_permission
 from cases.states import CLOCK_RUNNING, HELD_BY_PROVIDER, REVIEW_CLOCK_RUNNING
-from notifications.services import notify_payload, outbox_key, outbox_put_many
+from notifications.services import notify_payload, outbox_ids_reserve, outbox_key, outbox_put_many
 from sla.models import Reminder, ReminderKind, WorkdayRank, WorkdayRankState
 from workdays.calendar import CalendarNotCovered, add_workdays, covered_years, workdays_between
 
@@ -55,39 +57,89 @@ def _not_reminded(today: date, *, review: bool) -> Combinable:
 
 
 def _candidates(today: date, horizon: date | None) -> list[dict]:
-    """Open cases due by ``horizon`` (or already late when the horizon is unknown): two queries."""
+    """Open cases due by ``horizon`` (or already late when the horizon is unknown) and not reminded
+    yet, in two steps: the ids, read from the partial index of the clocks whose breach has not been
+    reminded for their current due date alone (cases.models.breach_not_reminded), then the rows of
+    those ids. A sweep with nothing new stops after the ids; fetching the rows in the first query
+    lets PostgreSQL pick another index, which it cannot tell holds thousands of entries more (the
+    marker's condition compares two columns, so it estimates it at a third of the rows)."""
     limit = horizon or today - timedelta(days=1)
-    fields = ("id", "number", "state", "holder_id", "provider_id", "service__name")
-    sla_rows = (
+    sla_ids = list(
         Case.objects.filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit)
+        .filter(breach_not_reminded("sla_breach_reminded_for", "sla_deadline_due"))
         .filter(_not_reminded(today, review=False))
-        .values(*fields, due=F("sla_deadline_due"), provisional=F("sla_deadline_provisional"))
+        .order_by()
+        .values_list("id", flat=True)
     )
-    review_rows = (
+    review_ids = list(
         Case.objects.filter(state__in=REVIEW_CLOCK_RUNNING, review_due__lte=limit)
+        .filter(breach_not_reminded("review_breach_reminded_for", "review_due"))
         .filter(_not_reminded(today, review=True))
-        .values(*fields, due=F("review_due"), provisional=F("review_provisional"))
+        .order_by()
+        .values_list("id", flat=True)
     )
-    rows = [{**row, "review": False} for row in sla_rows]
-    rows += [{**row, "review": True} for row in review_rows]
+    fields = ("id", "number", "state", "holder_id", "provider_id", "service__name")
+    rows = []
+    if sla_ids:
+        rows += [
+            {**row, "review": False}
+            for row in Case.objects.filter(pk__in=sla_ids)
+            .order_by()
+            .values(*fields, due=F("sla_deadline_due"), provisional=F("sla_deadline_provisional"))
+        ]
+    if review_ids:
+        rows += [
+            {**row, "review": True}
+            for row in Case.objects.filter(pk__in=review_ids)
+            .order_by()
+            .values(*fields, due=F("review_due"), provisional=F("review_provisional"))
+        ]
     for row in rows:
         row["kind"] = _kind(row["due"], today, review=row["review"])
     return rows
 
 
-def _reminders_insert(rows: list[dict], batch: uuid.UUID) -> list[Reminder]:
-    """Insert the reminders not sent yet; return those this sweep inserted.
+REMINDERS_INSERT_SQL = (
+    "INSERT INTO sla_reminder (case_id, kind, deadline, batch, created_at, message_id)"
+    " SELECT v.case_id, v.kind, v.deadline, %s, %s, v.message_id"
+    " FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::bigint[]) AS v(case_id, kind, deadline, message_id)"
+    " ON CONFLICT (case_id, kind, deadline) DO NOTHING RETURNING id, case_id, kind, deadline"
+)
+
+
+def _reminders_insert(rows: list[dict], batch: uuid.UUID) -> list[dict]:
+    """Insert the reminders not sent yet, each pointing at the outbox message about to carry it;
+    return the rows this sweep won, with ``reminder_id`` and ``message_id``.
 
     ON CONFLICT DO NOTHING on the unique constraint decides the race: a second sweep inserting the
     same case × kind × deadline waits for the first one's transaction and then inserts nothing.
     """
+    if not rows:
+        return []
+    for row, message_id in zip(rows, outbox_ids_reserve(len(rows)), strict=True):
+        row["message_id"] = message_id
+    by_key = {(r["id"], r["kind"], r["due"]): r for r in rows}
     now = timezone.now()
-    Reminder.objects.bulk_create(
-        [Reminder(case_id=r["id"], kind=r["kind"], deadline=r["due"], batch=batch, created_at=now) for r in rows],
-        ignore_conflicts=True,
-        batch_size=WRITE_BATCH,
-    )
-    return list(Reminder.objects.filter(batch=batch))
+    won = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            chunk = rows[start : start + WRITE_BATCH]
+            cursor.execute(
+                REMINDERS_INSERT_SQL,
+                [
+                    batch,
+                    now,
+                    [r["id"] for r in chunk],
+                    [r["kind"] for r in chunk],
+                    [r["due"] for r in chunk],
+                    [r["message_id"] for r in chunk],
+                ],
+            )
+            for reminder_id, case_id, kind, deadline in cursor.fetchall():
+                row = by_key[(case_id, kind, deadline)]
+                row["reminder_id"] = reminder_id
+                won.append(row)
+    return won
 
 
 def _payload(row: dict, addresses: dict[int, list[str]]) -> dict:
@@ -111,34 +163,56 @@ def reminder_dedupe_key(*, case_id: int, kind: str, deadline: date) -> str:
     return outbox_key("reminder", case_id, kind, deadline.isoformat())
 
 
-def _messages_write(reminders: list[Reminder], rows: list[dict]) -> int:
-    """One outbox message per reminder won, linked back to it; each handed to a worker on commit."""
-    if not reminders:
+def _messages_write(won: list[dict]) -> int:
+    """One outbox message per reminder won, under the id its reminder already points at; each
+    handed to a worker on commit."""
+    if not won:
         return 0
-    by_key = {(r["id"], r["kind"], r["due"]): r for r in rows}
     addresses = provider_addresses(
-        provider_ids=[r["provider_id"] for r in rows if r["provider_id"] and r["state"] in HELD_BY_PROVIDER]
+        provider_ids=[r["provider_id"] for r in won if r["provider_id"] and r["state"] in HELD_BY_PROVIDER]
     )
-    entries, keys = [], {}
-    for reminder in reminders:
-        key = reminder_dedupe_key(case_id=reminder.case_id, kind=reminder.kind, deadline=reminder.deadline)
-        keys[key] = reminder
-        row = by_key[(reminder.case_id, reminder.kind, reminder.deadline)]
-        entries.append((key, _payload(row, addresses)))
-    ids = outbox_put_many(topic="notify", entries=entries, batch_size=WRITE_BATCH)
-    _reminders_link({keys[key].pk: message_id for key, message_id in ids.items()})
+    entries = [
+        (reminder_dedupe_key(case_id=r["id"], kind=r["kind"], deadline=r["due"]), _payload(r, addresses)) for r in won
+    ]
+    ids = outbox_put_many(topic="notify", entries=entries, ids=[r["message_id"] for r in won], batch_size=WRITE_BATCH)
+    # A message already recorded under the key (its reminder deleted since by hand) is not sent
+    # again: the new reminder points at it.
+    _reminders_link(
+        {r["reminder_id"]: ids[key] for (key, _), r in zip(entries, won, strict=True) if ids[key] != r["message_id"]}
+    )
     return len(entries)
 
 
 def _reminders_link(message_of: dict[int, int]) -> None:
-    """Point this sweep's reminders at their messages in one statement (a bulk_update of tens of
-    thousands of rows is a CASE per row)."""
+    """Point reminders at other messages, in one statement."""
+    if not message_of:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE sla_reminder r SET message_id = v.message_id"
             " FROM unnest(%s::bigint[], %s::bigint[]) AS v(reminder_id, message_id) WHERE r.id = v.reminder_id",
             [list(message_of), list(message_of.values())],
         )
+
+
+BREACH_MARKERS = {
+    ReminderKind.BREACHED: "sla_breach_reminded_for",
+    ReminderKind.REVIEW_BREACHED: "review_breach_reminded_for",
+}
+
+
+def _breaches_mark(won: list[dict]) -> None:
+    """Record on each case reminded of its breach the due date it was reminded for: the case leaves
+    the sweep's partial index until that date moves (Case.sla_breach_reminded_for)."""
+    with connection.cursor() as cursor:
+        for kind, column in BREACH_MARKERS.items():
+            marked = [r for r in won if r["kind"] == kind]
+            if marked:
+                cursor.execute(
+                    f"UPDATE cases_case c SET {column} = v.due"  # noqa: S608 (a column name of ours)
+                    " FROM unnest(%s::bigint[], %s::date[]) AS v(id, due) WHERE c.id = v.id",
+                    [[r["id"] for r in marked], [r["due"] for r in marked]],
+                )
 
 
 @transaction.atomic
@@ -161,10 +235,11 @@ def sla_sweep(*, today: date | None = None) -> dict:
     ).count()
     if result["undated"]:
         log.warning("SLA sweep on %s: %s open cases have no deadline (calendar gap)", today, result["undated"])
-    reminders = _reminders_insert(rows, uuid.uuid4())
-    result["reminded"] = _messages_write(reminders, rows)
+    won = _reminders_insert(rows, uuid.uuid4())
+    result["reminded"] = _messages_write(won)
+    _breaches_mark(won)
     for kind in ReminderKind.values:
-        result[kind] = sum(1 for r in reminders if r.kind == kind)
+        result[kind] = sum(1 for r in won if r["kind"] == kind)
     result["horizon"] = horizon.isoformat() if horizon else None
     return result
 

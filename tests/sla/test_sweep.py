@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case, CaseState
+from cases.models import Case, CaseState, breach_not_reminded
 from notifications.models import Notification, OutboxMessage
 from notifications.services import outbox_deliver
 from sla.models import Reminder
@@ -80,6 +80,44 @@ def test_deadline_moved_by_a_pause_earns_a_new_reminder(provider):
     ]
 
 
+def test_case_reminded_of_its_breach_is_not_read_again_until_its_deadline_moves(provider):
+    late = make_case(provider=provider, sla_deadline_due=date(2026, 9, 29))
+    review = make_case(state=CaseState.IN_REVIEW, review_due=date(2026, 9, 1))
+    sla_sweep(today=TODAY)
+    late.refresh_from_db()
+    review.refresh_from_db()
+    assert late.sla_breach_reminded_for == date(2026, 9, 29)
+    assert review.review_breach_reminded_for == date(2026, 9, 1)
+    unreminded = Case.objects.filter(breach_not_reminded("sla_breach_reminded_for", "sla_deadline_due"))
+    assert not unreminded.filter(pk=late.pk).exists()  # out of the sweep's index
+
+    # The calendar was corrected and the deadline moved: the case is reminded of the new one.
+    Case.objects.filter(pk=late.pk).update(sla_deadline_due=date(2026, 9, 28))
+    result = sla_sweep(today=TODAY)
+
+    assert result["reminded"] == 1
+    assert list(late.sla_reminders.order_by("deadline").values_list("kind", "deadline")) == [
+        ("breached", date(2026, 9, 28)),
+        ("breached", date(2026, 9, 29)),
+    ]
+    assert sla_sweep(today=TODAY)["reminded"] == 0
+
+
+def test_reminder_whose_message_exists_already_points_at_it_and_sends_nothing_twice(provider):
+    case = make_case(provider=provider, sla_deadline_due=date(2026, 9, 29))
+    sla_sweep(today=TODAY)
+    message = Reminder.objects.get(case=case).message
+    # Someone deleted the reminder by hand and cleared the case's marker; its message was sent.
+    Reminder.objects.filter(case=case).delete()
+    Case.objects.filter(pk=case.pk).update(sla_breach_reminded_for=None)
+
+    result = sla_sweep(today=TODAY)
+
+    assert result["reminded"] == 1
+    assert Reminder.objects.get(case=case).message == message
+    assert OutboxMessage.objects.filter(dedupe_key__startswith="reminder:").count() == 1
+
+
 @pytest.mark.parametrize(
     "state",
     [CaseState.WAITING_CUSTOMER, CaseState.ARRANGED, CaseState.CLOSED, CaseState.CANCELLED, CaseState.WITHDRAWN],
@@ -142,12 +180,10 @@ def test_delivered_reminder_reaches_inbox_and_provider_mailbox(provider):
 
 
 def sweep_queries(count: int, provider) -> int:
+    sla_sweep(today=TODAY)  # warms the calendar index
     for _ in range(count):
         make_case(provider=provider, sla_deadline_due=TODAY)
         make_case(state=CaseState.IN_REVIEW, review_due=date(2026, 9, 1))
-    sla_sweep(today=TODAY)  # warms the calendar index
-    Reminder.objects.all().delete()
-    OutboxMessage.objects.all().delete()
     with CaptureQueriesContext(connection) as queries:
         result = sla_sweep(today=TODAY)
     assert result["reminded"] == 2 * count
@@ -162,7 +198,7 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_cases(provider, coor
     fifty = sweep_queries(50, provider)
 
     assert fifty == one
-    assert fifty <= 13, fifty  # savepoint pair, 3 reads, recipients, 5 writes
+    assert fifty <= 14, fifty  # savepoint pair, 5 reads, recipients, 4 writes, one breach marker per clock
 
 
 def test_uncovered_year_is_reported_and_breaches_still_sent(provider, caplog, without_2027):
