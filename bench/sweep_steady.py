@@ -1,0 +1,87 @@
+"""The SLA sweep at the data set's today: one first sweep, then steady sweeps, each with its wall
+time, statements and SQL time, then what the sweeps wrote undone (reminders, outbox messages, the
+cases' breach markers) and the tables vacuumed, so the next run starts from the same data.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lanben_bench .venv/bin/python bench/sweep_steady.py [--steady 5]
+
+Run it from two checkouts in turn against the same database to compare two versions of the sweep
+(docs/benchmarks.md, "The SLA sweep: breach markers").
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.clock import anchor_read  # noqa: E402
+from sla.services import sla_sweep  # noqa: E402
+
+
+def _sweep(today) -> dict:
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        result = sla_sweep(today=today)
+        wall = time.perf_counter() - began
+    return {
+        "ms": round(wall * 1000, 1),
+        "reminded": result["reminded"],
+        "statements": len(queries),
+        "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
+    }
+
+
+def _undo(cursor, reminder_mark: int, message_mark: int) -> None:
+    cursor.execute("DELETE FROM sla_reminder WHERE id > %s", [reminder_mark])
+    cursor.execute("DELETE FROM notifications_outboxmessage WHERE id > %s", [message_mark])
+    cursor.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'cases_case'"
+        " AND column_name = 'sla_breach_reminded_for'"
+    )
+    if cursor.fetchone():  # an older checkout has no markers
+        cursor.execute(
+            "UPDATE cases_case SET sla_breach_reminded_for = NULL, review_breach_reminded_for = NULL"
+            " WHERE sla_breach_reminded_for IS NOT NULL OR review_breach_reminded_for IS NOT NULL"
+        )
+    for table in ("sla_reminder", "notifications_outboxmessage", "cases_case"):
+        cursor.execute(f"VACUUM (ANALYZE) {table}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steady", type=int, default=5, help="steady sweeps after the first")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    anchor = anchor_read(connection)
+    today = datetime.fromisoformat(anchor).date() if anchor else timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sla_reminder")
+        reminder_mark = cursor.fetchone()[0]
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM notifications_outboxmessage")
+        message_mark = cursor.fetchone()[0]
+        first = _sweep(today)
+        for table in ("sla_reminder", "notifications_outboxmessage", "cases_case"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+        steady = [_sweep(today) for _ in range(args.steady)]
+        _undo(cursor, reminder_mark, message_mark)
+    load = round(os.getloadavg()[0], 2)
+    print(json.dumps({"today": today.isoformat(), "load": load, "first": first, "steady": steady}))
+    print(f"reproduce: DATABASE_URL={os.environ.get('DATABASE_URL', '')} .venv/bin/python bench/sweep_steady.py")
+
+
+if __name__ == "__main__":
+    main()
