@@ -106,7 +106,7 @@ class QueueViewFilter(admin.SimpleListFilter):
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": f"全部（{shown(total)}）" if total is not None else _("全部"),
+            "display": f"{_('全部')}（{shown(total)}）" if total is not None else _("全部"),
         }
         for lookup, title in self.lookup_choices:
             yield {
