@@ -5,7 +5,10 @@ cases' breach markers) and the tables vacuumed, so the next run starts from the 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lanben_bench .venv/bin/python bench/sweep_steady.py [--steady 5]
 
 Run it from two checkouts in turn against the same database to compare two versions of the sweep
-(docs/benchmarks.md, "The SLA sweep: breach markers").
+(docs/benchmarks.md, "The SLA sweep: breach markers"). ``--keep`` leaves the reminders for a
+``--no-first`` run of the other checkout: its steady sweeps against the same reminders. The undo
+forgets every reminder above the marks read at the start: run the last invocation without
+``--keep`` with the marks of the first (``--since REMINDER_ID,MESSAGE_ID``, printed by every run).
 """
 
 import argparse
@@ -64,22 +67,30 @@ def _undo(cursor, reminder_mark: int, message_mark: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steady", type=int, default=5, help="steady sweeps after the first")
+    parser.add_argument("--no-first", action="store_true", help="steady sweeps only (reminders written already)")
+    parser.add_argument("--since", help="REMINDER_ID,MESSAGE_ID: undo what was written above these")
+    parser.add_argument("--keep", action="store_true", help="leave what the sweeps wrote (for a --no-first run)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     anchor = anchor_read(connection)
     today = datetime.fromisoformat(anchor).date() if anchor else timezone.localdate()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sla_reminder")
-        reminder_mark = cursor.fetchone()[0]
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM notifications_outboxmessage")
-        message_mark = cursor.fetchone()[0]
-        first = _sweep(today)
+        if args.since:
+            reminder_mark, message_mark = (int(part) for part in args.since.split(","))
+        else:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sla_reminder")
+            reminder_mark = cursor.fetchone()[0]
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM notifications_outboxmessage")
+            message_mark = cursor.fetchone()[0]
+        first = None if args.no_first else _sweep(today)
         for table in ("sla_reminder", "notifications_outboxmessage", "cases_case"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         steady = [_sweep(today) for _ in range(args.steady)]
-        _undo(cursor, reminder_mark, message_mark)
+        if not args.keep:
+            _undo(cursor, reminder_mark, message_mark)
     load = round(os.getloadavg()[0], 2)
-    print(json.dumps({"today": today.isoformat(), "load": load, "first": first, "steady": steady}))
+    marks = f"{reminder_mark},{message_mark}"
+    print(json.dumps({"today": today.isoformat(), "load": load, "since": marks, "first": first, "steady": steady}))
     print(f"reproduce: DATABASE_URL={os.environ.get('DATABASE_URL', '')} .venv/bin/python bench/sweep_steady.py")
 
 
