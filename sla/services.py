@@ -60,9 +60,10 @@ def _candidates(today: date, horizon: date | None) -> list[dict]:
     """Open cases due by ``horizon`` (or already late when the horizon is unknown) and not reminded
     yet, in two steps: the ids, read from the partial index of the clocks whose breach has not been
     reminded for their current due date alone (cases.models.breach_not_reminded), then the rows of
-    those ids. A sweep with nothing new stops after the ids; fetching the rows in the first query
-    lets PostgreSQL pick another index, which it cannot tell holds thousands of entries more (the
-    marker's condition compares two columns, so it estimates it at a third of the rows)."""
+    those ids whose clock still runs (one stopped meanwhile is left out). A sweep with nothing new
+    stops after the ids; fetching the rows in the first query lets PostgreSQL pick another index,
+    which it cannot tell holds thousands of entries more (the marker's condition compares two
+    columns, so it estimates it at a third of the rows)."""
     limit = horizon or today - timedelta(days=1)
     sla_ids = list(
         Case.objects.filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit)
@@ -83,14 +84,14 @@ def _candidates(today: date, horizon: date | None) -> list[dict]:
     if sla_ids:
         rows += [
             {**row, "review": False}
-            for row in Case.objects.filter(pk__in=sla_ids)
+            for row in Case.objects.filter(pk__in=sla_ids, state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True)
             .order_by()
             .values(*fields, due=F("sla_deadline_due"), provisional=F("sla_deadline_provisional"))
         ]
     if review_ids:
         rows += [
             {**row, "review": True}
-            for row in Case.objects.filter(pk__in=review_ids)
+            for row in Case.objects.filter(pk__in=review_ids, state__in=REVIEW_CLOCK_RUNNING)
             .order_by()
             .values(*fields, due=F("review_due"), provisional=F("review_provisional"))
         ]
