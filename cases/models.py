@@ -33,10 +33,16 @@ from cases.workflow import allowed
 S = CaseState
 
 
-def breach_not_reminded(marker: str, due: str) -> models.Q:
-    """The case's breach reminder has not been sent for its current due date: ``marker`` (the due
-    date last reminded) is unset or differs from ``due``. The SLA sweep filters with the same Q as
-    its partial indexes' condition, so PostgreSQL matches the two."""
+def breach_marker(*, review: bool) -> tuple[str, str]:
+    """The field in which the SLA sweep marks a clock's breach as reminded, and the due date it copies."""
+    return ("review_breach_reminded_for", "review_due") if review else ("sla_breach_reminded_for", "sla_deadline_due")
+
+
+def breach_not_reminded(*, review: bool) -> models.Q:
+    """The clock's breach reminder has not been sent for its current due date: the marker (the due
+    date last reminded) is unset or differs from it. The SLA sweep filters with the same Q as its
+    partial indexes' condition, so PostgreSQL matches the two."""
+    marker, due = breach_marker(review=review)
     return (
         models.Q(**{f"{marker}__isnull": True})
         | models.Q(**{f"{marker}__lt": models.F(due)})
@@ -384,13 +390,12 @@ class Case(FSMModelMixin, models.Model):
             models.Index(
                 fields=["sla_deadline_due", "id"],
                 condition=models.Q(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True)
-                & breach_not_reminded("sla_breach_reminded_for", "sla_deadline_due"),
+                & breach_not_reminded(review=False),
                 name="case_sla_unreminded_idx",
             ),
             models.Index(
                 fields=["review_due", "id"],
-                condition=models.Q(state__in=REVIEW_CLOCK_RUNNING)
-                & breach_not_reminded("review_breach_reminded_for", "review_due"),
+                condition=models.Q(state__in=REVIEW_CLOCK_RUNNING) & breach_not_reminded(review=True),
                 name="case_review_unreminded_idx",
             ),
             # The manager report's cohort: the cases received in a period (a range of submitted_at),

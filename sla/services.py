@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Case as DbCase
-from django.db.models import Exists, F, OuterRef, Value, When
+from django.db.models import Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
-from cases.models import Case, breach_not_reminded
+from cases.models import Case, breach_marker, breach_not_reminded
 from cases.recipients import provider_addresses, queue_permission
 from cases.states import CLOCK_RUNNING, HELD_BY_PROVIDER, REVIEW_CLOCK_RUNNING
 from notifications.services import notify_payload, outbox_ids_reserve, outbox_key, outbox_put_many
@@ -56,48 +56,41 @@ def _not_reminded(today: date, *, review: bool) -> Combinable:
     return ~Exists(Reminder.objects.filter(case=OuterRef("pk"), deadline=OuterRef(due), kind=kind))
 
 
+# Per clock (review or not): the cases whose clock runs, the due date and its provisional flag.
+CLOCKS = {
+    False: (Q(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True), "sla_deadline_due", "sla_deadline_provisional"),
+    True: (Q(state__in=REVIEW_CLOCK_RUNNING), "review_due", "review_provisional"),
+}
+FIELDS = ("id", "number", "state", "holder_id", "provider_id", "service__name")
+
+
+def _clock_candidates(today: date, limit: date, *, review: bool) -> list[dict]:
+    """Cases of one clock due by ``limit`` and not reminded yet, in two steps: the ids, read from
+    the partial index of the clocks whose breach has not been reminded for their current due date
+    alone (cases.models.breach_not_reminded), then the rows of those ids whose clock still runs
+    (one stopped meanwhile is left out). A sweep with nothing new stops after the ids; fetching the
+    rows in the first query lets PostgreSQL pick another index, which it cannot tell holds thousands
+    of entries more (the marker's condition compares two columns, so it estimates it at a third of
+    the rows)."""
+    running, due, provisional = CLOCKS[review]
+    ids = list(
+        Case.objects.filter(running, **{f"{due}__lte": limit})
+        .filter(breach_not_reminded(review=review))
+        .filter(_not_reminded(today, review=review))
+        .order_by()
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        return []
+    rows = Case.objects.filter(running, pk__in=ids).order_by().values(*FIELDS, due=F(due), provisional=F(provisional))
+    return [{**row, "review": review, "kind": _kind(row["due"], today, review=review)} for row in rows]
+
+
 def _candidates(today: date, horizon: date | None) -> list[dict]:
     """Open cases due by ``horizon`` (or already late when the horizon is unknown) and not reminded
-    yet, in two steps: the ids, read from the partial index of the clocks whose breach has not been
-    reminded for their current due date alone (cases.models.breach_not_reminded), then the rows of
-    those ids whose clock still runs (one stopped meanwhile is left out). A sweep with nothing new
-    stops after the ids; fetching the rows in the first query lets PostgreSQL pick another index,
-    which it cannot tell holds thousands of entries more (the marker's condition compares two
-    columns, so it estimates it at a third of the rows)."""
+    yet: two queries per clock, one when nothing is due."""
     limit = horizon or today - timedelta(days=1)
-    sla_ids = list(
-        Case.objects.filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True, sla_deadline_due__lte=limit)
-        .filter(breach_not_reminded("sla_breach_reminded_for", "sla_deadline_due"))
-        .filter(_not_reminded(today, review=False))
-        .order_by()
-        .values_list("id", flat=True)
-    )
-    review_ids = list(
-        Case.objects.filter(state__in=REVIEW_CLOCK_RUNNING, review_due__lte=limit)
-        .filter(breach_not_reminded("review_breach_reminded_for", "review_due"))
-        .filter(_not_reminded(today, review=True))
-        .order_by()
-        .values_list("id", flat=True)
-    )
-    fields = ("id", "number", "state", "holder_id", "provider_id", "service__name")
-    rows = []
-    if sla_ids:
-        rows += [
-            {**row, "review": False}
-            for row in Case.objects.filter(pk__in=sla_ids, state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True)
-            .order_by()
-            .values(*fields, due=F("sla_deadline_due"), provisional=F("sla_deadline_provisional"))
-        ]
-    if review_ids:
-        rows += [
-            {**row, "review": True}
-            for row in Case.objects.filter(pk__in=review_ids, state__in=REVIEW_CLOCK_RUNNING)
-            .order_by()
-            .values(*fields, due=F("review_due"), provisional=F("review_provisional"))
-        ]
-    for row in rows:
-        row["kind"] = _kind(row["due"], today, review=row["review"])
-    return rows
+    return _clock_candidates(today, limit, review=False) + _clock_candidates(today, limit, review=True)
 
 
 REMINDERS_INSERT_SQL = (
@@ -197,8 +190,8 @@ def _reminders_link(message_of: dict[int, int]) -> None:
 
 
 BREACH_MARKERS = {
-    ReminderKind.BREACHED: "sla_breach_reminded_for",
-    ReminderKind.REVIEW_BREACHED: "review_breach_reminded_for",
+    ReminderKind.BREACHED: breach_marker(review=False)[0],
+    ReminderKind.REVIEW_BREACHED: breach_marker(review=True)[0],
 }
 
 
