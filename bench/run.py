@@ -482,7 +482,7 @@ def _sweep_once() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _sweep_marks() -> tuple[int, int]:
+def sweep_marks() -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sla_reminder")
         reminder = cursor.fetchone()[0]
@@ -490,7 +490,7 @@ def _sweep_marks() -> tuple[int, int]:
         return reminder, cursor.fetchone()[0]
 
 
-def _sweep_undo(marks: tuple[int, int]) -> None:
+def sweep_undo(marks: tuple[int, int]) -> None:
     """Forget what a sweep wrote (reminders, outbox messages, queued tasks) so the next one is a first one."""
     import redis
 
@@ -505,10 +505,10 @@ def _sweep_undo(marks: tuple[int, int]) -> None:
         )
         cursor.execute("DELETE FROM notifications_outboxmessage WHERE id > %s", [marks[1]])
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    _vacuum("sla_reminder", "notifications_outboxmessage", "cases_case")
+    vacuum("sla_reminder", "notifications_outboxmessage", "cases_case")
 
 
-def _vacuum(*tables: str) -> None:
+def vacuum(*tables: str) -> None:
     """Clean up after an undo now, so autovacuum does not do it while the next figure is measured."""
     with connection.cursor() as cursor:
         for table in tables:
@@ -522,14 +522,14 @@ def sla_sweep(repeat: int) -> list[Figure]:
             " FROM cases_case"
         )
         open_cases, total = cursor.fetchone()
-    marks = _sweep_marks()
+    marks = sweep_marks()
     first = []
     for _ in range(max(1, repeat // 5)):
         first.append({**_sweep_once(), "load": round(os.getloadavg()[0], 2)})
-        _sweep_undo(marks)
+        sweep_undo(marks)
     steady = [_sweep_once()]  # reminders now exist: what every later five-minute sweep does
     steady += [{**_sweep_once(), "load": round(os.getloadavg()[0], 2)} for _ in range(max(1, repeat // 5))]
-    _sweep_undo(marks)
+    sweep_undo(marks)
     figures = []
     for label, runs in (("first sweep (every due case reminded)", first), ("steady sweep (nothing new)", steady[1:])):
         figure = Figure(
@@ -688,7 +688,7 @@ def _submission_undo(marks: dict) -> None:
     import redis
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    _vacuum(
+    vacuum(
         "cases_case",
         "cases_caseevent",
         "entitlements_quotabucket",

@@ -21,18 +21,14 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from bench.clock import anchor_read  # noqa: E402
-from sla.services import sla_sweep  # noqa: E402
+from bench.clock import anchor_read
+from bench.run import sweep_marks, sweep_undo, vacuum  # sets Django up with the benchmark settings
+from sla.services import sla_sweep
 
 
 def _sweep(today) -> dict:
@@ -48,22 +44,6 @@ def _sweep(today) -> dict:
     }
 
 
-def _undo(cursor, reminder_mark: int, message_mark: int) -> None:
-    cursor.execute("DELETE FROM sla_reminder WHERE id > %s", [reminder_mark])
-    cursor.execute("DELETE FROM notifications_outboxmessage WHERE id > %s", [message_mark])
-    cursor.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = 'cases_case'"
-        " AND column_name = 'sla_breach_reminded_for'"
-    )
-    if cursor.fetchone():  # an older checkout has no markers
-        cursor.execute(
-            "UPDATE cases_case SET sla_breach_reminded_for = NULL, review_breach_reminded_for = NULL"
-            " WHERE sla_breach_reminded_for IS NOT NULL OR review_breach_reminded_for IS NOT NULL"
-        )
-    for table in ("sla_reminder", "notifications_outboxmessage", "cases_case"):
-        cursor.execute(f"VACUUM (ANALYZE) {table}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steady", type=int, default=5, help="steady sweeps after the first")
@@ -74,23 +54,15 @@ def main() -> None:
     logging.disable(logging.WARNING)
     anchor = anchor_read(connection)
     today = datetime.fromisoformat(anchor).date() if anchor else timezone.localdate()
-    with connection.cursor() as cursor:
-        if args.since:
-            reminder_mark, message_mark = (int(part) for part in args.since.split(","))
-        else:
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM sla_reminder")
-            reminder_mark = cursor.fetchone()[0]
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM notifications_outboxmessage")
-            message_mark = cursor.fetchone()[0]
-        first = None if args.no_first else _sweep(today)
-        for table in ("sla_reminder", "notifications_outboxmessage", "cases_case"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
-        steady = [_sweep(today) for _ in range(args.steady)]
-        if not args.keep:
-            _undo(cursor, reminder_mark, message_mark)
+    marks = tuple(int(part) for part in args.since.split(",")) if args.since else sweep_marks()
+    first = None if args.no_first else _sweep(today)
+    vacuum("sla_reminder", "notifications_outboxmessage", "cases_case")
+    steady = [_sweep(today) for _ in range(args.steady)]
+    if not args.keep:
+        sweep_undo(marks)
     load = round(os.getloadavg()[0], 2)
-    marks = f"{reminder_mark},{message_mark}"
-    print(json.dumps({"today": today.isoformat(), "load": load, "since": marks, "first": first, "steady": steady}))
+    since = ",".join(str(mark) for mark in marks)
+    print(json.dumps({"today": today.isoformat(), "load": load, "since": since, "first": first, "steady": steady}))
     print(f"reproduce: DATABASE_URL={os.environ.get('DATABASE_URL', '')} .venv/bin/python bench/sweep_steady.py")
 
 
