@@ -2,15 +2,94 @@
 
 The handbook catalogue is in every test database: `migrate` (and the flush after each transactional
 test) loads it through the entitlements app's post_migrate handler.
+
+Each transactional test ends with a flush; the rows migrate's post_migrate handlers wrote (content
+types, permissions, roles, the catalogue, the calendar, the seeded providers) are then put back from
+a copy taken once per run (`_flush_restores_migrated_rows`) instead of by running the handlers again.
 """
 
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_restores_migrated_rows(django_db_setup, django_db_blocker):
+    """After a transactional test Django flushes every table and runs the post_migrate handlers again,
+    which rebuild the same rows through the ORM each time — ~3.5 s a test, most of it the catalogue
+    with its history. The rows are copied (COPY) once, right after the test database is built, and put
+    back after each such flush, with the sequences moved past them. A test that calls
+    ``flush`` itself still runs the real handlers."""
+    from django.db import connection
+    from django.test import TransactionTestCase
+
+    with django_db_blocker.unblock():
+        snapshot = _migrated_rows(connection)
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        for name in self._databases_names(include_mirrors=False):
+            call_command(
+                "flush",
+                verbosity=0,
+                interactive=False,
+                database=name,
+                reset_sequences=False,
+                allow_cascade=self.available_apps is not None,
+                inhibit_post_migrate=True,
+            )
+        _migrated_rows_restore(connection, snapshot)
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original
+
+
+def _migrated_rows(connection) -> list[tuple[str, bytes, list[tuple[str, str]]]]:
+    """(table, its rows as COPY text, its (column, sequence) pairs) for every non-empty table a flush
+    empties."""
+    quote = connection.ops.quote_name
+    taken = []
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.django_table_names(only_existing=True, include_views=False)):
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")  # noqa: S608 — Django's table names
+            if not cursor.fetchone()[0]:
+                continue
+            with cursor.copy(f"COPY {quote(table)} TO STDOUT") as copy:
+                rows = b"".join(bytes(block) for block in copy)
+            cursor.execute(
+                "SELECT a.attname, pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a"
+                " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+                " AND pg_get_serial_sequence(%s, a.attname) IS NOT NULL",
+                [quote(table)] * 3,
+            )
+            taken.append((table, rows, cursor.fetchall()))
+    return taken
+
+
+def _migrated_rows_restore(connection, snapshot) -> None:
+    from django.db import transaction
+
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # The rows were consistent when copied: no foreign-key or trigger work to put them back.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for table, rows, sequences in snapshot:
+            with cursor.copy(f"COPY {quote(table)} FROM STDIN") as copy:
+                copy.write(rows)
+            # A flush that reset the sequences (call_command("flush") in a test) leaves them below the
+            # restored keys.
+            for column, sequence in sequences:
+                cursor.execute(
+                    f"SELECT setval(%s, m) FROM (SELECT max({quote(column)}) AS m FROM {quote(table)}) AS t"  # noqa: S608
+                    f" WHERE m >= (SELECT last_value FROM {sequence})",  # the catalog's own names
+                    [sequence],
+                )
 
 
 @pytest.fixture(autouse=True)
