@@ -226,7 +226,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("状态"), ordering="state")
     def state_badge(self, case: Case) -> str:
-        return case.get_state_display()
+        return case.state_label
 
     @admin.display(description=_("服务对象"))
     def beneficiary_masked(self, case: Case) -> str:

@@ -29,6 +29,7 @@ from cases.states import (
     CaseState,
 )
 from cases.workflow import allowed
+from config.i18n import choice_label
 
 S = CaseState
 
@@ -469,6 +470,11 @@ class Case(FSMModelMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state not in FINAL
+
+    @property
+    def state_label(self) -> str:
+        """The state in words, as ``get_state_display()`` but for every row of a list (config.i18n)."""
+        return choice_label(CaseState, self.state)
 
     @property
     def holder_display(self) -> str:

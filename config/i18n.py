@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, override
 
@@ -213,3 +214,14 @@ STRINGS = [
     gettext_noop("In case you’ve forgotten, you are:"),
     gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
 ]
+
+
+def choice_label(choices: type[models.Choices], value: Any) -> Any:
+    """``value``'s label in the active language, as ``get_FOO_display()`` gives it (the value itself
+    when it is not a choice). Django's method hashes every label of the field to build its lookup,
+    and hashing a lazy label translates it: at fourteen states, fourteen catalogue lookups for each
+    case on a list page. Here: one."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value

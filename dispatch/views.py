@@ -238,7 +238,7 @@ def _csv_row(case: Case, today) -> list:
     clock = clock_figures(case, today=today)
     return [
         case.number,
-        case.get_state_display(),
+        case.state_label,
         case.service.name,
         case.beneficiary.name,
         case.beneficiary.phone_masked,

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.i18n import choice_label
+
 
 class ServiceKind(models.TextChoices):
     GREEN_CHANNEL = "green_channel", _("绿通服务")
@@ -185,7 +187,7 @@ class Edition(models.Model):
 
     def __str__(self) -> str:
         tier = f" {self.tier}档" if self.tier else ""
-        return f"{self.get_series_display()}{self.plan}{tier}"
+        return f"{choice_label(self.Series, self.series)}{self.plan}{tier}"
 
     @property
     def allows_family(self) -> bool:
