@@ -110,3 +110,23 @@ def test_labels_read_in_the_chosen_language_and_chinese_is_unchanged():
         assert str(CaseState.SUBMITTED.label) == "已提交"
         assert str(ACTIONS["reject"].label) == "审核不通过"
         assert str(CaseState.REJECTED.label) == "审核不通过"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_list_rows_state_and_edition_read_as_get_foo_display_gives_them(language):
+    """The lists' one-lookup labels (config.i18n.choice_label) say what Django's display method says,
+    in either language, and pass a value that is not a choice through unchanged."""
+    from cases.models import Case
+    from config.i18n import choice_label
+    from entitlements.models import Edition
+
+    with translation.override(language):
+        for state in CaseState:
+            case = Case(state=state.value)
+            assert case.state_label == case.get_state_display()
+        for series in Edition.Series:
+            edition = Edition(series=series.value, plan="专业版")
+            assert choice_label(Edition.Series, edition.series) == edition.get_series_display()
+            assert str(edition) == f"{edition.get_series_display()}专业版"
+        assert choice_label(CaseState, "no-such-state") == "no-such-state"
+        assert Case(state="").state_label == ""
