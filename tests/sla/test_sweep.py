@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseState, breach_not_reminded
@@ -198,7 +198,26 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_cases(provider, coor
     fifty = sweep_queries(50, provider)
 
     assert fifty == one
-    assert fifty <= 14, fifty  # savepoint pair, 5 reads, recipients, 4 writes, one breach marker per clock
+    # savepoint pair, 5 reads, recipients, 4 writes, one breach marker per clock, and the planner
+    # scope around each clock's candidate read (a SET LOCAL and a RESET)
+    assert fifty <= 18, fifty
+
+
+def test_the_sweep_leaves_the_planner_as_it_found_it(provider):
+    """The candidate reads turn hash and merge joins off for their own statement only: the
+    statements after them in the same transaction, and the session, plan as before."""
+    make_case(provider=provider, sla_deadline_due=TODAY)
+
+    def planner() -> tuple:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+            return cursor.fetchone()
+
+    before = planner()
+    with transaction.atomic():
+        assert sla_sweep(today=TODAY)["reminded"] == 1
+        assert planner() == before == ("on", "on")
+    assert planner() == before
 
 
 def test_uncovered_year_is_reported_and_breaches_still_sent(provider, caplog, without_2027):
