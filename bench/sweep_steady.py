@@ -31,17 +31,21 @@ from bench.run import sweep_marks, sweep_undo, vacuum  # sets Django up with the
 from sla.services import sla_sweep
 
 
-def _sweep(today) -> dict:
+def _sweep(today, slowest: int = 0) -> dict:
     with CaptureQueriesContext(connection) as queries:
         began = time.perf_counter()
         result = sla_sweep(today=today)
         wall = time.perf_counter() - began
-    return {
+    figures = {
         "ms": round(wall * 1000, 1),
         "reminded": result["reminded"],
         "statements": len(queries),
         "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
     }
+    if slowest:
+        ranked = sorted(queries, key=lambda q: -float(q["time"]))[:slowest]
+        figures["slowest"] = [[round(float(q["time"]) * 1000, 1), " ".join(q["sql"].split())[:90]] for q in ranked]
+    return figures
 
 
 def main() -> None:
@@ -49,13 +53,14 @@ def main() -> None:
     parser.add_argument("--steady", type=int, default=5, help="steady sweeps after the first")
     parser.add_argument("--no-first", action="store_true", help="steady sweeps only (reminders written already)")
     parser.add_argument("--since", help="REMINDER_ID,MESSAGE_ID: undo what was written above these")
+    parser.add_argument("--slowest", type=int, default=0, help="print the first sweep's N slowest statements")
     parser.add_argument("--keep", action="store_true", help="leave what the sweeps wrote (for a --no-first run)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     anchor = anchor_read(connection)
     today = datetime.fromisoformat(anchor).date() if anchor else timezone.localdate()
     marks = tuple(int(part) for part in args.since.split(",")) if args.since else sweep_marks()
-    first = None if args.no_first else _sweep(today)
+    first = None if args.no_first else _sweep(today, args.slowest)
     vacuum("sla_reminder", "notifications_outboxmessage", "cases_case")
     steady = [_sweep(today) for _ in range(args.steady)]
     if not args.keep:

@@ -223,7 +223,10 @@ def _breaches_mark(won: list[dict]) -> None:
     the sweep's partial index until that date moves (Case.sla_breach_reminded_for)."""
     with connection.cursor() as cursor:
         for kind, column in BREACH_MARKERS.items():
-            marked = [r for r in won if r["kind"] == kind]
+            # In id order: the rows are visited in the table's order and the new index entries of the
+            # indexes that follow it (the key, created_at, number, submitted_at) land side by side —
+            # 30,000 markers at 10M: 22–24 s against 31–36 s in the order the candidates came.
+            marked = sorted((r for r in won if r["kind"] == kind), key=lambda r: r["id"])
             if marked:
                 cursor.execute(
                     f"UPDATE cases_case c SET {column} = v.due"  # noqa: S608 (a column name of ours)
