@@ -166,8 +166,14 @@ def _sort_links(request: HttpRequest) -> dict[str, dict[str, str]]:
 
 
 def _ordering(cases) -> list[str]:
-    # A stable order under every sort, so paging never shows a case twice or skips one.
-    return [*cases.query.order_by, "id"] if cases.query.order_by else ["sla_deadline_due", "id"]
+    # A stable order under every sort, so paging never shows a case twice or skips one. The id runs
+    # the way the sort does: "latest deadline first" is then one backward read of the board's
+    # (city, deadline, id) index, where a mixed order made PostgreSQL walk the deadline index past
+    # 1.6 million cases for a city's 100 (2 s at ten million).
+    if not cases.query.order_by:
+        return ["sla_deadline_due", "id"]
+    descending = str(cases.query.order_by[-1]).startswith("-")
+    return [*cases.query.order_by, "-id" if descending else "id"]
 
 
 def _bulk_action(request: HttpRequest) -> HttpResponse:
