@@ -46,8 +46,8 @@ HELD_BY_PROVIDER = (S.DISPATCHED, S.ACCEPTED)
 WITH_PROVIDER = (S.DISPATCHED, S.ACCEPTED, S.WAITING_CUSTOMER)
 # The coordinator board's cases: approved until the service is completed.
 ON_BOARD = (S.APPROVED, S.DISPATCHED, S.ACCEPTED, S.WAITING_CUSTOMER, S.ARRANGED, S.COMPLETED)
-# What the board lists: ON_BOARD and the paid 120 claims a coordinator still has to close. (ON_BOARD
-# alone is the board indexes' condition; paid claims are few and are read by the state index.)
+# What the board lists: ON_BOARD and the paid 120 claims a coordinator still has to close; the
+# board indexes' condition (cases.models).
 BOARD_LISTED = (*ON_BOARD, S.PAID)
 # A customer may still withdraw (and staff cancel) until the service has been arranged: after that
 # the quota unit is used and the case can only be completed and closed.
