@@ -1,9 +1,7 @@
 """Shared fixtures. App-specific fixtures live in tests/<app>/conftest.py.
 
-The handbook catalogue is in every test database: `migrate` (and the flush after each transactional
-test) loads it through the entitlements app's post_migrate handler.
-
-Each transactional test ends with a flush; the rows migrate's post_migrate handlers wrote (content
+The handbook catalogue is in every test database: `migrate` loads it through the entitlements app's
+post_migrate handler. Each transactional test ends with a flush; the rows migrate wrote (content
 types, permissions, roles, the catalogue, the calendar, the seeded providers) are then put back from
 a copy taken once per run (`_flush_restores_migrated_rows`) instead of by running the handlers again.
 """
@@ -43,7 +41,8 @@ def _flush_restores_migrated_rows(django_db_setup, django_db_blocker):
                 allow_cascade=self.available_apps is not None,
                 inhibit_post_migrate=True,
             )
-        _migrated_rows_restore(connection, snapshot)
+            if name == connection.alias:  # the copy is of the default database, the only one
+                _migrated_rows_restore(connection, snapshot)
 
     TransactionTestCase._fixture_teardown = teardown
     yield
