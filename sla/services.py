@@ -51,7 +51,7 @@ def _not_reminded(today: date, *, review: bool) -> Combinable:
     probe of the reminders' unique index per case) keeps a sweep over a backlog of tens of
     thousands of late cases to a few queries and no writes. The unique constraint still decides
     a race between two sweeps."""
-    due = "review_due" if review else "sla_deadline_due"
+    due = breach_marker(review=review)[1]
     late = ReminderKind.REVIEW_BREACHED if review else ReminderKind.BREACHED
     soon = ReminderKind.REVIEW_DUE_SOON if review else ReminderKind.DUE_SOON
     # The kind from the case's own due date, not the reminder's (equal where it matters): every
