@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 DEFAULT_TEST_BROKER = "redis://127.0.0.1:6379/0"
+# pytest-xdist workers for `test`: one per core, at least two.
+TEST_WORKERS = max(2, os.cpu_count() or 1)
 
 
 def say(message: str) -> None:
@@ -200,9 +202,20 @@ def run_checks_and_tests(env: dict, extra: list[str]) -> int:
     # Every process of the run logs here too; the suite checks it for the demo's identifiers at the end.
     env.setdefault("LANBEN_LOG_FILE", str(ROOT / "var" / "log" / "test-run.jsonl"))
     Path(env["LANBEN_LOG_FILE"]).unlink(missing_ok=True)
-    say("pytest")
     # The slowest tests are named at the end of every run, so the suite's time stays looked at.
-    return subprocess.run([PY, "-m", "pytest", "--create-db", "--durations=20", *extra], cwd=ROOT, env=env).returncode
+    pytest: list[str | Path] = [PY, "-m", "pytest", "--create-db", "--durations=20"]
+    if extra:  # a developer's own selection: run as asked
+        say("pytest")
+        return subprocess.run([*pytest, *extra], cwd=ROOT, env=env).returncode
+    # The suite in parallel (a test database, private server ports and a Celery queue per worker; an idle
+    # worker takes tests from a busy one), then the tests that stop or restart the shared Redis or
+    # PostgreSQL, alone.
+    say(f"pytest, {TEST_WORKERS} workers (all but the exclusive tests)")
+    parallel = [*pytest, "-n", str(TEST_WORKERS), "--dist", "worksteal", "-m", "not exclusive"]
+    first = subprocess.run(parallel, cwd=ROOT, env=env).returncode
+    say("pytest, the exclusive tests alone")
+    second = subprocess.run([*pytest, "-m", "exclusive"], cwd=ROOT, env=env).returncode
+    return first or second
 
 
 def main() -> int:

@@ -15,8 +15,10 @@ import requests
 from tests.faults.conftest import postgres_cluster_command, wait_for_postgres
 from tests.faults.test_database_outage import outage_report
 
+# Restarts the shared PostgreSQL: nothing else may run beside it (dev.py runs the exclusive tests alone).
 pytestmark = [
     pytest.mark.faults,
+    pytest.mark.exclusive,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which("pg_ctlcluster") is None, reason="restarting PostgreSQL needs pg_ctlcluster"),
 ]

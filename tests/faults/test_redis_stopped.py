@@ -22,7 +22,8 @@ from tests.factories.cases import pdf_bytes, role_user, service
 from tests.factories.entitlements import EnrollmentFactory, PolicyFactory
 from tests.faults.conftest import Worker, redis_start, redis_stop, report, wait_until, worker_queue
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+# Stops the shared Redis: nothing else may run beside it (dev.py runs the exclusive tests alone).
+pytestmark = [pytest.mark.faults, pytest.mark.exclusive, pytest.mark.django_db(transaction=True)]
 
 CASES = 200
 OUTAGE_SECONDS = 30

@@ -15,9 +15,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-REDIS_PORT = 6391
-POSTGRES_PORT = 5491
-WEB_PORTS = range(8120, 8130)
+# Ports of their own per pytest-xdist worker (gw0, gw1…), so that two workers never meet on one.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_PORT = 6391 + _WORKER
+POSTGRES_PORT = 5491 + _WORKER
+WEB_PORTS = range(8120 + 10 * _WORKER, 8130 + 10 * _WORKER)
 METRICS_TOKEN = "smoke-metrics-token"
 
 

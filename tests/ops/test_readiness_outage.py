@@ -1,7 +1,8 @@
 """/readyz answers 503 naming the part when Redis or PostgreSQL stops, and 200 again when it returns.
 
-Against PRIVATE servers this test starts and stops itself (Redis on 6391, PostgreSQL on 5491), and
-gunicorn in production mode on them; the shared servers are never touched."""
+Against PRIVATE servers this test starts and stops itself (Redis on 6391, PostgreSQL on 5491; one port
+up per pytest-xdist worker), and gunicorn in production mode on them; the shared servers are never
+touched."""
 
 import json
 import os
