@@ -36,11 +36,13 @@ USER_AGENT = re.compile(r"Mozilla/\S+ \([^)]*\)[^\n\t]*")
 JSON = re.compile(r"\{\"[^\n]*\}")
 # Mixed case inside a word (a token's or a key's characters): code-like.
 CAMEL = re.compile(r"[a-z][A-Z]")
+# The user page's password summary (算法: md5 盐: KRQcml****** 哈希: …): a random salt, data.
+PASSWORD_SUMMARY = re.compile(r"(?:盐|哈希|salt|hash): \S+")
 
 
 def english_words(text: str, names: set[str] | frozenset[str] = frozenset()) -> set[str]:
     words = set()
-    for raw in TOKEN.findall(JSON.sub(" ", USER_AGENT.sub(" ", text))):
+    for raw in TOKEN.findall(PASSWORD_SUMMARY.sub(" ", JSON.sub(" ", USER_AGENT.sub(" ", text)))):
         token = raw.rstrip(".:-/+")
         if not token or token in ALLOWED or token in names:
             continue
