@@ -3,8 +3,10 @@
 Django's paginator runs an exact COUNT(*) of the filtered list on every page: on the whole case
 table that is a full scan. Here an unfiltered list takes PostgreSQL's own row estimate
 (``pg_class.reltuples``, kept current by autovacuum), and a filtered one counts exactly up to
-``EXACT_UP_TO`` rows and, past that, takes the planner's estimate — the page links stay usable and
-nobody needs the exact total of a list of tens of thousands.
+``config.counts.COUNT_CAP`` rows — the cap of the queues' tabs and the board's views — and, past
+that, takes the planner's estimate for the page links. The page prints ``shown``: the exact count
+below the cap and "999+" from it, the same words as the tab or view it lists, never an estimate
+dressed as a count (the manager report gives exact figures).
 
 A page past the first is read in two steps inside one query: the page's primary keys, found by
 OFFSET over the filtered and ordered case rows alone (an index scan, no joins), then the page's
@@ -20,7 +22,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-EXACT_UP_TO = 10_000
+from config import counts
 
 
 class EstimatedCountPaginator(Paginator):
@@ -28,23 +30,30 @@ class EstimatedCountPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
+        if top + self.orphans >= self.count and self.count < counts.COUNT_CAP:
+            top = self.count  # an estimate may be short of the rows there are: a page is never cut by one
         return self._get_page(_page_rows(self.object_list, bottom, top), number, self)
 
     @cached_property
     def count(self) -> int:
+        """Exact below ``COUNT_CAP``; from it on, at least ``COUNT_CAP`` (an estimate, for the page links)."""
         queryset = self.object_list
         if not isinstance(queryset, QuerySet):
             return super().count
+        cap = counts.COUNT_CAP
         if not queryset.query.where:
             estimate = _table_estimate(queryset)
-            if estimate is not None and estimate > EXACT_UP_TO:
+            if estimate is not None and estimate >= cap:
                 return estimate
-        exact = queryset.order_by()[: EXACT_UP_TO + 1].count()
-        if exact <= EXACT_UP_TO:
+        exact = queryset.order_by()[:cap].count()
+        if exact < cap:
             return exact
-        return max(exact, _planner_estimate(queryset))
+        return max(cap, _planner_estimate(queryset))
+
+    @cached_property
+    def shown(self) -> str:
+        """The count as the page prints it: the words of the tab or view it lists (``config.counts.shown``)."""
+        return counts.shown(self.count)
 
 
 def _page_rows(object_list, bottom: int, top: int):

@@ -23,7 +23,7 @@ from cases.selectors import case_timeline
 from cases.states import WITH_PROVIDER
 from cases.views import case_view_record
 from cases.workflow import Place
-from config.counts import COUNT_CAP, shown
+from config.counts import shown
 from config.exports import SafeCsvWriter
 from dispatch import selectors, services
 from dispatch.filters import BoardFilter
@@ -108,7 +108,7 @@ def _view_links(request: HttpRequest, today) -> list[dict]:
             "key": view.value,
             "label": view.label,
             "count": counts[view.value],
-            "shown": shown(counts[view.value]) if counts[view.value] >= COUNT_CAP else "",
+            "shown": shown(counts[view.value]),
             "current": current == view.value,
         }
         for view in selectors.BoardView

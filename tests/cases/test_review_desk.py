@@ -1,6 +1,7 @@
 """The reviewer's desk: the review queue (tabs, views, counts, order), the holder and take-over."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -95,6 +96,21 @@ def test_counts_stop_at_the_cap_and_the_tabs_header_and_home_page_show_it(
     assert '待审核 <span class="desk-count">2+</span>' in page
     assert "待审核 <b>2+</b>" in home
     assert len(_numbers(client.get(QUEUE))) == 4  # the list itself is whole
+
+
+def test_the_lists_result_count_says_what_its_tab_says(client, reviewer, desk, monkeypatch):
+    """One list, one number: beside the search box and under the list the count is the tab's, capped
+    alike ("2+" here, "999+" in production) — never the paginator's estimate past the cap."""
+    client.force_login(reviewer)
+    page = client.get(QUEUE, {"view": "all"}).content.decode()
+    assert "全部（4）" in page and "4 条结果" in page
+    assert re.search(r'<p class="paginator">\s*4 ', page)
+
+    monkeypatch.setattr("config.counts.COUNT_CAP", 3)
+    page = client.get(QUEUE, {"view": "all"}).content.decode()
+    assert "全部（2+）" in page and "2+ 条结果" in page
+    assert re.search(r'<p class="paginator">\s*2\+ ', page)
+    assert not re.search(r"\b[013-9]\d* 条结果", page)
 
 
 def test_queue_is_ordered_by_review_due_date_and_marks_overdue(client, reviewer, desk):

@@ -61,6 +61,23 @@ def test_filter_to_breached_cases(board_client):
     assert numbers(board_client.get(BOARD, {"sla_status": "on_track"})) == [on_track.number]
 
 
+def test_the_header_count_says_what_the_view_says(board_client, monkeypatch):
+    """The board's "共 N 件" over a view and the view's own count are one number: exact below the cap,
+    "N+" from it."""
+    for _ in range(4):
+        approved_case(deadline=today() - datetime.timedelta(days=2))
+    approved_case()
+    breached = '<a class="btn" href="?view=breached" data-view="breached">已超时 <span class="count">{}</span></a>'
+    page = board_client.get(BOARD, {"view": "breached"}).content.decode()
+    assert "，共 4 件）" in page and breached.format(4) in page
+
+    monkeypatch.setattr("config.counts.COUNT_CAP", 3)
+    response = board_client.get(BOARD, {"view": "breached"})
+    page = response.content.decode()
+    assert "，共 2+ 件）" in page and breached.format("2+") in page
+    assert len(numbers(response)) == 4  # the list itself is whole
+
+
 def test_a_stopped_clock_is_never_breached(board_client, provider_a, coordinator):
     case = approved_case(deadline=today() - datetime.timedelta(days=2), sla_stopped_at=timezone.now())
     assert case.number not in numbers(board_client.get(BOARD, {"sla_status": "breached"}))
