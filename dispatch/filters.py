@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseState
 from cases.states import BOARD_LISTED, CLOCK_RUNNING
+from config.widgets import QuickSelect
 from dispatch.selectors import (
     BoardView,
     SlaStatus,
@@ -52,20 +53,28 @@ class BoardFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("案件编号（至少3位）或客户姓名")}),
     )
     view = django_filters.ChoiceFilter(
-        label=_("视图"), choices=BoardView.choices, empty_label=_("全部"), method="filter_view"
+        label=_("视图"), choices=BoardView.choices, empty_label=_("全部"), method="filter_view", widget=QuickSelect
     )
-    provider = django_filters.ChoiceFilter(label=_("服务商"), empty_label=_("全部"))
+    provider = django_filters.ChoiceFilter(label=_("服务商"), empty_label=_("全部"), widget=QuickSelect)
     service = django_filters.ModelChoiceFilter(
         label=_("服务项目"),
         queryset=Service.objects.filter(kind=ServiceKind.GREEN_CHANNEL),
         empty_label=_("全部"),
+        widget=QuickSelect,
     )
-    city = django_filters.ChoiceFilter(label=_("城市"), empty_label=_("全部"))
+    city = django_filters.ChoiceFilter(label=_("城市"), empty_label=_("全部"), widget=QuickSelect)
     state = django_filters.ChoiceFilter(
-        label=_("状态"), choices=[(s.value, s.label) for s in map(CaseState, BOARD_LISTED)], empty_label=_("全部")
+        label=_("状态"),
+        choices=[(s.value, s.label) for s in map(CaseState, BOARD_LISTED)],
+        empty_label=_("全部"),
+        widget=QuickSelect,
     )
     sla_status = django_filters.ChoiceFilter(
-        label=_("时效"), choices=SlaStatus.choices, empty_label=_("全部"), method="filter_sla_status"
+        label=_("时效"),
+        choices=SlaStatus.choices,
+        empty_label=_("全部"),
+        method="filter_sla_status",
+        widget=QuickSelect,
     )
     min_workdays = django_filters.NumberFilter(
         label=_("计时中，已用工作日 ≥"), method="filter_min_workdays", min_value=0, max_value=366

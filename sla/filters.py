@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from config.widgets import QuickSelect
 from entitlements.models import Edition, Service
 from providers.models import Provider
 from sla.selectors import SHANGHAI
@@ -49,19 +50,28 @@ class ReportFilter(django_filters.FilterSet):
     )
     date_to = django_filters.DateFilter(method="received_to", label=_("至"), widget=forms.DateInput({"type": "date"}))
     provider = django_filters.ModelChoiceFilter(
-        queryset=Provider.objects.all(), label=_("服务商"), empty_label=_("全部")
+        queryset=Provider.objects.all(), label=_("服务商"), empty_label=_("全部"), widget=QuickSelect
     )
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.exclude(kind="usage").order_by("sort_order", "id"),
         label=_("服务项目"),
         empty_label=_("全部"),
+        widget=QuickSelect,
     )
     series = django_filters.ChoiceFilter(
-        field_name="enrollment__edition__series", choices=Edition.Series.choices, label=_("版本"), empty_label=_("全部")
+        field_name="enrollment__edition__series",
+        choices=Edition.Series.choices,
+        label=_("版本"),
+        empty_label=_("全部"),
+        widget=QuickSelect,
     )
-    city = django_filters.ChoiceFilter(choices=city_choices, label=_("城市"), empty_label=_("全部"))
+    city = django_filters.ChoiceFilter(choices=city_choices, label=_("城市"), empty_label=_("全部"), widget=QuickSelect)
     grain = django_filters.ChoiceFilter(
-        choices=[("week", _("按周")), ("month", _("按月"))], label=_("趋势"), empty_label=None, method="keep"
+        choices=[("week", _("按周")), ("month", _("按月"))],
+        label=_("趋势"),
+        empty_label=None,
+        method="keep",
+        widget=QuickSelect,
     )
 
     class Meta:
