@@ -17,7 +17,7 @@ to its service, person, enrollment… before discarding it: page 50 of 100 joine
 
 import json
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -26,13 +26,70 @@ from config import counts
 
 
 class EstimatedCountPaginator(Paginator):
+    """Past the cap the page count is an estimate's, which may fall short of the rows there are or
+    run past them: then any page may be asked for, each page reads one row more than it shows to
+    know whether another follows, and what it found corrects the page count — the list is walked
+    to its real end, never cut short and never padded with empty pages; no link names a last page
+    only the estimate knows."""
+
+    def validate_number(self, number):
+        if self.exact:
+            return super().validate_number(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top + self.orphans >= self.count and self.count < counts.COUNT_CAP:
-            top = self.count  # an estimate may be short of the rows there are: a page is never cut by one
-        return self._get_page(_page_rows(self.object_list, bottom, top), number, self)
+        if self.exact:
+            if top + self.orphans >= self.count:
+                top = self.count
+            return self._get_page(_page_rows(self.object_list, bottom, top), number, self)
+        rows = list(_page_rows(self.object_list, bottom, top + 1))
+        more, rows = len(rows) > self.per_page, rows[: self.per_page]
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        if more:
+            self.__dict__["num_pages"] = max(self.num_pages, number + 1)
+        else:  # the list ends on this page: its count and page count are known now
+            self.__dict__["num_pages"] = number
+            self.__dict__["count"] = bottom + len(rows)
+            self.__dict__.pop("shown", None)
+        return self._get_page(rows, number, self)
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # a page past the real end of a list whose page count was an estimate
+            return self.page(1)
+
+    def get_elided_page_range(self, number=1, *, on_each_side=3, on_ends=2):
+        if self.exact:
+            yield from super().get_elided_page_range(number, on_each_side=on_each_side, on_ends=on_ends)
+            return
+        number = self.validate_number(number)
+        last = min(self.num_pages, number + on_each_side)
+        if number > on_each_side + on_ends + 2:
+            yield from range(1, on_ends + 1)
+            yield self.ELLIPSIS
+            yield from range(number - on_each_side, last + 1)
+        else:
+            yield from range(1, last + 1)
+        if last < self.num_pages:
+            yield self.ELLIPSIS
+
+    @cached_property
+    def exact(self) -> bool:
+        """``count`` is the list's own (below the cap), not an estimate."""
+        return self.count < counts.COUNT_CAP
 
     @cached_property
     def count(self) -> int:
