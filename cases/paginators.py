@@ -17,7 +17,7 @@ to its service, person, enrollment… before discarding it: page 50 of 100 joine
 
 import json
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -33,17 +33,13 @@ class EstimatedCountPaginator(Paginator):
     only the estimate knows."""
 
     def validate_number(self, number):
-        if self.exact:
-            return super().validate_number(number)
         try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        return number
+            return super().validate_number(number)
+        except EmptyPage:
+            # Django parsed it (a whole number): past an estimated page count the page itself decides.
+            if self.exact or int(number) < 1:
+                raise
+            return int(number)
 
     def page(self, number):
         number = self.validate_number(number)
