@@ -107,7 +107,6 @@ def _view_links(request: HttpRequest, today) -> list[dict]:
         {
             "key": view.value,
             "label": view.label,
-            "count": counts[view.value],
             "shown": shown(counts[view.value]),
             "current": current == view.value,
         }
