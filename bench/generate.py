@@ -11,8 +11,8 @@ rows, SLA dates counted by the real working-day calendar, and a quota ledger who
 exceed their limits. Seeded: the same arguments give the same data. Rebuilds the manager report's
 aggregates from the new cases (the load writes them with the triggers off; 34 s at 1M), then ends
 with VACUUM (ANALYZE): autovacuum is off on the benchmark machines, and an index-only scan over a
-never-vacuumed table reads every heap row. The data set's own "today" (``NOW``) is stored in ``bench_meta`` so the
-runner measures every date-dependent figure at it, not at the calendar's date.
+never-vacuumed table reads every heap row. The data set's own "today" (``NOW``) is stored in
+``bench_meta`` so the runner measures every date-dependent figure at it, not at the calendar's date.
 
 Refuses to start when the database's disk has less free space than the data set needs (about
 2.8 GB per million cases, indexes included).

@@ -1,9 +1,9 @@
 """Form widgets written directly instead of through Django's widget templates.
 
 Django renders every ``<option>`` of a ``<select>`` through two templates (the option and its
-attributes): the manager report's and the board's filter forms, with their city lists of hundreds
-of options, spent 50–60 ms a page there (cProfile, 1,000,000 cases). ``QuickSelect`` writes the same
-HTML — the same attributes, escaping and ``selected`` — in one pass.
+attributes): 3.3–3.8 ms for the 41-city select of the 1,000,000-case data set, ~8–10 ms for the
+manager report's or the board's filter form, growing with a national city list. ``QuickSelect``
+writes the same HTML — the same attributes, escaping and ``selected`` — in one pass (0.57 ms).
 """
 
 from __future__ import annotations
