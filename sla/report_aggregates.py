@@ -210,10 +210,14 @@ def aggregates_rebuild() -> dict:
 
     REPEATABLE READ: the deletes remove only the deltas this snapshot sees (their cases' changes are
     in the snapshot too); a case written concurrently keeps its delta, so nothing is lost or counted
-    twice. The advisory lock keeps compaction out meanwhile."""
+    twice. The advisory lock keeps compaction out meanwhile. The rank table is brought up to date
+    with the calendar first: counted with stale ranks (or none, on a data set loaded before any report
+    was opened), the aggregates would be unusable the moment they are built."""
     from sla.models import ReportAggregateState
+    from sla.services import workday_ranks_sync
 
     began = timezone.now()
+    workday_ranks_sync(rebuild_aggregates=False)
     nested = connection.in_atomic_block  # inside a caller's transaction (a test): its snapshot rules
     with transaction.atomic(), connection.cursor() as cursor:
         if not nested:

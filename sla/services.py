@@ -279,10 +279,12 @@ def _rank_rows() -> list[WorkdayRank]:
     return rows
 
 
-def workday_ranks_sync(*, force: bool = False) -> bool:
+def workday_ranks_sync(*, force: bool = False, rebuild_aggregates: bool = True) -> bool:
     """Rebuild the rank table when the working-day calendar changed since it was built.
 
-    The state row is locked, so two report requests after an edit rebuild it once."""
+    The state row is locked, so two report requests after an edit rebuild it once. A rebuild enqueues
+    the report aggregates' rebuild unless ``rebuild_aggregates`` is false (``aggregates_rebuild``
+    itself, which syncs the ranks before counting)."""
     from workdays.models import CalendarRevision
 
     token = str(CalendarRevision.objects.filter(pk=1).values_list("token", flat=True).first() or "")
@@ -299,7 +301,8 @@ def workday_ranks_sync(*, force: bool = False) -> bool:
         state.save()
         # The report's aggregates counted working days with the old ranks: the report reads the cases
         # directly (aggregates_usable compares the tokens) until this rebuild has run.
-        transaction.on_commit(_report_aggregates_rebuild_later)
+        if rebuild_aggregates:
+            transaction.on_commit(_report_aggregates_rebuild_later)
     return True
 
 

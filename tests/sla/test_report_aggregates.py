@@ -98,6 +98,22 @@ def test_rebuilt_aggregates_give_every_figure_of_the_direct_statement(fixture_ca
     assert _report(FILTERS[0], "aggregates").summary["received"] == 10
 
 
+def test_a_rebuild_before_any_report_was_opened_counts_with_current_ranks():
+    """A data set loaded before anyone opened the report has no rank table yet: the rebuild builds it
+    first, so the aggregates count working days and serve the report at once."""
+    from sla.models import WorkdayRank, WorkdayRankState
+
+    fixture = build_report_fixture()
+    assert not WorkdayRankState.objects.filter(built_at__isnull=False).exists()
+
+    aggregates_rebuild()
+
+    assert WorkdayRank.objects.exists() and aggregates_usable()
+    assert not workday_ranks_sync()  # nothing left to sync: the report's own sync keeps the aggregates
+    assert aggregates_usable() and _report(FILTERS[0], "auto").source == "cells"
+    assert_same_figures(fixture)
+
+
 def test_aggregates_follow_every_change_of_the_cases(fixture_cases):
     aggregates_rebuild()
     cases = fixture_cases["cases"]

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from sla.report_aggregates import aggregates_compact, aggregates_rebuild, aggregates_status
-from sla.services import workday_ranks_sync
 
 
 class Command(BaseCommand):
@@ -12,7 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         if action == "rebuild":
-            workday_ranks_sync()  # the ranks the aggregates count with, current with the calendar
             result = aggregates_rebuild()
             self.stdout.write(f"已重建报表汇总表：{result['cells']} 格，用时 {result['seconds']} 秒")
         elif action == "compact":
