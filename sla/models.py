@@ -147,7 +147,7 @@ class ReportDelta(ReportCellBase):
 
 
 class ReportMargin(ReportCounts):
-    """The cells summed per week or month (``grain`` w/m) and one dimension (``dim``: t total,
+    """The cells summed per week, month or day (``grain`` w/m/d) and one dimension (``dim``: t total,
     p provider, s service, c city; ``value`` its id or name, '' for the total or no provider), as
     counts (``measure`` n) or as how many cases took ``days`` working days to arrangement (a) or to
     review (r): what a report over whole periods needs, a few thousand rows a year however many cases.
@@ -186,6 +186,9 @@ class ReportAggregateState(models.Model):
     built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
     rank_token = models.CharField(_("日历版本"), max_length=64, blank=True, default="")
     compacted_at = models.DateTimeField(_("最近合并时间"), null=True, blank=True)
+    # Which tables the build wrote (sla.report_aggregates.LAYOUT): aggregates of an older layout are
+    # not read, and the next compaction rebuilds them.
+    layout = models.PositiveSmallIntegerField(_("汇总结构版本"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("报表汇总状态")

@@ -42,6 +42,9 @@ WATCHED = (
     "sla_exempt_at",
 )
 LOCK = 7_302_001  # advisory lock: one rebuild or compaction at a time
+# The tables a build writes: 1 cells with weekly and monthly margins, 2 also daily margins. Raised
+# whenever a release changes what the report reads; a build of another layout is not read.
+LAYOUT = 2
 
 # Each case's contribution, counted per key: the same definitions as the direct statement
 # (sla.selectors._REPORT_SQL): working days in (a, b] = rank(b) - rank(a) when both days lie in one
@@ -77,7 +80,7 @@ SELECT day, provider_id, service_id, city, arrange_days, review_days,
 """
 _COLUMNS = ", ".join((*KEY, *COUNTS))
 MARGIN_KEY = ("grain", "period", "dim", "value", "measure", "days")
-GRAINS = (("w", "week"), ("m", "month"))
+GRAINS = (("w", "week"), ("m", "month"), ("d", "day"))
 
 # Fine rows (``source``: the cells' columns, with ``counts``) summed per period and dimension: the
 # counts (measure n) and, per dimension, how many cases took each number of working days (a, r).
@@ -233,7 +236,13 @@ def aggregates_rebuild() -> dict:
         cells = cursor.rowcount
         cursor.execute(f"INSERT INTO sla_reportmargin ({_MARGIN_COLUMNS}) {margins('sla_reportcell')}")
         ReportAggregateState.objects.update_or_create(
-            pk=1, defaults={"built_at": timezone.now(), "rank_token": token, "compacted_at": timezone.now()}
+            pk=1,
+            defaults={
+                "built_at": timezone.now(),
+                "rank_token": token,
+                "compacted_at": timezone.now(),
+                "layout": LAYOUT,
+            },
         )
     return {"cells": cells, "seconds": round((timezone.now() - began).total_seconds(), 2)}
 
@@ -260,8 +269,12 @@ _EMPTY_CELLS_SQL = "DELETE FROM sla_reportcell WHERE " + " AND ".join(f"{name} =
 
 def aggregates_compact() -> dict:
     """Fold the deltas into the cells (one statement: the report never sees a delta twice or not at
-    all), then drop the cells no case counts in any more."""
+    all), then drop the cells no case counts in any more. Aggregates built by an older release (another
+    ``LAYOUT``) are rebuilt instead: the report counts the cases directly until then."""
     from sla.models import ReportAggregateState
+
+    if ReportAggregateState.objects.filter(pk=1, built_at__isnull=False).exclude(layout=LAYOUT).exists():
+        return {"rebuilt": aggregates_rebuild()}
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
@@ -285,6 +298,7 @@ def aggregates_status() -> dict:
         "rank_token": state.rank_token if state else "",
         "current_rank_token": _rank_token(),
         "compacted_at": state.compacted_at if state else None,
+        "layout": state.layout if state else None,
         "cells": ReportCell.objects.count(),
         "margins": ReportMargin.objects.count(),
         "deltas": ReportDelta.objects.count(),
@@ -293,10 +307,12 @@ def aggregates_status() -> dict:
 
 
 def aggregates_usable() -> bool:
-    """Built, and from the rank table the report counts with now (one query)."""
+    """Built, in this release's layout, and from the rank table the report counts with now (one query)."""
     from django.db.models import Subquery
 
     from sla.models import ReportAggregateState, WorkdayRankState
 
     current = WorkdayRankState.objects.filter(pk=1, built_at__isnull=False).values("token")
-    return ReportAggregateState.objects.filter(pk=1, built_at__isnull=False, rank_token=Subquery(current)).exists()
+    return ReportAggregateState.objects.filter(
+        pk=1, built_at__isnull=False, layout=LAYOUT, rank_token=Subquery(current)
+    ).exists()

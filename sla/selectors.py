@@ -258,18 +258,15 @@ def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: 
 # A report over a period with no filter but the dates, from the period margins, in one statement
 # that reads each source once. The period is covered, without overlap, by the months wholly inside
 # it, then the whole weeks inside what is left of each month, then single days (``PeriodCover``):
-# the summary and the provider, service and city tables sum the monthly and weekly margins and the
-# single days' cells; the trend sums its whole periods' margins (for a monthly trend also the edge
-# weeks') and its other days' cells. The cells of every single day are read once (``fine``), the
-# deltas not compacted yet are added for the whole period, and the open cases (the two figures that
-# depend on the report's day) are read once and counted per dimension and per period.
+# the summary and the provider, service and city tables sum the monthly, weekly and daily margins;
+# the trend sums its whole periods' margins (for a monthly trend also the edge weeks') and the daily
+# margins of its other days. The deltas not compacted yet are added for the whole period (``fine``,
+# read once), and the open cases (the two figures that depend on the report's day) are read once and
+# counted per dimension and per period. Nothing here reads the cells: at ten million cases an edge
+# day holds several thousand of them, and a year has up to a dozen edge days.
 _MARGIN_REPORT_SQL = """
 WITH fine AS MATERIALIZED (
-    SELECT day, provider_id, service_id, city, arrange_days, review_days, {counts},
-           day = ANY(%s::date[]) AS in_dims, day = ANY(%s::date[]) AS in_trend
-      FROM sla_reportcell WHERE day = ANY(%s::date[])
-    UNION ALL
-    SELECT day, provider_id, service_id, city, arrange_days, review_days, {counts}, TRUE, TRUE
+    SELECT day, provider_id, service_id, city, arrange_days, review_days, {counts}
       FROM sla_reportdelta WHERE day >= %s AND day <= %s
 ), open_cases AS (
     SELECT GROUPING(period) = 0 AS by_period, period, {dim_value}
@@ -285,9 +282,10 @@ WITH fine AS MATERIALIZED (
     SELECT dim, value, measure, days, {counts}, 0 AS open_late, 0 AS at_risk
       FROM sla_reportmargin
      WHERE (grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+        OR (grain = 'd' AND period = ANY(%s::date[]))
     UNION ALL
     SELECT {dim_value} {measure_days} {sums}, 0, 0
-      FROM fine WHERE in_dims
+      FROM fine
      GROUP BY GROUPING SETS ({dim_sets})
     HAVING {measured}
     UNION ALL
@@ -297,10 +295,11 @@ WITH fine AS MATERIALIZED (
            0 AS open_late, 0 AS at_risk
       FROM sla_reportmargin
      WHERE dim = 't'
-       AND ((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[])))
+       AND ((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+            OR (grain = 'd' AND period = ANY(%s::date[])))
     UNION ALL
     SELECT period, {measure_days} {sums}, 0, 0
-      FROM (SELECT DATE_TRUNC('{grain}', day::timestamp)::date AS period, f.* FROM fine AS f WHERE in_trend) AS f
+      FROM (SELECT DATE_TRUNC('{grain}', day::timestamp)::date AS period, f.* FROM fine AS f) AS f
      GROUP BY GROUPING SETS ((period), (period, arrange_days), (period, review_days))
     HAVING {measured}
     UNION ALL
@@ -446,10 +445,9 @@ def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, gra
         providers=Provider._meta.db_table,
         services=Service._meta.db_table,
     )
-    params = [cover.days, trend_days, sorted({*cover.days, *trend_days}), start, end]
-    params += [day.today, day.today, horizon, *open_params]
-    params += [cover.month_first, cover.month_stop, cover.weeks]
-    params += [grain[0], trend_first, trend_stop, trend_weeks]
+    params = [start, end, day.today, day.today, horizon, *open_params]
+    params += [cover.month_first, cover.month_stop, cover.weeks, cover.days]
+    params += [grain[0], trend_first, trend_stop, trend_weeks, trend_days]
     return sql, params
 
 

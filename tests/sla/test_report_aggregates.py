@@ -197,7 +197,27 @@ def test_the_command_rebuilds_and_reports_its_status(fixture_cases, capsys):
 
     call_command("report_aggregates", "status")
     out = capsys.readouterr().out
-    assert "可用（报表读取汇总表）" in out and "待合并增量 0" in out
+    assert "可用（报表读取汇总表）" in out and "待合并增量 0" in out and "汇总结构版本：2（当前 2）" in out
+
+
+def test_aggregates_of_an_older_layout_are_set_aside_and_the_next_compaction_rebuilds_them(fixture_cases, capsys):
+    """A release that changes what the report reads (the daily margins) leaves the last build's
+    tables behind: the report counts the cases until the beat's compaction has rebuilt them."""
+    from sla.models import ReportAggregateState, ReportMargin
+
+    aggregates_rebuild()
+    ReportMargin.objects.filter(grain="d").delete()  # as the previous release built them
+    ReportAggregateState.objects.filter(pk=1).update(layout=1)
+
+    assert not aggregates_usable()
+    assert _report(FILTERS[0], "auto").source == "direct"
+
+    call_command("report_aggregates", "compact")
+
+    assert "汇总表结构已更新，已重建" in capsys.readouterr().out
+    assert aggregates_usable() and ReportMargin.objects.filter(grain="d").exists()
+    assert _report(FILTERS[1], "auto").source == "margins"
+    assert_same_figures(fixture_cases)
 
 
 def test_an_announced_calendar_change_rebuilds_ranks_and_aggregates_once_committed(
