@@ -93,6 +93,9 @@ class ReportCounts(models.Model):
     arranged_late = models.IntegerField(_("超时安排"), default=0)
     reviewed = models.IntegerField(_("已审核"), default=0)
     review_on_time = models.IntegerField(_("审核按时"), default=0)
+    # Cases whose arrangement clock runs (cases.states.CLOCK_RUNNING, not stopped): with their deadline
+    # (``open_due``, ``due``), the report counts "open past deadline" and "at risk" for its day.
+    open = models.IntegerField(_("办理中"), default=0, db_default=0)
 
     class Meta:
         abstract = True
@@ -109,6 +112,9 @@ class ReportCellBase(ReportCounts):
     city = models.CharField(_("城市"), max_length=32)
     arrange_days = models.IntegerField(_("安排用时（工作日）"), null=True)
     review_days = models.IntegerField(_("审核用时（工作日）"), null=True)
+    # The deadline of the open cases counted here; NULL for every other case (so the cells of cases no
+    # longer open are not split by deadline).
+    open_due = models.DateField(_("办理中案件的最迟完成日"), null=True)
 
     class Meta:
         abstract = True
@@ -127,7 +133,7 @@ class ReportCell(ReportCellBase):
         verbose_name_plural = _("报表汇总格")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "provider_id", "service_id", "city", "arrange_days", "review_days"],
+                fields=["day", "provider_id", "service_id", "city", "arrange_days", "review_days", "open_due"],
                 nulls_distinct=False,
                 name="sla_reportcell_key",
             )
@@ -149,10 +155,10 @@ class ReportDelta(ReportCellBase):
 class ReportMargin(ReportCounts):
     """The cells summed per week, month or day (``grain`` w/m/d) and one dimension (``dim``: t total,
     p provider, s service, c city; ``value`` its id or name, '' for the total or no provider), as
-    counts (``measure`` n) or as how many cases took ``days`` working days to arrangement (a) or to
-    review (r): what a report over whole periods needs, a few thousand rows a year however many cases.
-    Kept by the rebuild and the compaction from the cells; the deltas not compacted yet are added
-    when read."""
+    counts (``measure`` n), as how many cases took ``days`` working days to arrangement (a) or to
+    review (r), or as how many open cases are due on ``due`` (o): what a report over whole periods
+    needs, a few thousand rows a year however many cases. Kept by the rebuild and the compaction from
+    the cells; the deltas not compacted yet are added when read."""
 
     id = models.BigAutoField(primary_key=True)
     grain = models.CharField(_("周期"), max_length=1)
@@ -161,13 +167,15 @@ class ReportMargin(ReportCounts):
     value = models.CharField(_("维度值"), max_length=32)
     measure = models.CharField(_("度量"), max_length=1)
     days = models.IntegerField(_("工作日"), null=True)
+    # measure o: how many open cases have this deadline.
+    due = models.DateField(_("最迟完成日"), null=True)
 
     class Meta:
         verbose_name = _("报表周期汇总")
         verbose_name_plural = _("报表周期汇总")
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "period", "dim", "value", "measure", "days"],
+                fields=["grain", "period", "dim", "value", "measure", "days", "due"],
                 nulls_distinct=False,
                 name="sla_reportmargin_key",
             )

@@ -24,10 +24,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 TZ = "Asia/Shanghai"
-KEY = ("day", "provider_id", "service_id", "city", "arrange_days", "review_days")
-COUNTS = ("received", "arranged", "on_time", "exempt_late", "arranged_late", "reviewed", "review_on_time")
+KEY = ("day", "provider_id", "service_id", "city", "arrange_days", "review_days", "open_due")
+COUNTS = ("received", "arranged", "on_time", "exempt_late", "arranged_late", "reviewed", "review_on_time", "open")
 # The columns whose change moves a case's contribution.
 WATCHED = (
+    "state",
     "submitted_at",
     "provider_id",
     "service_id",
@@ -42,25 +43,28 @@ WATCHED = (
     "sla_exempt_at",
 )
 LOCK = 7_302_001  # advisory lock: one rebuild or compaction at a time
-# The tables a build writes: 1 cells with weekly and monthly margins, 2 also daily margins. Raised
+# The tables a build writes: 1 cells with weekly and monthly margins, 2 also daily margins, 3 also the
+# open cases by deadline (``open``, ``open_due``; margin measure o). Raised
 # whenever a release changes what the report reads; a build of another layout is not read.
-LAYOUT = 2
+LAYOUT = 3
 
 # Each case's contribution, counted per key: the same definitions as the direct statement
 # (sla.selectors._REPORT_SQL): working days in (a, b] = rank(b) - rank(a) when both days lie in one
 # run of covered years, less the paused working days.
 CONTRIBUTION_SQL = """
-SELECT day, provider_id, service_id, city, arrange_days, review_days,
+SELECT day, provider_id, service_id, city, arrange_days, review_days, open_due,
        {sign} * COUNT(*) AS received,
        {sign} * COUNT(*) FILTER (WHERE arranged_on IS NOT NULL) AS arranged,
        {sign} * COUNT(*) FILTER (WHERE arranged_on <= sla_deadline_due) AS on_time,
        {sign} * COUNT(*) FILTER (WHERE arranged_on > sla_deadline_due AND sla_exempt_at IS NOT NULL) AS exempt_late,
        {sign} * COUNT(*) FILTER (WHERE arranged_on > sla_deadline_due) AS arranged_late,
        {sign} * COUNT(*) FILTER (WHERE decided_on IS NOT NULL) AS reviewed,
-       {sign} * COUNT(*) FILTER (WHERE decided_on <= review_due) AS review_on_time
+       {sign} * COUNT(*) FILTER (WHERE decided_on <= review_due) AS review_on_time,
+       {sign} * COUNT(*) FILTER (WHERE is_open) AS open
   FROM (
         SELECT x.submitted_on AS day, c.provider_id, c.service_id, c.city, x.arranged_on, x.decided_on,
-               c.sla_deadline_due, c.sla_exempt_at, c.review_due,
+               c.sla_deadline_due, c.sla_exempt_at, c.review_due, x.is_open,
+               CASE WHEN x.is_open THEN c.sla_deadline_due END AS open_due,
                CASE WHEN ra.run_start = rb.run_start THEN rb.rank - ra.rank - c.sla_paused_days END AS arrange_days,
                CASE WHEN rs.run_start = rd.run_start THEN rd.rank - rs.rank - c.review_paused_days END AS review_days
           FROM {source} AS c
@@ -68,7 +72,8 @@ SELECT day, provider_id, service_id, city, arrange_days, review_days,
                SELECT (c.submitted_at AT TIME ZONE '{tz}')::date AS submitted_on,
                       CASE WHEN c.sla_started_on IS NOT NULL THEN (c.sla_stopped_at AT TIME ZONE '{tz}')::date END
                           AS arranged_on,
-                      (c.reviewed_at AT TIME ZONE '{tz}')::date AS decided_on
+                      (c.reviewed_at AT TIME ZONE '{tz}')::date AS decided_on,
+                      c.state IN ({running}) AND c.sla_stopped_at IS NULL AS is_open
                ) AS x
           LEFT JOIN sla_workdayrank AS ra ON ra.day = c.sla_started_on
           LEFT JOIN sla_workdayrank AS rb ON rb.day = x.arranged_on
@@ -76,24 +81,28 @@ SELECT day, provider_id, service_id, city, arrange_days, review_days,
           LEFT JOIN sla_workdayrank AS rd ON rd.day = x.decided_on
          WHERE c.submitted_at IS NOT NULL
        ) AS d
- GROUP BY day, provider_id, service_id, city, arrange_days, review_days
+ GROUP BY day, provider_id, service_id, city, arrange_days, review_days, open_due
 """
 _COLUMNS = ", ".join((*KEY, *COUNTS))
-MARGIN_KEY = ("grain", "period", "dim", "value", "measure", "days")
+MARGIN_KEY = ("grain", "period", "dim", "value", "measure", "days", "due")
 GRAINS = (("w", "week"), ("m", "month"), ("d", "day"))
 
 # Fine rows (``source``: the cells' columns, with ``counts``) summed per period and dimension: the
-# counts (measure n) and, per dimension, how many cases took each number of working days (a, r).
+# counts (measure n) and, per dimension, how many cases took each number of working days (a, r) and
+# how many open cases are due on each day (o).
 MARGIN_SQL = """
 SELECT '{code}' AS grain, period, {dim_value}
-       CASE WHEN GROUPING(arrange_days) = 0 THEN 'a' WHEN GROUPING(review_days) = 0 THEN 'r' ELSE 'n' END AS measure,
+       CASE WHEN GROUPING(arrange_days) = 0 THEN 'a' WHEN GROUPING(review_days) = 0 THEN 'r'
+            WHEN GROUPING(open_due) = 0 THEN 'o' ELSE 'n' END AS measure,
        CASE WHEN GROUPING(arrange_days) = 0 THEN arrange_days
             WHEN GROUPING(review_days) = 0 THEN review_days END AS days,
+       CASE WHEN GROUPING(open_due) = 0 THEN open_due END AS due,
        {sums}
   FROM (SELECT DATE_TRUNC('{grain}', f0.day::timestamp)::date AS period, f0.* FROM {source} AS f0) AS f
  GROUP BY GROUPING SETS ({sets})
 HAVING (GROUPING(arrange_days) = 1 OR arrange_days IS NOT NULL)
    AND (GROUPING(review_days) = 1 OR review_days IS NOT NULL)
+   AND (GROUPING(open_due) = 1 OR open_due IS NOT NULL)
 """
 
 
@@ -102,9 +111,10 @@ _SETS = (
     "(period, arrange_days), (period, provider_id, arrange_days), (period, service_id, arrange_days), "
     "(period, city, arrange_days), "
     "(period, review_days), (period, provider_id, review_days), (period, service_id, review_days), "
-    "(period, city, review_days)"
+    "(period, city, review_days), "
+    "(period, open_due), (period, provider_id, open_due), (period, service_id, open_due), (period, city, open_due)"
 )
-_TOTAL_SETS = "(period), (period, arrange_days), (period, review_days)"
+_TOTAL_SETS = "(period), (period, arrange_days), (period, review_days), (period, open_due)"
 _DIM_VALUE = """CASE WHEN GROUPING(provider_id) = 0 THEN 'p' WHEN GROUPING(service_id) = 0 THEN 's'
             WHEN GROUPING(city) = 0 THEN 'c' ELSE 't' END AS dim,
        CASE WHEN GROUPING(provider_id) = 0 THEN COALESCE(provider_id::text, '')
@@ -128,7 +138,10 @@ _MARGIN_COLUMNS = ", ".join((*MARGIN_KEY, *COUNTS))
 
 
 def contribution(source: str, sign: int) -> str:
-    return CONTRIBUTION_SQL.format(source=source, sign=sign, tz=TZ)
+    from cases.states import CLOCK_RUNNING
+
+    running = ", ".join(f"'{state}'" for state in CLOCK_RUNNING)  # the states' fixed names
+    return CONTRIBUTION_SQL.format(source=source, sign=sign, tz=TZ, running=running)
 
 
 def install_sql() -> str:

@@ -266,23 +266,38 @@ def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: 
 # day holds several thousand of them, and a year has up to a dozen edge days.
 _MARGIN_REPORT_SQL = """
 WITH fine AS MATERIALIZED (
-    SELECT day, provider_id, service_id, city, arrange_days, review_days, {counts}
+    SELECT day, provider_id, service_id, city, arrange_days, review_days, open_due, {counts}, open
       FROM sla_reportdelta WHERE day >= %s AND day <= %s
 ), open_cases AS (
-    SELECT GROUPING(period) = 0 AS by_period, period, {dim_value}
-           SUM(open_late) AS open_late, SUM(at_risk) AS at_risk
+    SELECT by_period, period, dim, value,
+           COALESCE(SUM(open) FILTER (WHERE due < %s), 0) AS open_late,
+           COALESCE(SUM(open) FILTER (WHERE due BETWEEN %s AND %s), 0) AS at_risk
       FROM (
-            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', submitted_on::timestamp)::date AS period,
-                   CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END AS open_late,
-                   CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END AS at_risk
-              FROM ({open_cases}) AS o
+            SELECT FALSE AS by_period, NULL::date AS period, dim, value, due, open
+              FROM sla_reportmargin
+             WHERE measure = 'o'
+               AND ((grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+                    OR (grain = 'd' AND period = ANY(%s::date[])))
+            UNION ALL
+            SELECT TRUE, DATE_TRUNC('{grain}', period::timestamp)::date, dim, value, due, open
+              FROM sla_reportmargin
+             WHERE dim = 't' AND measure = 'o'
+               AND ((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+                    OR (grain = 'd' AND period = ANY(%s::date[])))
+            UNION ALL
+            SELECT GROUPING(period) = 0, period, {dim_value} open_due, SUM(open)
+              FROM (SELECT DATE_TRUNC('{grain}', day::timestamp)::date AS period, f.* FROM fine AS f
+                     WHERE open_due IS NOT NULL) AS f
+             GROUP BY GROUPING SETS ((open_due), (provider_id, open_due), (service_id, open_due), (city, open_due),
+                                     (period, open_due))
            ) AS o
-     GROUP BY GROUPING SETS ((), (provider_id), (service_id), (city), (period))
+     GROUP BY by_period, period, dim, value
 ), dims AS (
     SELECT dim, value, measure, days, {counts}, 0 AS open_late, 0 AS at_risk
       FROM sla_reportmargin
-     WHERE (grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
-        OR (grain = 'd' AND period = ANY(%s::date[]))
+     WHERE measure <> 'o'
+       AND ((grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+            OR (grain = 'd' AND period = ANY(%s::date[])))
     UNION ALL
     SELECT {dim_value} {measure_days} {sums}, 0, 0
       FROM fine
@@ -294,7 +309,7 @@ WITH fine AS MATERIALIZED (
     SELECT DATE_TRUNC('{grain}', period::timestamp)::date AS period, measure, days, {counts},
            0 AS open_late, 0 AS at_risk
       FROM sla_reportmargin
-     WHERE dim = 't'
+     WHERE dim = 't' AND measure <> 'o'
        AND ((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
             OR (grain = 'd' AND period = ANY(%s::date[])))
     UNION ALL
@@ -428,7 +443,6 @@ def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, gra
         trend_days = [d for d in _days_between(start, end + timedelta(days=1)) if d not in covered]
     else:
         trend_first, trend_stop, trend_weeks, trend_days = cover.month_first, cover.month_stop, cover.weeks, cover.days
-    open_sql, open_params = _open_cases_sql(queryset)
     horizon = day.horizon if day.horizon is not None else date.min
     sql = _MARGIN_REPORT_SQL.format(
         grain=grain,
@@ -439,15 +453,14 @@ def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, gra
         measure_days=_MEASURE_DAYS,
         measured=_MEASURED,
         dim_sets=_DIM_SETS,
-        open_cases=open_sql,
         nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _MARGIN_ORDER),
         report_sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
         providers=Provider._meta.db_table,
         services=Service._meta.db_table,
     )
-    params = [start, end, day.today, day.today, horizon, *open_params]
-    params += [cover.month_first, cover.month_stop, cover.weeks, cover.days]
-    params += [grain[0], trend_first, trend_stop, trend_weeks, trend_days]
+    dims_cover = [cover.month_first, cover.month_stop, cover.weeks, cover.days]
+    trend_cover = [grain[0], trend_first, trend_stop, trend_weeks, trend_days]
+    params = [start, end, day.today, day.today, horizon, *dims_cover, *trend_cover, *dims_cover, *trend_cover]
     return sql, params
 
 
