@@ -142,9 +142,9 @@ SELECT g.*, provider.name AS provider_name, service.name AS service_name
  ORDER BY g.received DESC, provider_name, service_name, g.city, g.period
 """
 # The same counts from the aggregates (sla.report_aggregates): cells and not yet compacted deltas
-# of the days received in the period, and the open cases (a partial index holds them) for the two
-# figures that depend on the report's day. A fine row whose counts net to zero (a case that moved to
-# another provider, say) is dropped, as the direct statement never sees it.
+# of the days received in the period; the two figures that depend on the report's day from their open
+# cases' counts by deadline (``open``, ``open_due``). A fine row whose counts net to zero (a case that
+# moved to another provider, say) is dropped, as the direct statement never sees it.
 _AGGREGATE_SQL = """
 WITH fine AS (
     SELECT provider_id, service_id, city, period, arrange_days, review_days,
@@ -152,19 +152,17 @@ WITH fine AS (
       FROM (
             SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
                    arrange_days, review_days, received, arranged, on_time, exempt_late, arranged_late,
-                   0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+                   CASE WHEN open_due < %s THEN open ELSE 0 END AS open_late,
+                   CASE WHEN open_due BETWEEN %s AND %s THEN open ELSE 0 END AS at_risk,
+                   reviewed, review_on_time
               FROM sla_reportcell WHERE {where}
             UNION ALL
             SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', day::timestamp)::date AS period,
                    arrange_days, review_days, received, arranged, on_time, exempt_late, arranged_late,
-                   0 AS open_late, 0 AS at_risk, reviewed, review_on_time
+                   CASE WHEN open_due < %s THEN open ELSE 0 END AS open_late,
+                   CASE WHEN open_due BETWEEN %s AND %s THEN open ELSE 0 END AS at_risk,
+                   reviewed, review_on_time
               FROM sla_reportdelta WHERE {where}
-            UNION ALL
-            SELECT provider_id, service_id, city, DATE_TRUNC('{grain}', submitted_on::timestamp)::date AS period,
-                   NULL::int, NULL::int, 0, 0, 0, 0, 0,
-                   CASE WHEN sla_deadline_due < %s THEN 1 ELSE 0 END,
-                   CASE WHEN sla_deadline_due BETWEEN %s AND %s THEN 1 ELSE 0 END, 0, 0
-              FROM ({open_cases}) AS o
            ) AS u
      GROUP BY provider_id, service_id, city, period, arrange_days, review_days
     HAVING {nonzero}
@@ -240,11 +238,9 @@ def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: 
     if filters.get("city"):
         where.append("city = %s")
         where_params.append(filters["city"])
-    open_sql, open_params = _open_cases_sql(queryset)
     sql = (_AGGREGATE_SQL + _TAIL_SQL).format(
         grain="week" if grain == "week" else "month",
         where=" AND ".join(where),
-        open_cases=open_sql,
         fine_sums=", ".join(f"SUM({name}) AS {name}" for name in _COUNTS),
         nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _COUNTS),
         sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
@@ -252,7 +248,8 @@ def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: 
         services=Service._meta.db_table,
     )
     horizon = day.horizon if day.horizon is not None else date.min
-    return sql, [*where_params, *where_params, day.today, day.today, horizon, *open_params]
+    days = [day.today, day.today, horizon]
+    return sql, [*days, *where_params, *days, *where_params]
 
 
 # A report over a period with no filter but the dates, from the period margins, in one statement
@@ -412,17 +409,6 @@ class PeriodCover:
                     days += _days_between(monday, part_stop)
                 first = part_stop
         return cls(month_first, month_stop, weeks, days)
-
-
-def _open_cases_sql(queryset: QuerySet) -> tuple[str, list]:
-    open_cases = (
-        _received(queryset)
-        .filter(state__in=CLOCK_RUNNING, sla_stopped_at__isnull=True)
-        .annotate(submitted_on=_days()["submitted_on"])
-        .order_by()
-        .values("provider_id", "service_id", "city", "submitted_on", "sla_deadline_due")
-    )
-    return open_cases.query.sql_with_params()
 
 
 _CELL_COUNTS = ("received", "arranged", "on_time", "exempt_late", "arranged_late", "reviewed", "review_on_time")
