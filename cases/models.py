@@ -185,8 +185,13 @@ class Case(FSMModelMixin, models.Model):
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     state = FSMField(_("状态"), max_length=20, choices=CaseState.choices, default=S.NEW, protected=True)
 
+    # No index of its own: case_enrollment_service_idx (enrollment, service) begins with it.
     enrollment = models.ForeignKey(
-        "entitlements.Enrollment", on_delete=models.PROTECT, related_name="cases", verbose_name=_("权益")
+        "entitlements.Enrollment",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("权益"),
+        db_index=False,
     )
     beneficiary = models.ForeignKey(
         "entitlements.Person", on_delete=models.PROTECT, related_name="cases", verbose_name=_("服务对象")
@@ -363,6 +368,10 @@ class Case(FSMModelMixin, models.Model):
             # the index alone, so page 50 or the last page needs no row but its own.
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
             models.Index(fields=["service", "created_at", "id", "enrollment"], name="case_service_created_idx"),
+            # Every lookup by enrollment, and the queue filtered by service and edition: its count of up
+            # to 1,000 walks the edition's enrollments and probes this index for the service (at 10M
+            # cases, 17 ms where hashing the service's 377,000 cases took 115 ms).
+            models.Index(fields=["enrollment", "service"], name="case_enrollment_service_idx"),
             models.Index(
                 fields=["keyed_in_by"], name="case_keyed_in_by_idx", condition=models.Q(keyed_in_by__isnull=False)
             ),

@@ -75,3 +75,14 @@ def test_shanghai_time_and_simplified_chinese_with_english_available(tmp_path):
     assert settings["use_tz"] is True
     assert settings["lang"] == "zh-hans"
     assert settings["langs"] == ["zh-hans", "en"]
+
+
+@pytest.mark.django_db
+def test_the_desk_statements_start_no_parallel_workers():
+    """A page reads a few rows by index: the connection asks for no parallel query workers (their start
+    cost more than the page's own statement at ten million cases)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
