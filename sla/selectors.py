@@ -481,13 +481,16 @@ def _report_rows_pg(
         sql, params = _aggregate_sql(queryset, filters, day=day, grain=grain)
     with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
         # For this statement only: no JIT compilation (it costs more than it saves on a report that
-        # reads a few hundred thousand index entries), and room to count in memory.
-        cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
-        # The direct statement reads every case received in the period: parallel workers pay for
-        # themselves there (the connection's default is none, config.settings). The aggregates'
-        # statements read a few thousand rows: workers would cost more to start than they save.
+        # reads a few hundred thousand index entries), room to count in memory, and parallel workers
+        # for the direct statement, which reads every case received in the period (the connection's
+        # default is none, config.settings); the aggregates' statements read a few thousand rows,
+        # where workers would cost more to start than they save.
         workers = "2" if filters is None or path == "direct" else "0"
-        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [workers])
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true),"
+            " set_config('max_parallel_workers_per_gather', %s, true)",
+            [workers],
+        )
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
