@@ -450,10 +450,6 @@ def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, gra
     return sql, params
 
 
-# Below about two months the edge days are most of the period: the cells serve it faster.
-MARGINS_FROM_DAYS = 62
-
-
 def margins_possible(filters: dict | None) -> bool:
     """The period margins can give this report: both dates and no other filter."""
     if not filters or not (filters.get("date_from") and filters.get("date_to")):
@@ -462,10 +458,10 @@ def margins_possible(filters: dict | None) -> bool:
 
 
 def margins_serve(filters: dict | None) -> bool:
-    """The margins serve this report best: possible, and a period of at least about two months."""
-    if filters is None or not margins_possible(filters):
-        return False
-    return (filters["date_to"] - filters["date_from"]).days >= MARGINS_FROM_DAYS
+    """The margins serve this report best whenever they can: with the daily margins they read fewer
+    rows than the cells for any period, a single day included (a month at ten million cases: 39 ms
+    against 733 ms from the cells)."""
+    return margins_possible(filters)
 
 
 def _report_rows_pg(
