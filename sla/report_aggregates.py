@@ -136,6 +136,18 @@ def margins(source: str, counts=COUNTS) -> str:
 
 _MARGIN_COLUMNS = ", ".join((*MARGIN_KEY, *COUNTS))
 
+# The rebuild's weekly and monthly margins, summed from its daily ones: a margin is a sum over the
+# days of its period for each key, so the longer grains need not group the cells again (at ten
+# million cases, 1.5 million daily rows instead of 7 million cells, sixteen grouping sets each).
+_MARGINS_FROM_DAYS_SQL = " UNION ALL ".join(
+    f"""SELECT '{code}', DATE_TRUNC('{grain}', period::timestamp)::date, dim, value, measure, days, due,
+       {", ".join(f"SUM({name})" for name in COUNTS)}
+  FROM sla_reportmargin WHERE grain = 'd'
+ GROUP BY 2, dim, value, measure, days, due"""  # noqa: S608  (fixed names only)
+    for code, grain in GRAINS
+    if code != "d"
+)
+
 
 def contribution(source: str, sign: int) -> str:
     from cases.states import CLOCK_RUNNING
@@ -247,7 +259,8 @@ def aggregates_rebuild() -> dict:
         # (the edges of its period) take a few pages each rather than a page per cell.
         cursor.execute(_REBUILD_CELLS_SQL)
         cells = cursor.rowcount
-        cursor.execute(f"INSERT INTO sla_reportmargin ({_MARGIN_COLUMNS}) {margins('sla_reportcell')}")
+        cursor.execute(f"INSERT INTO sla_reportmargin ({_MARGIN_COLUMNS}) {margin('sla_reportcell', 'd', 'day')}")
+        cursor.execute(f"INSERT INTO sla_reportmargin ({_MARGIN_COLUMNS}) {_MARGINS_FROM_DAYS_SQL}")
         ReportAggregateState.objects.update_or_create(
             pk=1,
             defaults={
