@@ -221,9 +221,9 @@ def _report_sql(queryset: QuerySet, *, day: ReportDay, grain: str) -> tuple[str,
     return sql, [day.today, day.today, horizon, list(CLOCK_RUNNING), *cases_params]
 
 
-def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
-    """The report's statement over the aggregates, for the period and filters in ``filters`` (the
-    report form's cleaned data); ``queryset`` (the same filters on the cases) gives the open cases."""
+def _aggregate_sql(filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
+    """The report's statement over the aggregates' cells, for the period and filters in ``filters``
+    (the report form's cleaned data)."""
     where, where_params = ["TRUE"], []
     if filters.get("date_from"):
         where.append("day >= %s")
@@ -261,6 +261,12 @@ def _aggregate_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: 
 # read once), and the open cases (the two figures that depend on the report's day) are read once and
 # counted per dimension and per period. Nothing here reads the cells: at ten million cases an edge
 # day holds several thousand of them, and a year has up to a dozen edge days.
+# The margins of the period's cover (PeriodCover: whole months, whole weeks, single days), for the
+# tables; and of the trend's (its whole periods of its own grain, then weeks and days).
+_DIMS_COVER = """((grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+                 OR (grain = 'd' AND period = ANY(%s::date[])))"""
+_TREND_COVER = """((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
+                  OR (grain = 'd' AND period = ANY(%s::date[])))"""
 _MARGIN_REPORT_SQL = """
 WITH fine AS MATERIALIZED (
     SELECT day, provider_id, service_id, city, arrange_days, review_days, open_due, {counts}, open
@@ -273,14 +279,12 @@ WITH fine AS MATERIALIZED (
             SELECT FALSE AS by_period, NULL::date AS period, dim, value, due, open
               FROM sla_reportmargin
              WHERE measure = 'o'
-               AND ((grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
-                    OR (grain = 'd' AND period = ANY(%s::date[])))
+               AND {dims_cover}
             UNION ALL
             SELECT TRUE, DATE_TRUNC('{grain}', period::timestamp)::date, dim, value, due, open
               FROM sla_reportmargin
              WHERE dim = 't' AND measure = 'o'
-               AND ((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
-                    OR (grain = 'd' AND period = ANY(%s::date[])))
+               AND {trend_cover}
             UNION ALL
             SELECT GROUPING(period) = 0, period, {dim_value} open_due, SUM(open)
               FROM (SELECT DATE_TRUNC('{grain}', day::timestamp)::date AS period, f.* FROM fine AS f
@@ -293,8 +297,7 @@ WITH fine AS MATERIALIZED (
     SELECT dim, value, measure, days, {counts}, 0 AS open_late, 0 AS at_risk
       FROM sla_reportmargin
      WHERE measure <> 'o'
-       AND ((grain = 'm' AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
-            OR (grain = 'd' AND period = ANY(%s::date[])))
+       AND {dims_cover}
     UNION ALL
     SELECT {dim_value} {measure_days} {sums}, 0, 0
       FROM fine
@@ -307,8 +310,7 @@ WITH fine AS MATERIALIZED (
            0 AS open_late, 0 AS at_risk
       FROM sla_reportmargin
      WHERE dim = 't' AND measure <> 'o'
-       AND ((grain = %s AND period >= %s AND period < %s) OR (grain = 'w' AND period = ANY(%s::date[]))
-            OR (grain = 'd' AND period = ANY(%s::date[])))
+       AND {trend_cover}
     UNION ALL
     SELECT period, {measure_days} {sums}, 0, 0
       FROM (SELECT DATE_TRUNC('{grain}', day::timestamp)::date AS period, f.* FROM fine AS f) AS f
@@ -416,7 +418,7 @@ _CELL_COUNTS = ("received", "arranged", "on_time", "exempt_late", "arranged_late
 _MARGIN_ORDER = (*_CELL_COUNTS, "open_late", "at_risk")
 
 
-def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
+def _margin_report_sql(filters: dict, *, day: ReportDay, grain: str) -> tuple[str, list]:
     from sla.report_aggregates import _DIM_VALUE
 
     grain = "week" if grain == "week" else "month"
@@ -438,6 +440,8 @@ def _margin_report_sql(queryset: QuerySet, filters: dict, *, day: ReportDay, gra
         dim_value=_DIM_VALUE,
         measure_days=_MEASURE_DAYS,
         measured=_MEASURED,
+        dims_cover=_DIMS_COVER,
+        trend_cover=_TREND_COVER,
         dim_sets=_DIM_SETS,
         nonzero=" OR ".join(f"SUM({name}) <> 0" for name in _MARGIN_ORDER),
         report_sums=", ".join(f"COALESCE(SUM({name}), 0)::int AS {name}" for name in _COUNTS),
@@ -472,9 +476,9 @@ def _report_rows_pg(
     if filters is None or path == "direct":
         sql, params = _report_sql(queryset, day=day, grain=grain)
     elif path == "margins":
-        sql, params = _margin_report_sql(queryset, filters, day=day, grain=grain)
+        sql, params = _margin_report_sql(filters, day=day, grain=grain)
     else:
-        sql, params = _aggregate_sql(queryset, filters, day=day, grain=grain)
+        sql, params = _aggregate_sql(filters, day=day, grain=grain)
     with transaction.atomic(using=queryset.db), connections[queryset.db].cursor() as cursor:
         # For this statement only: no JIT compilation (it costs more than it saves on a report that
         # reads a few hundred thousand index entries), room to count in memory, and parallel workers
