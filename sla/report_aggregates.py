@@ -234,8 +234,11 @@ SELECT * FROM ({contribution("cases_case", 1)}) AS c ORDER BY {", ".join(KEY)}
 """  # noqa: S608
 
 
-def aggregates_rebuild() -> dict:
+def aggregates_rebuild(*, wait: bool = True) -> dict:
     """Recount every cell from the cases, under one snapshot.
+
+    ``wait`` false (the compaction's rebuild of an older layout, every minute while it is stale): skip
+    when another rebuild holds the lock or has just written this layout, rather than queue behind it.
 
     REPEATABLE READ: the deletes remove only the deltas this snapshot sees (their cases' changes are
     in the snapshot too); a case written concurrently keeps its delta, so nothing is lost or counted
@@ -251,7 +254,12 @@ def aggregates_rebuild() -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         if not nested:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        else:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
+            if not cursor.fetchone()[0] or ReportAggregateState.objects.filter(pk=1, layout=LAYOUT).exists():
+                return {"skipped": True}
         token = _rank_token()
         cursor.execute("DELETE FROM sla_reportdelta")
         cursor.execute("DELETE FROM sla_reportcell")
@@ -305,7 +313,8 @@ def aggregates_compact() -> dict:
     from sla.models import ReportAggregateState
 
     if ReportAggregateState.objects.filter(pk=1, built_at__isnull=False).exclude(layout=LAYOUT).exists():
-        return {"rebuilt": aggregates_rebuild()}
+        rebuilt = aggregates_rebuild(wait=False)
+        return rebuilt if rebuilt.get("skipped") else {"rebuilt": rebuilt}
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])

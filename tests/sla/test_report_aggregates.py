@@ -243,6 +243,40 @@ def test_aggregates_of_an_older_layout_are_set_aside_and_the_next_compaction_reb
     assert_same_figures(fixture_cases)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_layout_is_rebuilt_once_not_queued_behind_a_running_rebuild():
+    """The beat compacts every minute; a rebuild at ten million cases takes minutes. While one holds
+    the lock, the next compaction skips instead of queueing a second rebuild behind it."""
+    import psycopg
+    from django.db import connection
+
+    from sla.models import ReportAggregateState
+    from sla.report_aggregates import LOCK
+
+    workday_ranks_sync()
+    build_report_fixture()
+    aggregates_rebuild()
+    ReportAggregateState.objects.filter(pk=1).update(layout=1)
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
+    ) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])  # a rebuild under way elsewhere
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # waiting for the lock fails the test, not hangs it
+        try:
+            assert aggregates_compact() == {"skipped": True}
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert not aggregates_usable()
+
+    assert "rebuilt" in aggregates_compact()  # the lock released: this compaction rebuilds
+    assert aggregates_usable()
+    assert aggregates_compact().get("deltas") == 0  # and the next one compacts as usual
+
+
 def test_an_announced_calendar_change_rebuilds_ranks_and_aggregates_once_committed(
     fixture_cases, django_capture_on_commit_callbacks, monkeypatch
 ):
