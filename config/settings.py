@@ -116,9 +116,13 @@ else:
 # No parallel query workers for the application's statements: the desk reads a page of rows by index,
 # and starting workers costs more than they save (a queue page at ten million cases: 26 → 6 ms) while
 # taking the cores concurrent requests need. The one statement that reads a large range (the manager
-# report counted from the cases, sla.selectors) asks for them itself.
+# report counted from the cases, sla.selectors) asks for them itself. Added to any options DATABASE_URL
+# carries (?options=-c …), not in their place.
 DB_PARALLEL_WORKERS = env_int("DB_PARALLEL_WORKERS", 0)
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS}"
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = (
+    f"{_db_options.get('options', '')} -c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS}".strip()
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
