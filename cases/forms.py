@@ -20,7 +20,7 @@ from cases.services.review import CHECKLIST_FIELDS
 from providers.models import Provider
 
 if TYPE_CHECKING:
-    from cases.api.serializers import CaseIntakeSerializer
+    from cases.api.serializers import IntakeRequest
 
 
 def _upload(file: UploadedFile, kind: str) -> services.DocumentUpload:
@@ -312,7 +312,7 @@ class HotlineIntakeForm(forms.Form):
         fee_field = self.fields["claim_fee_kinds"]
         assert isinstance(fee_field, forms.MultipleChoiceField)  # noqa: S101 - narrows the type for mypy
         fee_field.choices = [(kind, kind) for kind in dict.fromkeys(fee_kinds)]
-        self.serializer: CaseIntakeSerializer | None = None
+        self.intake: IntakeRequest | None = None
 
     def _serializer_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.FILE_KINDS + self.FORM_ONLY}
@@ -332,20 +332,27 @@ class HotlineIntakeForm(forms.Form):
         return {**data, "files": files}
 
     def clean(self) -> dict:
-        from cases.api.serializers import CaseIntakeSerializer
+        from rest_framework.exceptions import ValidationError
+
+        from cases.api.serializers import intake_request
 
         cleaned = super().clean() or {}
-        serializer = CaseIntakeSerializer(data=self._serializer_data())
-        if not serializer.is_valid():
-            for field, messages in serializer.errors.items():
+        try:
+            self.intake = intake_request(self._serializer_data())
+        except ValidationError as exc:
+            for field, messages in exc.detail.items():  # type: ignore[union-attr]
                 self.add_error(field if field in self.fields else None, [str(m) for m in _flatten(messages)])
-        self.serializer = serializer
         return cleaned
+
+    @property
+    def open_cases(self) -> list | None:
+        """The person's open cases of the service, read when the request was validated."""
+        return self.intake.open_cases if self.intake else None
 
     def submit_arguments(self) -> dict:
         uploads = [_upload(self.cleaned_data[k], k) for k in self.FILE_KINDS if self.cleaned_data.get(k)]
-        assert self.serializer is not None  # noqa: S101 - clean() ran: the form is valid
-        return self.serializer.submit_arguments(extra_documents=uploads)
+        assert self.intake is not None  # noqa: S101 - clean() ran: the form is valid
+        return self.intake.submit_arguments(extra_documents=uploads)
 
 
 def _flatten(messages) -> list:

@@ -42,4 +42,5 @@ def intake_form_submit(*, actor, form: HotlineIntakeForm) -> tuple[Case, bool]:
             confirmed=bool(form.cleaned_data.get("confirm_duplicate")),
             key=key,
             fingerprint_data=form.fingerprint_data() if key else None,
+            open_cases=form.open_cases,
         )

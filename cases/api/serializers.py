@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.settings import api_settings
 
 from cases.clock import clock_figures
 from cases.models import (
@@ -25,8 +27,9 @@ from cases.models import (
     RejectReason,
 )
 from cases.services import DocumentUpload
+from cases.services.intake_keys import intake_lookup
 from entitlements.catalog_cache import intake_service
-from entitlements.models import CriticalIllness, Enrollment, Person, Service
+from entitlements.models import CriticalIllness, Enrollment, Service
 from entitlements.models.catalog import ServiceKind
 from entitlements.models.people import PHONE_FORMAT_ERROR, normalize_id_number, phone_is_valid, validate_id_number
 
@@ -61,6 +64,8 @@ class IntakeServiceField(serializers.SlugRelatedField):
 
 
 class CaseIntakeSerializer(serializers.Serializer):
+    """The request's fields (and its schema); validated by ``intake_request`` below."""
+
     beneficiary_id_number = serializers.CharField(
         max_length=18, help_text=_("服务对象（被保险人或指定直系亲属）身份证号")
     )
@@ -68,8 +73,8 @@ class CaseIntakeSerializer(serializers.Serializer):
         slug_field="code", queryset=Service.objects.exclude(kind=ServiceKind.USAGE), help_text=_("服务项目代码")
     )
     enrollment = serializers.PrimaryKeyRelatedField(
-        # The policy and edition are read by every entitlement check of the submission.
-        queryset=Enrollment.objects.select_related("policy", "edition"),
+        # Read by intake_lookup with its policy and edition, which every entitlement check reads.
+        queryset=Enrollment.objects.all(),
         required=False,
         allow_null=True,
         help_text=_("使用的权益；留空由系统选择有余量的权益"),
@@ -122,46 +127,71 @@ class CaseIntakeSerializer(serializers.Serializer):
         default=False, help_text=_("该服务对象已有同一服务的办理中案件时，确认仍要再申请")
     )
 
-    def validate_applicant_phone(self, value: str) -> str:
-        value = (value or "").strip()
-        if value and not phone_is_valid(value):
-            raise serializers.ValidationError(PHONE_FORMAT_ERROR)
-        return value
+    def run_validation(self, data=empty):
+        return intake_request(data).data
 
-    def validate_preferred_date_from(self, value):
-        return _not_past(value)
 
-    def validate_preferred_date_to(self, value):
-        return _not_past(value)
+# --- validating a request -----------------------------------------------------------------------------
+# The declared fields above are the request's rules (and its schema). A request is validated against
+# them as they stand on the class, not through a serializer instance: DRF deep-copies every declared
+# field for each instance (about 470 copies a submission), and the lookups are read in one statement
+# (``intake_lookup``) instead of one each. The fields' own messages are the ones answered.
 
-    def validate_beneficiary_id_number(self, value: str) -> Person:
-        value = normalize_id_number(value)
-        try:
-            validate_id_number(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(_("身份证号格式或校验位不正确")) from exc
-        person = Person.objects.filter(id_number=value).first()
-        if person is None:
-            raise serializers.ValidationError(_("未找到该证件号对应的客户"))
-        return person
+FIELDS = CaseIntakeSerializer._declared_fields
+# Read together in intake_lookup after the fields' own checks; documents are a nested list.
+_LOOKED_UP = ("beneficiary_id_number", "enrollment", "documents")
 
-    def validate(self, attrs: dict) -> dict:
-        enrollment = attrs.get("enrollment")
-        person = attrs["beneficiary_id_number"]
-        if (
-            enrollment is not None
-            and enrollment.insured_id != person.pk
-            and not enrollment.designations.filter(member=person).exists()
-        ):
-            raise serializers.ValidationError({"enrollment": ["该权益不属于此服务对象"]})
-        start, end = attrs.get("preferred_date_from"), attrs.get("preferred_date_to")
-        if start and end and end < start:
-            raise serializers.ValidationError({"preferred_date_to": ["期望日期至不能早于期望日期自"]})
-        return attrs
+
+def _phone(value: str) -> str:
+    value = (value or "").strip()
+    if value and not phone_is_valid(value):
+        raise serializers.ValidationError(PHONE_FORMAT_ERROR)
+    return value
+
+
+FIELD_RULES = {"applicant_phone": _phone, "preferred_date_from": _not_past, "preferred_date_to": _not_past}
+
+
+def _id_number(value: str) -> str:
+    value = normalize_id_number(value)
+    try:
+        validate_id_number(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(_("身份证号格式或校验位不正确")) from exc
+    return value
+
+
+def _enrollment_pk(value) -> int | None:
+    """The enrollment's primary key as sent, refused as PrimaryKeyRelatedField refuses it."""
+    field = FIELDS["enrollment"]
+    if value in ("", None):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        pk = Enrollment._meta.pk.get_prep_value(value)
+    except (TypeError, ValueError):
+        field.fail("incorrect_type", data_type=type(value).__name__)
+    if not -(2**63) <= pk < 2**63:
+        field.fail("does_not_exist", pk_value=value)
+    return pk
+
+
+class IntakeRequest:
+    """A validated intake request: ``data`` as the serializer would have validated it, and the
+    person's open cases of the service (the duplicate check's) read with the person."""
+
+    def __init__(self, data: dict, open_cases: list[Case] | None) -> None:
+        self.data = data
+        self.open_cases = open_cases
+
+    @property
+    def confirmed(self) -> bool:
+        return self.data["confirm_duplicate"]
 
     def submit_arguments(self, *, extra_documents: Sequence[DocumentUpload] = ()) -> dict:
         """Keyword arguments for ``case_submit`` from the validated request."""
-        data = dict(self.validated_data)
+        data = dict(self.data)
         data.pop("confirm_duplicate", None)
         documents = [
             DocumentUpload(kind=d["kind"], content=d["content_base64"], name=d["name"]) for d in data.pop("documents")
@@ -170,6 +200,76 @@ class CaseIntakeSerializer(serializers.Serializer):
         arguments["beneficiary"] = arguments.pop("beneficiary_id_number")
         arguments["documents"] = [*documents, *extra_documents]
         return arguments
+
+
+def intake_request(data) -> IntakeRequest:
+    """Validate an intake request (the API's JSON body, the hotline form's cleaned data): raises
+    DRF's ValidationError with ``{field: [reasons]}``, as ``CaseIntakeSerializer.is_valid`` would."""
+    if not isinstance(data, Mapping):
+        message = CaseIntakeSerializer.default_error_messages["invalid"].format(datatype=type(data).__name__)
+        raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]}, code="invalid")
+    validated: dict = {}
+    errors: dict = {}
+    for name, field in FIELDS.items():
+        value = data.get(name, empty)
+        try:
+            if name == "documents":
+                if value is empty:
+                    validated[name] = []
+                    continue
+                # Only with documents: a bound copy of the nested list, for its per-item errors.
+                field = CaseIntakeSerializer().fields[name]
+            elif name == "enrollment":
+                if value is not empty:
+                    validated[name] = _enrollment_pk(value)
+                continue
+            value = field.run_validation(value)
+            rule = _id_number if name == "beneficiary_id_number" else FIELD_RULES.get(name)
+            validated[name] = rule(value) if rule else value
+        except serializers.ValidationError as exc:
+            errors[name] = exc.detail
+        except DjangoValidationError as exc:
+            errors[name] = get_error_detail(exc)
+        except SkipField:
+            pass
+    id_number = None if "beneficiary_id_number" in errors else validated.get("beneficiary_id_number")
+    enrollment_pk = validated.get("enrollment")
+    open_cases = None
+    if id_number is not None or enrollment_pk is not None:
+        service = validated.get("service")
+        found = intake_lookup(
+            id_number=id_number, enrollment_id=enrollment_pk, service_id=service.pk if service else None
+        )
+        if id_number is not None:
+            if found.person is None:
+                errors["beneficiary_id_number"] = [_("未找到该证件号对应的客户")]
+            validated["beneficiary_id_number"] = found.person
+        if enrollment_pk is not None:
+            if found.enrollment is None:
+                try:
+                    FIELDS["enrollment"].fail("does_not_exist", pk_value=data.get("enrollment"))
+                except serializers.ValidationError as exc:
+                    errors["enrollment"] = exc.detail
+            validated["enrollment"] = found.enrollment
+        open_cases = found.open_cases
+    if errors:
+        raise serializers.ValidationError(errors)
+    _cross_check(validated)
+    return IntakeRequest(validated, open_cases)
+
+
+def _cross_check(attrs: dict) -> None:
+    enrollment = attrs.get("enrollment")
+    person = attrs["beneficiary_id_number"]
+    if (
+        enrollment is not None
+        and enrollment.insured_id != person.pk
+        and not enrollment.designations.filter(member=person).exists()
+    ):
+        raise serializers.ValidationError({"enrollment": ["该权益不属于此服务对象"]})
+    start, end = attrs.get("preferred_date_from"), attrs.get("preferred_date_to")
+    if start and end and end < start:
+        raise serializers.ValidationError({"preferred_date_to": ["期望日期至不能早于期望日期自"]})
 
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "allow_null": True, "read_only": True}
@@ -252,3 +352,66 @@ class CaseSerializer(serializers.Serializer):
         if self.context.get("no_documents"):  # a submission that sent none: nothing to look up
             return []
         return [{"kind": d.kind, "name": d.original_name, "size": d.size} for d in case.documents.all()]
+
+    def to_representation(self, instance: Case) -> dict:
+        return case_body(instance, no_documents=bool(self.context.get("no_documents")))
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.quantize(Decimal('0.01')):f}"
+
+
+def _day(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _moment(value) -> str | None:
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def case_body(case: Case, *, no_documents: bool = False) -> dict:
+    """A case as the API shows it: ``CaseSerializer``'s fields, rendered as DRF renders them, written
+    out once (a submission answers with one; a test holds the two equal)."""
+    clock = clock_figures(case, today=timezone.localdate()).as_api()
+    if no_documents:
+        documents: list[dict] = []
+    else:
+        documents = [{"kind": d.kind, "name": d.original_name, "size": d.size} for d in case.documents.all()]
+    message = ""
+    if case.state == "returned":
+        event = case.events.filter(transition="return_to_applicant").order_by("-at", "-id").first()
+        message = event.note if event else ""
+    return {
+        "number": case.number,
+        "channel": case.channel,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "service": case.service.code,
+        "service_name": case.service.name,
+        "enrollment": case.enrollment_id,
+        "holder": case.holder_display,
+        "city": case.city,
+        "preferred_hospital": case.preferred_hospital,
+        "claimed_amount": _money(case.claimed_amount),
+        "approved_amount": _money(case.approved_amount),
+        "review_due": _day(case.review_due),
+        "sla_target_due": _day(case.sla_target_due),
+        "sla_deadline_due": _day(case.sla_deadline_due),
+        "sla_started_on": clock["sla_started_on"],
+        "sla_stopped_on": clock["sla_stopped_on"],
+        "sla_paused_days": clock["sla_paused_days"],
+        "sla_used_working_days": clock["sla_used_working_days"],
+        "review_provisional": bool(case.review_provisional),
+        "sla_target_provisional": bool(case.sla_target_provisional),
+        "sla_provisional": bool(case.sla_deadline_provisional),
+        "submitted_at": _moment(case.submitted_at),
+        "sla_exempt_reason": case.sla_exempt_reason,
+        "sla_exempt_at": _moment(case.sla_exempt_at),
+        "reject_reason": case.reject_reason,
+        "reject_reason_label": case.get_reject_reason_display(),
+        "message_to_applicant": message,
+        "documents": documents,
+    }

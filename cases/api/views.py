@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from audit.callers import CHANNEL, StaffCaller, StaffOrChannelCaller, api_caller_kind
 from audit.services import audit_record
 from audit.tokens import ApiTokenAuthentication
-from cases.api.serializers import CaseIntakeSerializer, CaseSerializer
+from cases.api.serializers import CaseIntakeSerializer, CaseSerializer, case_body, intake_request
 from cases.errors import CaseError, CaseValidationError, refusal
 from cases.models import Channel
 from cases.selectors import cases_visible_to
@@ -97,24 +97,24 @@ class CaseListCreateView(APIView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > IDEMPOTENCY_KEY_MAX:
             return Response({"detail": f"Idempotency-Key 至多 {IDEMPOTENCY_KEY_MAX} 个字符"}, status=400)
-        serializer = CaseIntakeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        intake = intake_request(request.data)
         actor = cast(User, request.user)
         try:
             # The answer is read inside the transaction: if the database goes away before it is
             # read, the case is rolled back with it and the 503 the client gets is the truth. A
             # refusal leaves this block and rolls it back whole, so the submission needs no savepoint.
             with transaction.atomic():
-                arguments = serializer.submit_arguments()
+                arguments = intake.submit_arguments()
                 case, replayed = intake_submit_within(
                     actor=actor,
                     channel=Channel.WECHAT,
                     arguments=arguments,
-                    confirmed=serializer.validated_data["confirm_duplicate"],
+                    confirmed=intake.confirmed,
                     key=key,
                     fingerprint_data=request.data,
+                    open_cases=intake.open_cases,
                 )
-                body = CaseSerializer(case, context={"no_documents": not arguments["documents"]}).data
+                body = case_body(case, no_documents=not arguments["documents"])
         except DuplicateRequest as exc:
             cases = [case.number for case in exc.cases]
             return Response({"code": "duplicate", "detail": exc.message, "cases": cases}, status=409)

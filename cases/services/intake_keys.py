@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from cases.errors import CaseError
 from cases.models import Case, IntakeKey
 from cases.services.intake import case_submit_within
 from cases.states import FINAL
+from entitlements.models import Edition, Enrollment, Person, Policy
 
 
 class IntakeKeyReused(CaseError):
@@ -31,6 +33,90 @@ def open_cases_of(*, beneficiary_id: int, service_id: int, excluding: int | None
     cases = Case.objects.filter(beneficiary_id=beneficiary_id, service_id=service_id).exclude(state__in=FINAL)
     cases = cases.exclude(pk=excluding) if excluding else cases
     return list(cases.order_by("-created_at")[:5])
+
+
+# What the duplicate check shows of another open case (the hotline form links it with its state and date).
+_OPEN_CASE_FIELDS = ("id", "number", "state", "created_at")
+
+
+def _columns(model: type[models.Model], alias: str) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
+
+
+def _instance(model: type[models.Model], values: tuple) -> Any:
+    """A model instance from its concrete columns as ``_columns`` selected them; None for a row the
+    LEFT JOIN did not find (no primary key)."""
+    if values[0] is None:
+        return None
+    fields = model._meta.concrete_fields
+    values = tuple(
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    )
+    return model.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+@dataclass(frozen=True)
+class IntakeLookup:
+    """What a request names, read in one statement: the person by ID number, the enrollment (with
+    its policy and edition, which every entitlement check reads) and, when the service is known, the
+    person's open cases of it (newest first, at most five: the duplicate check's)."""
+
+    person: Person | None
+    enrollment: Enrollment | None
+    open_cases: list[Case] | None
+
+
+_LOOKED_UP = (Person, Enrollment, Policy, Edition)
+_LOOKUP_SQL: str | None = None  # written on first use, when the models are ready
+
+
+def _lookup_sql() -> str:
+    return f"""
+        SELECT {_columns(Person, "p")}, {_columns(Enrollment, "e")}, {_columns(Policy, "po")},
+               {_columns(Edition, "ed")}, {", ".join(f"c.{name}" for name in _OPEN_CASE_FIELDS)}
+        FROM (VALUES (1)) one (x)
+        LEFT JOIN {Person._meta.db_table} p ON p.id_number = %(id_number)s
+        LEFT JOIN {Enrollment._meta.db_table} e ON e.id = %(enrollment)s
+        LEFT JOIN {Policy._meta.db_table} po ON po.id = e.policy_id
+        LEFT JOIN {Edition._meta.db_table} ed ON ed.id = e.edition_id
+        LEFT JOIN LATERAL (
+            SELECT {", ".join(_OPEN_CASE_FIELDS)} FROM {Case._meta.db_table}
+            WHERE beneficiary_id = p.id AND service_id = %(service)s AND NOT (state = ANY(%(final)s))
+            ORDER BY created_at DESC LIMIT 5
+        ) c ON true
+        ORDER BY c.created_at DESC
+    """  # noqa: S608 - the models' own table and column names; every value is a parameter
+
+
+def intake_lookup(*, id_number: str | None, enrollment_id: int | None, service_id: int | None) -> IntakeLookup:
+    global _LOOKUP_SQL
+    if _LOOKUP_SQL is None:
+        _LOOKUP_SQL = _lookup_sql()
+    widths = [len(model._meta.concrete_fields) for model in _LOOKED_UP]
+    sql = _LOOKUP_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {"id_number": id_number, "enrollment": enrollment_id, "service": service_id, "final": list(FINAL)},
+        )
+        rows = cursor.fetchall()
+    first, bounds = rows[0], [0]
+    for width in widths:
+        bounds.append(bounds[-1] + width)
+    spans = zip(_LOOKED_UP, bounds[:-1], bounds[1:], strict=True)
+    person, enrollment, policy, edition = (_instance(model, first[start:end]) for model, start, end in spans)
+    if enrollment is not None:
+        enrollment.policy, enrollment.edition = policy, edition
+    open_cases = None
+    if service_id is not None and person is not None:
+        open_cases = [
+            Case.from_db(connection.alias, list(_OPEN_CASE_FIELDS), row[bounds[-1] :])
+            for row in rows
+            if row[bounds[-1]] is not None
+        ]
+    return IntakeLookup(person=person, enrollment=enrollment, open_cases=open_cases)
 
 
 def case_submit_keyed(*, actor, key: str, fingerprint: str, submit: Callable[[], Case]) -> tuple[Case, bool]:
@@ -61,29 +147,41 @@ class DuplicateRequest(CaseError):
         super().__init__(f"该服务对象已有同一服务的办理中案件 {numbers}：确认不是同一申请后，勾选“仍要申请”再提交")
 
 
-def duplicate_check(*, case: Case, confirmed: bool) -> None:
+def duplicate_check(*, case: Case, confirmed: bool, known: list[Case] | None = None) -> None:
     """Raise DuplicateRequest when the new case's person already has another open case of the
     service. Called after the submission's own checks, so a refusal that confirming would not
-    change (quota used up, a wrong field) is answered first; raising rolls the new case back."""
+    change (quota used up, a wrong field) is answered first; raising rolls the new case back.
+    ``known``: the open cases the request's own lookup read just before (``intake_lookup``)."""
     if confirmed:
         return
-    others = open_cases_of(beneficiary_id=case.beneficiary_id, service_id=case.service_id, excluding=case.pk)
+    if known is None:
+        others = open_cases_of(beneficiary_id=case.beneficiary_id, service_id=case.service_id, excluding=case.pk)
+    else:
+        others = [other for other in known if other.pk != case.pk]
     if others:
         raise DuplicateRequest(others)
 
 
 def intake_submit_within(
-    *, actor, channel: str, arguments: dict, confirmed: bool, key: str = "", fingerprint_data: Any = None
+    *,
+    actor,
+    channel: str,
+    arguments: dict,
+    confirmed: bool,
+    key: str = "",
+    fingerprint_data: Any = None,
+    open_cases: list[Case] | None = None,
 ) -> tuple[Case, bool]:
     """A request from the WeChat API or the hotline form: submitted once per (actor, key), and
     refused with DuplicateRequest unless ``confirmed`` when the person has an open case of the
     service. (the case, whether it is a replay of the first); ``fingerprint_data`` is the request
-    as sent, compared when the key comes again. Runs in the caller's transaction, which must roll
-    back whenever this raises."""
+    as sent, compared when the key comes again; ``open_cases``, the person's open cases of the
+    service as the request's lookup read them (else they are read here). Runs in the caller's
+    transaction, which must roll back whenever this raises."""
 
     def submit() -> Case:
         case = case_submit_within(actor=actor, channel=channel, **arguments)
-        duplicate_check(case=case, confirmed=confirmed)
+        duplicate_check(case=case, confirmed=confirmed, known=open_cases)
         return case
 
     if not key:

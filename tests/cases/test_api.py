@@ -1,6 +1,7 @@
 """POST /api/v1/cases from the WeChat back end: token-authenticated, field-level errors, nothing half-created."""
 
 import base64
+import json
 from decimal import Decimal
 
 import pytest
@@ -251,10 +252,10 @@ def test_wechat_back_end_reads_what_the_reviewer_asked_for(wechat, enrollment_20
 
 
 def test_a_review_free_submission_costs_a_fixed_handful_of_statements(wechat, enroll):
-    """The figure the submission benchmark depends on: 12 statements (the token with its user and
-    permissions, person, enrollment, number, the quota hold with its bucket, case, history, audit, outbox, the
-    duplicate check, and the transaction; the service and its edition's rule are kept in the
-    process), whatever else is in the database."""
+    """The figure the submission benchmark depends on: 10 statements (the token with its user and
+    permissions; the person, the enrollment and the person's open cases of the service in one; the
+    number, the quota hold with its bucket, case, history, audit, outbox, and the transaction; the
+    service and its edition's rule are kept in the process), whatever else is in the database."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -274,6 +275,84 @@ def test_a_review_free_submission_costs_a_fixed_handful_of_statements(wechat, en
 
     assert response.status_code == 201, response.json()
     assert response.json()["state"] == "approved"
-    # 12, plus the savepoint pair around the number: a test's transaction never commits, so the
+    # 10, plus the savepoint pair around the number: a test's transaction never commits, so the
     # process never learns that the year's sequence exists.
-    assert len(captured) <= 14, [q["sql"][:80] for q in captured.captured_queries]
+    assert len(captured) <= 12, [q["sql"][:80] for q in captured.captured_queries]
+
+
+def _errors(detail) -> dict:
+    return json.loads(json.dumps(detail))
+
+
+BAD_BODIES = [
+    {},
+    {
+        "beneficiary_id_number": 123,
+        "service": "no-such-service",
+        "city": "长" * 40,
+        "hospital_is_top50": "maybe",
+        "preferred_date_from": "2026-13-01",
+        "enrollment": "abc",
+        "applicant_relation": "uncle",
+        "claimed_amount": "-1",
+        "claim_fee_kinds": "出车费",
+        "documents": "病历",
+        "note": None,
+    },
+    {"enrollment": True, "claimed_amount": "1.234", "diagnosing_hospital_level": 9, "city": "", "service": 7},
+    {"enrollment": 10**30, "critical_illness": "no-such-illness", "suspected": "yes", "applicant_phone": ["1"]},
+    {"enrollment": 987654321, "preferred_date_to": "2020-01-01T00:00:00", "documents": [{"kind": "x"}]},
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+def test_a_request_is_refused_as_its_declared_fields_refuse_it(body, enrollment_2023_pro):
+    """The request is checked against CaseIntakeSerializer's fields as they stand on the class (no
+    serializer instance a request): every field's reasons are the ones DRF's own validation of the
+    same fields gives, word for word."""
+    from rest_framework import serializers
+    from rest_framework.exceptions import ValidationError
+
+    from cases.api.serializers import CaseIntakeSerializer, intake_request
+
+    with pytest.raises(ValidationError) as ours:
+        intake_request(body)
+    with pytest.raises(ValidationError) as drf:
+        serializers.Serializer.to_internal_value(CaseIntakeSerializer(data=body), body)
+    ours_errors, drf_errors = _errors(ours.value.detail), _errors(drf.value.detail)
+    # The person is ours to look up: a well-formed ID number of nobody is refused by name.
+    ours_errors.pop("beneficiary_id_number", None)
+    drf_errors.pop("beneficiary_id_number", None)
+    assert ours_errors == drf_errors
+
+
+def test_a_body_that_is_not_an_object_is_refused_as_drf_refuses_it(wechat):
+    response = wechat.post(URL, [1, 2], format="json")
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["无效数据。期待为字典类型，得到的是 list 。"]}
+
+
+def test_the_answer_is_the_declared_fields_as_drf_renders_them(wechat, enrollment_2023_pro, reviewer, enroll):
+    """``case_body`` writes the answer out once; DRF's rendering of CaseSerializer's declared fields
+    gives the same JSON for a review-free case, a returned one and one with documents and amounts."""
+    from rest_framework import serializers
+
+    from cases.api.serializers import CaseSerializer, case_body
+    from cases.services import case_start_review, review_return
+
+    with_documents = wechat.post(URL, _request(enrollment_2023_pro), format="json").json()["number"]
+    returned = case_start_review(case=Case.objects.get(number=with_documents), actor=reviewer)
+    review_return(case=returned, actor=reviewer, message="请补充近三个月的病理报告")
+    other = enroll("2021-pro")
+    free = wechat.post(
+        URL,
+        {"beneficiary_id_number": other.insured.id_number, "enrollment": other.pk, "service": "escort", "city": "上海"},
+        format="json",
+    ).json()["number"]
+    Case.objects.filter(number=free).update(claimed_amount=Decimal("1280.5"), approved_amount=Decimal("1000"))
+    for number in (with_documents, free):
+        case = Case.objects.get(number=number)
+        drf = serializers.Serializer.to_representation(CaseSerializer(case), case)
+        assert _errors(case_body(case)) == _errors(drf)
+    body = wechat.get(f"{URL}/{free}").json()
+    assert body["claimed_amount"] == "1280.50" and body["submitted_at"].endswith("+08:00")

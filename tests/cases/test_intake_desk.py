@@ -151,6 +151,20 @@ def test_the_api_answers_409_duplicate_unless_confirmed(api_client, intake, enro
     assert confirmed.status_code == 201 and Case.objects.count() == 2
 
 
+def test_the_409_names_every_open_case_of_the_service_newest_first(api_client, intake, enrollment):
+    """The person's open cases are read with the person, before the new case is written: each is
+    named, newest first; a closed one is not, and another service's is not."""
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(intake)}")
+    first = api_client.post("/api/v1/cases", _api_body(enrollment), format="json").json()["number"]
+    second = api_client.post("/api/v1/cases", _api_body(enrollment, confirm_duplicate=True), format="json")
+    third = api_client.post("/api/v1/cases", _api_body(enrollment, confirm_duplicate=True), format="json")
+    Case.objects.filter(number=third.json()["number"]).update(state="withdrawn")
+    duplicate = api_client.post("/api/v1/cases", _api_body(enrollment), format="json")
+    assert duplicate.status_code == 409
+    assert duplicate.json()["cases"] == [second.json()["number"], first]
+    assert Case.objects.count() == 3
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_submissions_of_one_form_create_one_case(intake, enroll, calendar_and_media):
     from django.test import Client
