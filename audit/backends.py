@@ -2,9 +2,7 @@ from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import CharField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Q
 
 
 class ThrottledLoginBackend(AxesStandaloneBackend):
@@ -34,19 +32,13 @@ def _held(user) -> Q:
 
 # The user's permissions, own and through groups, as ``app_label.codename``: the set
 # ``PermissionBackend.get_all_permissions`` reads (a test holds them equal), written out so that
-# adding it to the token's statement costs no query compilation.
+# the token's statement (audit.tokens) reads it beside the token.
 PERMISSIONS_SQL = """ARRAY(
     SELECT ct.app_label || '.' || p.codename FROM auth_permission p
     JOIN django_content_type ct ON ct.id = p.content_type_id
     WHERE p.id IN (SELECT permission_id FROM auth_user_user_permissions WHERE user_id = {user})
        OR p.id IN (SELECT gp.permission_id FROM auth_user_groups ug
                    JOIN auth_group_permissions gp ON gp.group_id = ug.group_id WHERE ug.user_id = {user}))"""
-
-
-def token_user_permissions() -> RawSQL:
-    """The permissions of an ``ApiToken`` query's user, as an array column."""
-    sql = PERMISSIONS_SQL.format(user='"audit_apitoken"."user_id"')
-    return RawSQL(sql, [], output_field=ArrayField(CharField()))  # noqa: S611 - a constant, no input
 
 
 def permissions_preload(user, names: list[str]) -> None:

@@ -3,18 +3,20 @@ the same service is asked to confirm."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cases.errors import CaseError
 from cases.models import Case, IntakeKey
 from cases.services.intake import case_submit_within
 from cases.states import FINAL
+from config.rows import columns, split, width
 from entitlements.models import Edition, Enrollment, Person, Policy
 
 
@@ -39,24 +41,6 @@ def open_cases_of(*, beneficiary_id: int, service_id: int, excluding: int | None
 _OPEN_CASE_FIELDS = ("id", "number", "state", "created_at")
 
 
-def _columns(model: type[models.Model], alias: str) -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
-
-
-def _instance(model: type[models.Model], values: tuple) -> Any:
-    """A model instance from its concrete columns as ``_columns`` selected them; None for a row the
-    LEFT JOIN did not find (no primary key)."""
-    if values[0] is None:
-        return None
-    fields = model._meta.concrete_fields
-    values = tuple(
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, values, strict=True)
-    )
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
-
-
 @dataclass(frozen=True)
 class IntakeLookup:
     """What a request names, read in one statement: the person by ID number, the enrollment (with
@@ -69,13 +53,13 @@ class IntakeLookup:
 
 
 _LOOKED_UP = (Person, Enrollment, Policy, Edition)
-_LOOKUP_SQL: str | None = None  # written on first use, when the models are ready
 
 
+@functools.cache  # written once, on first use
 def _lookup_sql() -> str:
     return f"""
-        SELECT {_columns(Person, "p")}, {_columns(Enrollment, "e")}, {_columns(Policy, "po")},
-               {_columns(Edition, "ed")}, {", ".join(f"c.{name}" for name in _OPEN_CASE_FIELDS)}
+        SELECT {columns(Person, "p")}, {columns(Enrollment, "e")}, {columns(Policy, "po")},
+               {columns(Edition, "ed")}, {", ".join(f"c.{name}" for name in _OPEN_CASE_FIELDS)}
         FROM (VALUES (1)) one (x)
         LEFT JOIN {Person._meta.db_table} p ON p.id_number = %(id_number)s
         LEFT JOIN {Enrollment._meta.db_table} e ON e.id = %(enrollment)s
@@ -91,30 +75,22 @@ def _lookup_sql() -> str:
 
 
 def intake_lookup(*, id_number: str | None, enrollment_id: int | None, service_id: int | None) -> IntakeLookup:
-    global _LOOKUP_SQL
-    if _LOOKUP_SQL is None:
-        _LOOKUP_SQL = _lookup_sql()
-    widths = [len(model._meta.concrete_fields) for model in _LOOKED_UP]
-    sql = _LOOKUP_SQL
     with connection.cursor() as cursor:
         cursor.execute(
-            sql,
+            _lookup_sql(),
             {"id_number": id_number, "enrollment": enrollment_id, "service": service_id, "final": list(FINAL)},
         )
         rows = cursor.fetchall()
-    first, bounds = rows[0], [0]
-    for width in widths:
-        bounds.append(bounds[-1] + width)
-    spans = zip(_LOOKED_UP, bounds[:-1], bounds[1:], strict=True)
-    person, enrollment, policy, edition = (_instance(model, first[start:end]) for model, start, end in spans)
+    person, enrollment, policy, edition = split(rows[0], *_LOOKED_UP)
+    cases_from = sum(width(model) for model in _LOOKED_UP)
     if enrollment is not None:
         enrollment.policy, enrollment.edition = policy, edition
     open_cases = None
     if service_id is not None and person is not None:
         open_cases = [
-            Case.from_db(connection.alias, list(_OPEN_CASE_FIELDS), row[bounds[-1] :])
+            Case.from_db(connection.alias, list(_OPEN_CASE_FIELDS), row[cases_from:])
             for row in rows
-            if row[bounds[-1]] is not None
+            if row[cases_from] is not None
         ]
     return IntakeLookup(person=person, enrollment=enrollment, open_cases=open_cases)
 

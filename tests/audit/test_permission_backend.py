@@ -55,3 +55,24 @@ def test_the_token_check_reads_the_same_permissions_in_its_own_statement():
         assert not caller.has_perm("cases.review_case")
     assert len(queries) == 1
     assert caller.get_all_permissions() == ModelBackend().get_all_permissions(_fresh(user))
+
+
+def test_the_token_statement_loads_the_user_membership_and_permissions_at_once():
+    """The API token is read with its user, the user's provider membership (or its absence) and
+    permissions in one statement: answering who the caller is and what they may do reads nothing more."""
+    from audit.tokens import ApiTokenAuthentication
+    from tests.factories.audit import api_key
+    from tests.factories.providers import ProviderMemberFactory
+
+    staff = UserFactory(username="desk")
+    staff.groups.add(Group.objects.get(name=COORDINATOR.name))
+    member = ProviderMemberFactory()
+    for user, dispatches, provider in ((staff, True, None), (member.user, False, member.provider.name)):
+        key = api_key(user)
+        with CaptureQueriesContext(connection) as queries:
+            found, _ = ApiTokenAuthentication().authenticate_credentials(key)
+            membership = getattr(found, "provider_member", None)
+            assert found.has_perm("cases.dispatch_case") is dispatches
+            assert (membership.provider.name if membership else None) == provider
+        assert len(queries) == 1
+        assert found.get_all_permissions() == ModelBackend().get_all_permissions(_fresh(user))
