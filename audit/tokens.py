@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -17,7 +17,7 @@ from rest_framework.authentication import TokenAuthentication
 from audit.backends import PERMISSIONS_SQL, permissions_preload
 from audit.models import ApiToken, AuditAction
 from audit.services import audit_record
-from config.rows import columns, split
+from config.rows import columns, prepared_cursor, split
 
 
 def token_digest(key: str) -> str:
@@ -72,7 +72,7 @@ def token_with_user(digest: str) -> tuple[ApiToken, list[str]] | None:
     or none, already loaded) and the user's permissions; None for an unknown digest. Written out
     rather than built by the ORM: every API request reads it, and compiling the four-table query
     cost more than running it."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_token_sql(), [digest])
         row = cursor.fetchone()
     if row is None:

@@ -123,6 +123,12 @@ _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = (
     f"{_db_options.get('options', '')} -c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS}".strip()
 )
+# Prepared statements for the few hand-written hot statements (config.rows.prepared_cursor: the API
+# token's, the intake lookup's), planned once per connection. Django's own cursors bind on the client
+# and never prepare, so psycopg's count-based preparing (the threshold) never starts; off
+# (DB_PREPARED_STATEMENTS=false) behind a pooler that cannot keep a session's prepared statements.
+if env_bool("DB_PREPARED_STATEMENTS", default=True):
+    _db_options.setdefault("prepare_threshold", 2**31 - 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,7 +16,7 @@ from cases.errors import CaseError
 from cases.models import Case, IntakeKey
 from cases.services.intake import case_submit_within
 from cases.states import FINAL
-from config.rows import columns, split, width
+from config.rows import columns, prepared_cursor, split, width
 from entitlements.models import Edition, Enrollment, Person, Policy
 
 
@@ -75,7 +75,7 @@ def _lookup_sql() -> str:
 
 
 def intake_lookup(*, id_number: str | None, enrollment_id: int | None, service_id: int | None) -> IntakeLookup:
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _lookup_sql(),
             {"id_number": id_number, "enrollment": enrollment_id, "service": service_id, "final": list(FINAL)},

@@ -76,3 +76,28 @@ def test_the_token_statement_loads_the_user_membership_and_permissions_at_once()
             assert (membership.provider.name if membership else None) == provider
         assert len(queries) == 1
         assert found.get_all_permissions() == ModelBackend().get_all_permissions(_fresh(user))
+
+
+def test_the_token_statement_is_planned_once_per_connection():
+    """Prepared on first use in a connection (its planning cost three times its execution) and still
+    seen by the query log like any other statement."""
+    from audit.tokens import token_with_user
+    from tests.factories.audit import api_key
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s AND statement LIKE %s",
+                ["%FROM audit_apitoken t%", "%t.digest = $1%"],
+            )
+            return cursor.fetchone()[0]
+
+    user = UserFactory(username="twice")
+    api_key(user)
+    digest = type(user).objects.get(pk=user.pk).api_tokens.get().digest
+    with CaptureQueriesContext(connection) as queries:
+        assert token_with_user(digest)[0].user == user
+        assert token_with_user(digest)[0].user == user
+    assert len(queries) == 2
+    assert prepared() == 1
+    assert token_with_user("0" * 64) is None
