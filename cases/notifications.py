@@ -12,7 +12,7 @@ from cases.models import ApplicantRelation, Case, CaseEvent, CaseState
 from cases.recipients import provider_addresses_of
 from cases.states import HELD_BY_PROVIDER, REVIEW_PENDING
 from cases.workflow import ACTIONS, NextActor
-from config.i18n import system_language
+from config.i18n import choice_label, system_language
 from notifications.customer import customer_message_enqueue
 from notifications.models import CustomerMessage
 from notifications.services import notify, outbox_key
@@ -119,9 +119,9 @@ def case_event_notify(*, event: CaseEvent) -> None:
     if not user_ids and not emails and not permission:
         return
     case = event.case
-    state = event.get_to_state_display() or event.get_kind_display()
+    state = choice_label(CaseState, event.to_state) or choice_label(CaseEvent.Kind, event.kind)
     link = reverse("admin:cases_case_change", args=[case.pk])
-    lines = [f"案件编号：{case.number}", f"服务项目：{case.service}", f"当前状态：{case.get_state_display()}"]
+    lines = [f"案件编号：{case.number}", f"服务项目：{case.service}", f"当前状态：{case.state_label}"]
     lines.append(f"办理期限：{case_deadline_text(case)}")
     if event.note:
         lines.append(f"说明：{event.note}")

@@ -28,6 +28,7 @@ from cases.models import (
 )
 from cases.services import DocumentUpload
 from cases.services.intake_keys import intake_lookup
+from config.i18n import choice_label
 from entitlements.catalog_cache import intake_service
 from entitlements.models import CriticalIllness, Enrollment, Service
 from entitlements.models.catalog import ServiceKind
@@ -388,7 +389,7 @@ def case_body(case: Case, *, no_documents: bool = False) -> dict:
         "number": case.number,
         "channel": case.channel,
         "state": case.state,
-        "state_label": case.get_state_display(),
+        "state_label": case.state_label,
         "service": case.service.code,
         "service_name": case.service.name,
         "enrollment": case.enrollment_id,
@@ -411,7 +412,7 @@ def case_body(case: Case, *, no_documents: bool = False) -> dict:
         "sla_exempt_reason": case.sla_exempt_reason,
         "sla_exempt_at": _moment(case.sla_exempt_at),
         "reject_reason": case.reject_reason,
-        "reject_reason_label": case.get_reject_reason_display(),
+        "reject_reason_label": choice_label(RejectReason, case.reject_reason),
         "message_to_applicant": message,
         "documents": documents,
     }
