@@ -342,6 +342,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A worker killed mid-delivery keeps its outbox message leased this long; then the relay delivers it.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+# The messages a web process commits this soon after its last kick are handed to a worker together,
+# when the window closes (notifications.services.outbox_kick); 0 hands each over by itself.
+OUTBOX_KICK_WINDOW_MS = env_int("OUTBOX_KICK_WINDOW_MS", 200)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY = False

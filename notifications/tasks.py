@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from notifications.services import outbox_deliver, outbox_deliver_batch, outbox_relay
+from notifications.services import outbox_deliver, outbox_deliver_batch, outbox_deliver_pending, outbox_relay
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=10)
@@ -11,6 +11,11 @@ def deliver_outbox_message(message_id: int) -> bool:
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=10)
 def deliver_outbox_batch(message_ids: list[int]) -> dict:
     return outbox_deliver_batch(message_ids=message_ids)
+
+
+@shared_task(acks_late=True)
+def deliver_outbox_pending() -> dict:
+    return outbox_deliver_pending()
 
 
 @shared_task(acks_late=True)

@@ -118,3 +118,75 @@ def test_a_real_worker_on_redis_delivers_a_committed_message(coordinator, celery
     while time.monotonic() < deadline and not Notification.objects.filter(message=message).exists():
         time.sleep(0.5)
     assert Notification.objects.filter(message=message).count() == 2
+
+
+@pytest.fixture
+def celery_queued():
+    """Tasks go to the broker (the Redis queue), as on a web host, whatever an earlier test set."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = previous
+
+
+def _queued_tasks(broker) -> list[dict]:
+    import json
+
+    return [json.loads(raw)["headers"] for raw in broker.lrange("celery", 0, -1)]
+
+
+@pytest.mark.django_db
+def test_messages_that_follow_a_kick_are_handed_over_together(
+    coordinator, settings, monkeypatch, django_capture_on_commit_callbacks, celery_queued
+):
+    """The first message of a window is handed to the broker by itself; the ones that follow within
+    OUTBOX_KICK_WINDOW_MS make one more task, due when the window closes, which delivers every one
+    of them once."""
+    import redis
+
+    from notifications import services
+    from notifications.tasks import deliver_outbox_message, deliver_outbox_pending
+
+    monkeypatch.setattr(services, "_window", services._KickWindow())
+    settings.OUTBOX_KICK_WINDOW_MS = 60_000  # the whole test is one window
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("celery")
+    messages = []
+    for n in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            messages.append(_notify(coordinator, dedupe_key=f"window:{n}"))
+
+    tasks = _queued_tasks(broker)
+    assert [task["task"] for task in tasks] == [
+        "notifications.tasks.deliver_outbox_pending",
+        "notifications.tasks.deliver_outbox_message",
+    ]  # LPUSH: newest first
+    assert tasks[1]["argsrepr"] == f"[{messages[0].pk}]" and tasks[1]["eta"] is None
+    assert tasks[0]["eta"] is not None  # due when the window closes
+    assert deliver_outbox_message(messages[0].pk) is True
+    assert deliver_outbox_pending() == {"delivered": 3, "failed": 0}
+    assert deliver_outbox_pending() == {"delivered": 0, "failed": 0}
+    assert OutboxMessage.objects.filter(delivered_at__isnull=True).count() == 0
+    assert Notification.objects.filter(recipient=coordinator).count() == 4
+    broker.delete("celery")
+
+
+@pytest.mark.django_db
+def test_without_a_window_every_message_is_handed_over_by_itself(
+    coordinator, settings, monkeypatch, django_capture_on_commit_callbacks, celery_queued
+):
+    import redis
+
+    from notifications import services
+
+    monkeypatch.setattr(services, "_window", services._KickWindow())
+    settings.OUTBOX_KICK_WINDOW_MS = 0
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("celery")
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            _notify(coordinator, dedupe_key=f"alone:{n}")
+    assert [task["task"] for task in _queued_tasks(broker)] == ["notifications.tasks.deliver_outbox_message"] * 3
+    broker.delete("celery")
