@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from audit.models import AuditAction, AuditEvent
+from config.rows import insert_rows
 
 MAX_USER_AGENT = 300
 REVEAL_PERMISSION = "audit.reveal_personal_data"
@@ -78,7 +79,7 @@ def audit_record(
 def audit_record_many(*, actor: Any, action: str, entries: list[tuple[models.Model, str, dict]]) -> None:
     """Several rows of one actor and action in one INSERT: (object, summary, extra) each."""
     actor_id, username = _actor_fields(actor, None)
-    AuditEvent.objects.bulk_create(
+    insert_rows(
         [
             AuditEvent(
                 actor_id=actor_id,

@@ -17,6 +17,7 @@ from cases.notifications import case_event_notify
 from cases.states import REVIEW_DECISIONS
 from cases.workflow import ACTIONS, action_label
 from config.i18n import system_language
+from config.rows import insert_rows
 
 
 def state_label(state: str) -> str:
@@ -146,13 +147,12 @@ def transitions_record(*, case: Case, actor: User | None, steps: list[tuple[str,
     """History and audit rows of transitions one save took the case through, two INSERTs whatever
     their number: ``steps`` are (transition, from_state, to_state, note), oldest first. Only the
     last one is notified: it is the state the next actor finds."""
-    events = CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(case=case, actor=actor, kind=CaseEvent.Kind.TRANSITION, transition=name, from_state=source,
-                      to_state=target, note=note, extra={})
-            for name, source, target, note in steps
-        ]
-    )  # fmt: skip
+    events = [
+        CaseEvent(case=case, actor=actor, kind=CaseEvent.Kind.TRANSITION, transition=name, from_state=source,
+                  to_state=target, note=note, extra={})
+        for name, source, target, note in steps
+    ]  # fmt: skip
+    insert_rows(events)
     audit_record_many(
         actor=actor,
         action=AuditAction.TRANSITION,

@@ -29,6 +29,7 @@ from cases.services.documents import (
     documents_check_totals,
 )
 from cases.services.numbers import case_number_next
+from config.rows import insert_rows
 from entitlements.errors import EntitlementError
 from entitlements.models import Enrollment, Person, Service, TopHospital
 from entitlements.models.catalog import IllnessCondition, NamedExpert, ServiceKind
@@ -308,7 +309,7 @@ def case_submit_within(
     case.quota_hold = _hold(case, on)
     if case.needs_review:
         result = sla.review_recompute(case)
-        case.save()
+        insert_rows([case])
         event_record(case=case, actor=actor, transition="submit", from_state=CaseState.NEW, note=note, notify=True)
     else:
         # Accepted at once (skip_review): the case is written once, in its final state, and its
@@ -316,7 +317,7 @@ def case_submit_within(
         transition_check(case=case, actor=actor, name="skip_review")
         case.skip_review(on_date=on)
         result = sla.sla_recompute(case)
-        case.save()
+        insert_rows([case])
         steps: list[tuple[str, str, str, str]] = [
             ("submit", CaseState.NEW, CaseState.SUBMITTED, note),
             ("skip_review", CaseState.SUBMITTED, case.state, "无需医学审核"),
