@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import signals
@@ -25,10 +25,16 @@ def width(model: type[models.Model]) -> int:
     return len(model._meta.concrete_fields)
 
 
-def _loaded(field, value):
+def _db():
+    """The default connection itself: ``django.db.connection`` is a proxy that looks it up on every
+    attribute read, and these helpers read it for every field."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _loaded(field, value, db):
     """A column's value as the ORM loads it (a JSON column arrives as text)."""
-    for converter in field.get_db_converters(connection):
-        value = converter(value, None, connection)
+    for converter in field.get_db_converters(db):
+        value = converter(value, None, db)
     return value
 
 
@@ -38,8 +44,9 @@ def instance(model: type[models.Model], values) -> Any:
     if values[0] is None:
         return None
     fields = model._meta.concrete_fields
-    values = tuple(_loaded(field, value) for field, value in zip(fields, values, strict=True))
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
+    db = _db()
+    values = tuple(_loaded(field, value, db) for field, value in zip(fields, values, strict=True))
+    return model.from_db(db.alias, [field.attname for field in fields], values)
 
 
 def split(row, *models_: type[models.Model]) -> list:
@@ -75,13 +82,14 @@ def prepared_cursor() -> Iterator[Any]:
     to ``django.db`` exceptions, the query log and the execute wrappers: metrics, statement counts).
     Only for statements whose text is fixed: each distinct text is kept prepared in the connection
     (psycopg keeps the last 100)."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
+    db = _db()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
     cursor_class: Any = _PreparedCursor  # a psycopg cursor; the stubs know Django's wrapper only
-    with connection.wrap_database_errors:
-        raw = cursor_class(connection.connection)
-    connection.validate_thread_sharing()
-    cursor = _PreparedDebugWrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    with db.wrap_database_errors:
+        raw = cursor_class(db.connection)
+    db.validate_thread_sharing()
+    cursor = _PreparedDebugWrapper(raw, db) if db.queries_logged else db.make_cursor(raw)
     try:
         yield cursor
     finally:
@@ -113,6 +121,7 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
     every call. Left to the ORM when the model has save signals' receivers or a value is an
     expression other than the database default."""
     model = type(objs[0])
+    db = _db()
     fields = _insert_fields(model)
     values: list = []
     defaults: list[tuple[bool, ...]] = []
@@ -133,7 +142,7 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
                 plain = False
                 break
             row.append(False)
-            values.append(field.get_db_prep_save(value, connection))
+            values.append(field.get_db_prep_save(value, db))
         defaults.append(tuple(row))
     if not plain:
         model._default_manager.bulk_create(objs) if len(objs) > 1 else objs[0].save(force_insert=True)
@@ -144,6 +153,6 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
     returning = model._meta.db_returning_fields
     for obj, got in zip(objs, returned, strict=True):
         for field, value in zip(returning, got, strict=True):
-            setattr(obj, field.attname, _loaded(field, value))
+            setattr(obj, field.attname, _loaded(field, value, db))
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
