@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from config.rows import prepared_cursor
 from notifications.models import Notification, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def _create_once(*, topic: str, payload: dict, dedupe_key: str) -> OutboxMessage
     """Insert unless a message with the key exists: one ``INSERT … ON CONFLICT DO NOTHING`` (no
     savepoint round trips on every case event)."""
     created_at = timezone.now()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # every case event's: planned once per connection
         cursor.execute(INSERT_ONCE_SQL, [topic, json.dumps(payload), dedupe_key, created_at])
         row = cursor.fetchone()
     if row is None:

@@ -7,9 +7,10 @@ constraint backs the lock up in the database itself.
 
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from config.rows import prepared_cursor
 from entitlements.errors import EntitlementError, QuotaStateError
 from entitlements.models import Enrollment, Person, QuotaBucket, QuotaHold, QuotaHoldStatus, Service
 from entitlements.rules import Resolved, exhausted_reason, resolve
@@ -94,7 +95,7 @@ def _hold_take(
     key = {"enrollment": enrollment, "beneficiary": beneficiary, "service": service}
     ids, start, now = [enrollment.pk, beneficiary.pk, service.pk], resolved.period_start, timezone.now()
     take = [*ids, start, resolved.period_end, resolved.limit, now]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # every submission's: planned once per connection
         cursor.execute(HOLD_SQL, [*take, *ids, start, QuotaHoldStatus.HELD, reference, on, now, now])
         row = cursor.fetchone()
     if row is None:  # the limit is reached: the conflicting row stays locked until we roll back
