@@ -8,10 +8,11 @@ which is allowed).
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from cases.sla import local_today
+from config.rows import prepared_cursor
 
 
 def _nextval(name: str) -> int:
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # every submission's: planned once per connection
         cursor.execute("SELECT nextval(%s)", [name])
         return cursor.fetchone()[0]
 
