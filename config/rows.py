@@ -38,15 +38,27 @@ def _loaded(field, value, db):
     return value
 
 
+@functools.cache
+def _loading(model: type[models.Model]) -> tuple[list[str], tuple[tuple[int, Any], ...]]:
+    """The model's column names, and which of its columns need converting when loaded."""
+    fields = model._meta.concrete_fields
+    converted = tuple((i, field) for i, field in enumerate(fields) if field.get_db_converters(_db()))
+    return [field.attname for field in fields], converted
+
+
 def instance(model: type[models.Model], values) -> Any:
     """The model from its concrete columns as ``columns`` selected them; None for a row a LEFT JOIN
     did not find (no primary key)."""
     if values[0] is None:
         return None
-    fields = model._meta.concrete_fields
-    db = _db()
-    values = tuple(_loaded(field, value, db) for field, value in zip(fields, values, strict=True))
-    return model.from_db(db.alias, [field.attname for field in fields], values)
+    names, converted = _loading(model)
+    if len(values) != len(names):
+        raise ValueError(f"{model.__name__}: {len(values)} columns for {len(names)} fields")
+    if converted:
+        db, values = _db(), list(values)
+        for i, field in converted:
+            values[i] = _loaded(field, values[i], db)
+    return model.from_db(DEFAULT_DB_ALIAS, names, values)
 
 
 def split(row, *models_: type[models.Model]) -> list:

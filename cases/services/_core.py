@@ -16,12 +16,12 @@ from cases.models import Case, CaseEvent, CaseState
 from cases.notifications import case_event_notify
 from cases.states import REVIEW_DECISIONS
 from cases.workflow import ACTIONS, action_label
-from config.i18n import system_language
+from config.i18n import choice_label, system_language
 from config.rows import insert_rows
 
 
 def state_label(state: str) -> str:
-    return str(CaseState(state).label) if state in CaseState.values else state
+    return choice_label(CaseState, state)
 
 
 def case_lock(*, case: Case, expected_state: str | None = None) -> Case:
