@@ -77,12 +77,11 @@ def token_with_user(digest: str) -> tuple[ApiToken, list[str]] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    models_ = _token_models()
-    token, user, member, provider = split(row, *models_)
+    token, user, member, provider = split(row, *_token_models())
     token.user = user
     if member is not None:
         member.provider = provider
-    models_[1]._meta.get_field("provider_member").set_cached_value(user, member)
+    user._meta.get_field("provider_member").set_cached_value(user, member)
     return token, row[-1]
 
 

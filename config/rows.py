@@ -1,6 +1,7 @@
-"""The few hot statements written out by hand (the API token's, the intake lookup's), which the ORM
-would compile anew on every request: ``columns`` writes a model's concrete columns into the SELECT,
-``instance`` builds the model from them as the ORM's own loading does (``Model.from_db``), and
+"""The few hot statements written out by hand (the API token's, the intake lookup's, a submission's
+new rows), which the ORM would compile anew on every request: ``columns`` writes a model's concrete
+columns into the SELECT, ``instance`` builds the model from them as the ORM's own loading does
+(``Model.from_db``), ``insert_rows`` writes new instances as ``bulk_create`` would, and
 ``prepared_cursor`` has PostgreSQL plan such a statement once per connection."""
 
 import functools
@@ -108,6 +109,7 @@ def prepared_cursor() -> Iterator[Any]:
         cursor.close()
 
 
+@functools.cache
 def _insert_fields(model: type[models.Model]) -> tuple:
     meta = model._meta
     return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated)

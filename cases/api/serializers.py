@@ -139,8 +139,6 @@ class CaseIntakeSerializer(serializers.Serializer):
 # (``intake_lookup``) instead of one each. The fields' own messages are the ones answered.
 
 FIELDS = CaseIntakeSerializer._declared_fields
-# Read together in intake_lookup after the fields' own checks; documents are a nested list.
-_LOOKED_UP = ("beneficiary_id_number", "enrollment", "documents")
 
 
 def _phone(value: str) -> str:
@@ -344,15 +342,10 @@ class CaseSerializer(serializers.Serializer):
         return self._clock(case)["sla_used_working_days"]
 
     def get_message_to_applicant(self, case: Case) -> str:
-        if case.state != "returned":
-            return ""
-        event = case.events.filter(transition="return_to_applicant").order_by("-at", "-id").first()
-        return event.note if event else ""
+        return _message_to_applicant(case)
 
     def get_documents(self, case: Case) -> list[dict]:
-        if self.context.get("no_documents"):  # a submission that sent none: nothing to look up
-            return []
-        return [{"kind": d.kind, "name": d.original_name, "size": d.size} for d in case.documents.all()]
+        return _documents(case, no_documents=bool(self.context.get("no_documents")))
 
     def to_representation(self, instance: Case) -> dict:
         return case_body(instance, no_documents=bool(self.context.get("no_documents")))
@@ -373,18 +366,23 @@ def _moment(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _message_to_applicant(case: Case) -> str:
+    if case.state != "returned":
+        return ""
+    event = case.events.filter(transition="return_to_applicant").order_by("-at", "-id").first()
+    return event.note if event else ""
+
+
+def _documents(case: Case, *, no_documents: bool) -> list[dict]:
+    if no_documents:  # a submission that sent none: nothing to look up
+        return []
+    return [{"kind": d.kind, "name": d.original_name, "size": d.size} for d in case.documents.all()]
+
+
 def case_body(case: Case, *, no_documents: bool = False) -> dict:
     """A case as the API shows it: ``CaseSerializer``'s fields, rendered as DRF renders them, written
     out once (a submission answers with one; a test holds the two equal)."""
     clock = clock_figures(case, today=timezone.localdate()).as_api()
-    if no_documents:
-        documents: list[dict] = []
-    else:
-        documents = [{"kind": d.kind, "name": d.original_name, "size": d.size} for d in case.documents.all()]
-    message = ""
-    if case.state == "returned":
-        event = case.events.filter(transition="return_to_applicant").order_by("-at", "-id").first()
-        message = event.note if event else ""
     return {
         "number": case.number,
         "channel": case.channel,
@@ -413,6 +411,6 @@ def case_body(case: Case, *, no_documents: bool = False) -> dict:
         "sla_exempt_at": _moment(case.sla_exempt_at),
         "reject_reason": case.reject_reason,
         "reject_reason_label": choice_label(RejectReason, case.reject_reason),
-        "message_to_applicant": message,
-        "documents": documents,
+        "message_to_applicant": _message_to_applicant(case),
+        "documents": _documents(case, no_documents=no_documents),
     }
